@@ -1,0 +1,3 @@
+"""exam-desktop: proctored exams on university lab machines."""
+
+__version__ = "0.1.0"

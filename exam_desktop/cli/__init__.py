@@ -1,0 +1,63 @@
+"""The `exam-desktop` command. One module per verb: `exam_desktop/cli/cmd_<verb>.py`.
+
+Each verb module defines NAME, HELP, `add_arguments(parser)` and `run(args) -> int` (the exit code);
+the operation itself lives in the core (or GUI) and the module only parses arguments and prints.
+Known errors (a bad bank, a wrong start code, a tampered bundle) become one clear message and a
+non-zero exit; anything else is a bug and is reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import traceback
+from types import ModuleType
+
+from exam_desktop import __version__
+from exam_desktop.core.errors import KnownError
+
+
+def verb_modules() -> list[ModuleType]:
+    package = sys.modules[__name__]
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("cmd_")
+    )
+    return [importlib.import_module(f"{__name__}.{name}") for name in names]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exam-desktop",
+        description="Proctored exams on lab machines: banks, candidate window, packages, grading.",
+    )
+    parser.add_argument("--version", action="version", version=f"exam-desktop {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    for module in verb_modules():
+        sub = verbs.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except KnownError as exc:
+        print(f"exam-desktop {args.verb}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # a bug: say so plainly, keep the details for the report
+        print(
+            f"exam-desktop {args.verb}: internal error (a bug, not your input). Details:",
+            file=sys.stderr,
+        )
+        traceback.print_exc()
+        return 70

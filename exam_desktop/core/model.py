@@ -1,0 +1,424 @@
+"""The exam as data: metadata, sections, questions, answer kinds, keys and figure specs.
+
+Plain dataclasses, no Qt. Every other part of the app (bank parser, candidate window, packages,
+bundles, grading, importers) speaks this model. `to_dict`/`from_dict` give a JSON-ready form;
+`candidate_copy()` removes everything a candidate must never see (keys, explanations, rubrics).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Union
+
+# --------------------------------------------------------------------------------------------
+# Figures: declarative specs, drawn by exam_desktop.core.figures with matplotlib.
+
+
+@dataclass
+class Box:
+    """A labelled rectangle on an IoU figure; x, y is the top-left corner in grid units."""
+
+    label: str
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str = "blue"
+
+
+@dataclass
+class IoUFigure:
+    """Two or more labelled rectangles on a grid (e.g. ground truth vs prediction)."""
+
+    kind: ClassVar[str] = "iou"
+    grid_width: int
+    grid_height: int
+    boxes: list[Box]
+    caption: str = ""
+
+
+@dataclass
+class Window:
+    """A highlighted block of cells on a grid figure (0-based row/col of its top-left cell)."""
+
+    row: int
+    col: int
+    rows: int
+    cols: int
+    color: str = "orange"
+
+
+@dataclass
+class GridFigure:
+    """Numbers in cells (pooling inputs/outputs, feature maps), optionally with windows."""
+
+    kind: ClassVar[str] = "grid"
+    cells: list[list[str]]
+    highlights: list[Window] = field(default_factory=list)
+    caption: str = ""
+
+
+@dataclass
+class MatrixFigure:
+    """A plain matrix drawn with brackets, optionally named (``x = [...]``)."""
+
+    kind: ClassVar[str] = "matrix"
+    cells: list[list[str]]
+    name: str = ""
+    caption: str = ""
+
+
+Figure = Union[IoUFigure, GridFigure, MatrixFigure]
+FIGURE_KINDS: dict[str, type] = {cls.kind: cls for cls in (IoUFigure, GridFigure, MatrixFigure)}
+
+# Markdown text (stems, options, explanations) refers to a figure of its question by this token;
+# renderers replace it with the drawn figure, the bank writer with the figure's fenced block.
+FIGURE_TOKEN = "@@figure:{index}@@"
+
+
+def figure_token(index: int) -> str:
+    return FIGURE_TOKEN.format(index=index)
+
+
+# --------------------------------------------------------------------------------------------
+# Answer kinds. Each holds what the candidate sees *and* its key; `strip_key()` returns the
+# candidate-visible part only.
+
+
+@dataclass
+class Choice:
+    """One option of a single/multiple choice question. `text` is Markdown (math, code, figures)."""
+
+    id: str
+    text: str
+    correct: bool = False
+    # Per-option marks for scoring "per-option": the fraction of the question's points this option
+    # adds when picked (negative: subtracts). None means the question's default right/wrong marks.
+    weight: float | None = None
+    feedback: str = ""
+
+
+@dataclass
+class SingleChoice:
+    kind: ClassVar[str] = "single"
+    choices: list[Choice]
+
+    def strip_key(self) -> SingleChoice:
+        return SingleChoice([Choice(c.id, c.text) for c in self.choices])
+
+
+ScoringRule = Literal["all-or-nothing", "partial", "per-option"]
+
+
+@dataclass
+class MultipleChoice:
+    """Check all that apply.
+
+    scoring:
+      - all-or-nothing: full points only for exactly the correct set;
+      - partial: (right picks - wrong picks) / number of correct options, times points;
+      - per-option: each pick adds its weight (fraction of points); defaults: `right` for a
+        correct option, `wrong` for a wrong one (usually negative).
+    The result never goes below `floor` (a fraction of points, usually 0).
+    """
+
+    kind: ClassVar[str] = "multiple"
+    choices: list[Choice]
+    select_exactly: int | None = None
+    scoring: ScoringRule = "partial"
+    right: float | None = None
+    wrong: float | None = None
+    floor: float = 0.0
+
+    def strip_key(self) -> MultipleChoice:
+        return MultipleChoice(
+            [Choice(c.id, c.text) for c in self.choices],
+            select_exactly=self.select_exactly,
+        )
+
+
+@dataclass
+class TrueFalse:
+    kind: ClassVar[str] = "truefalse"
+    answer: bool | None = None
+
+    def strip_key(self) -> TrueFalse:
+        return TrueFalse()
+
+
+@dataclass
+class NumericAnswer:
+    """An accepted value with tolerance: absolute, or relative (`relative=True`, a fraction).
+
+    A range answer a..b is value=(a+b)/2, tolerance=(b-a)/2. `weight` is the fraction of points
+    it earns (1.0 for fully correct, e.g. 0.5 for an accepted approximation).
+    """
+
+    value: float
+    tolerance: float = 0.0
+    relative: bool = False
+    weight: float = 1.0
+
+
+@dataclass
+class Numeric:
+    kind: ClassVar[str] = "numeric"
+    answers: list[NumericAnswer] = field(default_factory=list)
+    unit: str = ""
+
+    def strip_key(self) -> Numeric:
+        return Numeric(unit=self.unit)
+
+
+@dataclass
+class Matrix:
+    """A rows x cols grid of numbers; each cell correct within `tolerance`.
+
+    Scored per cell (fraction of cells right) unless `scoring` is all-or-nothing.
+    """
+
+    kind: ClassVar[str] = "matrix"
+    rows: int
+    cols: int
+    key: list[list[float]] = field(default_factory=list)
+    tolerance: float = 0.0
+    scoring: Literal["per-cell", "all-or-nothing"] = "per-cell"
+
+    def strip_key(self) -> Matrix:
+        return Matrix(self.rows, self.cols)
+
+
+@dataclass
+class Blank:
+    """A named blank of a template: accepted answers, or graded by hand (`manual`)."""
+
+    name: str
+    accepted: list[str] = field(default_factory=list)
+    manual: bool = False
+    case_sensitive: bool = False
+    width: int = 0  # characters shown; 0 = from the longest accepted answer
+
+    def strip_key(self) -> Blank:
+        return Blank(self.name, manual=self.manual, width=self.width or self.display_width())
+
+    def display_width(self) -> int:
+        return self.width or max([len(a) for a in self.accepted] + [8])
+
+
+@dataclass
+class Template:
+    """A text (code, console output) with blanks written ``[[name]]``; points split evenly."""
+
+    kind: ClassVar[str] = "template"
+    text: str
+    blanks: list[Blank] = field(default_factory=list)
+    monospace: bool = True
+
+    def strip_key(self) -> Template:
+        return Template(self.text, [b.strip_key() for b in self.blanks], self.monospace)
+
+
+@dataclass
+class ShortText:
+    """A one-line answer compared with accepted answers (`*` is a wildcard)."""
+
+    kind: ClassVar[str] = "short"
+    accepted: list[str] = field(default_factory=list)
+    case_sensitive: bool = False
+
+    def strip_key(self) -> ShortText:
+        return ShortText()
+
+
+@dataclass
+class Essay:
+    """Free text graded by hand; `rubric` is for graders only."""
+
+    kind: ClassVar[str] = "essay"
+    min_words: int | None = None
+    max_words: int | None = None
+    rubric: str = ""
+
+    def strip_key(self) -> Essay:
+        return Essay(self.min_words, self.max_words)
+
+
+Answer = Union[SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay]
+ANSWER_KINDS: dict[str, type] = {
+    cls.kind: cls
+    for cls in (SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay)
+}
+AUTO_GRADED_KINDS = frozenset({"single", "multiple", "truefalse", "numeric", "matrix", "short"})
+
+
+# --------------------------------------------------------------------------------------------
+# Questions, sections, the exam.
+
+
+@dataclass
+class Question:
+    id: str
+    title: str
+    points: float
+    stem: str  # Markdown + LaTeX; figures referenced by figure_token(i)
+    answer: Answer
+    figures: list[Figure] = field(default_factory=list)
+    explanation: str = ""
+    tags: list[str] = field(default_factory=list)
+    line: int = 0  # where the question starts in its bank (0 when not from a bank)
+
+    @property
+    def kind(self) -> str:
+        return self.answer.kind
+
+    @property
+    def auto_graded(self) -> bool:
+        if isinstance(self.answer, Template):
+            return not any(b.manual for b in self.answer.blanks)
+        return self.kind in AUTO_GRADED_KINDS
+
+
+@dataclass
+class Section:
+    """A page of the exam."""
+
+    title: str
+    questions: list[Question] = field(default_factory=list)
+    intro: str = ""
+
+
+@dataclass
+class CandidateField:
+    """A field of the identification form (name, student ID, seat, email, ...)."""
+
+    id: str
+    label: str
+    required: bool = True
+
+
+@dataclass
+class Exam:
+    id: str
+    title: str
+    duration_minutes: int
+    sections: list[Section] = field(default_factory=list)
+    language: str = "en"
+    instructions: str = ""
+    candidate_fields: list[CandidateField] = field(default_factory=list)
+    allow_dont_know: bool = False
+    dont_know_score: float = 0.0  # fraction of points for "I don't know yet"
+    allow_rating: bool = False
+    source: str = ""  # the bank file it came from
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions]
+
+    @property
+    def total_points(self) -> float:
+        return sum(q.points for q in self.questions)
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def candidate_copy(self) -> Exam:
+        """The exam as a candidate machine may hold it: no keys, explanations or rubrics."""
+        sections = [
+            Section(
+                s.title,
+                [
+                    dataclasses.replace(q, answer=q.answer.strip_key(), explanation="")
+                    for q in s.questions
+                ],
+                s.intro,
+            )
+            for s in self.sections
+        ]
+        return dataclasses.replace(self, sections=sections, source="")
+
+
+# --------------------------------------------------------------------------------------------
+# JSON form. Union members are tagged with their `kind`.
+
+_UNIONS = {Answer: ANSWER_KINDS, Figure: FIGURE_KINDS}
+
+
+def to_dict(obj: Any) -> Any:
+    """A JSON-ready form of any model object (dataclass, list, scalar)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {}
+        kind = getattr(type(obj), "kind", None)
+        if isinstance(kind, str):
+            out["kind"] = kind
+        for f in dataclasses.fields(obj):
+            out[f.name] = to_dict(getattr(obj, f.name))
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def from_dict(cls: Any, data: Any) -> Any:
+    """Rebuild a model object of type `cls` from `to_dict` output. Raises ValueError if malformed."""
+    try:
+        return _build(cls, data)
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"malformed {getattr(cls, '__name__', cls)} data: {exc}") from exc
+
+
+def _build(tp: Any, data: Any) -> Any:
+    if tp in _UNIONS:
+        kinds = _UNIONS[tp]
+        if not isinstance(data, dict) or data.get("kind") not in kinds:
+            raise ValueError(f"unknown kind {data.get('kind') if isinstance(data, dict) else data!r}")
+        return _build(kinds[data["kind"]], data)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        if data is None and type(None) in args:
+            return None
+        non_none = [a for a in args if a is not type(None)]
+        if len(non_none) == 1:
+            return _build(non_none[0], data)
+        return data
+    if origin is list:
+        if not isinstance(data, list):
+            raise ValueError(f"expected a list, got {data!r}")
+        return [_build(args[0], x) for x in data]
+    if origin is dict:
+        return {k: _build(args[1], v) for k, v in data.items()}
+    if origin is Literal:
+        if data not in args:
+            raise ValueError(f"{data!r} is not one of {args}")
+        return data
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an object for {tp.__name__}")
+        hints = typing.get_type_hints(tp)
+        kwargs = {
+            f.name: _build(hints[f.name], data[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in data
+        }
+        return tp(**kwargs)
+    if tp is float and isinstance(data, int) and not isinstance(data, bool):
+        return float(data)
+    if tp in (str, int, float, bool) and not isinstance(data, tp):
+        raise ValueError(f"expected {tp.__name__}, got {data!r}")
+    return data
+
+
+def exam_to_dict(exam: Exam) -> dict[str, Any]:
+    return to_dict(exam)
+
+
+def exam_from_dict(data: dict[str, Any]) -> Exam:
+    return from_dict(Exam, data)
