@@ -216,6 +216,7 @@ class Template:
     text: str
     blanks: list[Blank] = field(default_factory=list)
     monospace: bool = True
+    rubric: str = ""  # for graders marking the manual blanks
 
     def strip_key(self) -> Template:
         return Template(self.text, [b.strip_key() for b in self.blanks], self.monospace)

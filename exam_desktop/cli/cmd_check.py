@@ -1,0 +1,39 @@
+"""`exam-desktop check PATH...`: validate banks, one summary line each, every problem with its line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from exam_desktop.core.bank import find_banks, load_bank, summarize
+from exam_desktop.core.errors import BankError, KnownError
+
+NAME = "check"
+HELP = "validate question banks (files or folders) and summarise each"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="bank files or folders of banks")
+
+
+def run(args: argparse.Namespace) -> int:
+    banks = find_banks(args.paths)
+    if not banks:
+        raise KnownError(f"no banks (.md files) found in {', '.join(args.paths)}")
+    failed = 0
+    for path in banks:
+        try:
+            exam = load_bank(path)
+        except BankError as exc:
+            failed += 1
+            count = len(exc.problems)
+            print(f"{path}: INVALID — {count} problem{'s' if count != 1 else ''}")
+            for problem in exc.problems:
+                print(f"  {problem}")
+        except KnownError as exc:
+            failed += 1
+            print(f"{path}: INVALID — {exc}")
+        else:
+            print(f"{path}: valid — {summarize(exam)}")
+    print(f"{len(banks) - failed} of {len(banks)} bank{'s' if len(banks) != 1 else ''} valid", file=sys.stderr)
+    return 1 if failed else 0

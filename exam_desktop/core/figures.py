@@ -1,0 +1,326 @@
+"""Drawing the bank's figure specs (IoU boxes, number grids, matrices) with matplotlib.
+
+Figures are drawn on `matplotlib.figure.Figure` objects (never pyplot, which keeps global state)
+and saved as SVG for the candidate window: text stays text, so it is crisp at any zoom, and the
+output is byte-for-byte the same for the same spec, which lets `figure_file` cache it on disk.
+PNG output is for previews. Text in figures is shown literally (a `$` is a dollar sign).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.colors
+import matplotlib.style
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.model import Figure, GridFigure, IoUFigure, MatrixFigure, to_dict
+
+# Bump when drawing changes, so cached files of older drawings are not reused.
+RENDERER_VERSION = f"figures-1/matplotlib-{matplotlib.__version__}"
+
+# Colour names authors write in banks, mapped to a calm, colour-blind-friendlier palette.
+# Any other matplotlib colour (a name or #rrggbb) is accepted as is.
+PALETTE: dict[str, str] = {
+    "blue": "#1f6fc5",
+    "green": "#2a9d3c",
+    "orange": "#f28e1c",
+    "red": "#d62828",
+    "purple": "#8e44ad",
+    "brown": "#8c564b",
+    "pink": "#e377c2",
+    "grey": "#7f7f7f",
+    "gray": "#7f7f7f",
+    "yellow": "#e6c229",
+    "cyan": "#17becf",
+    "black": "#222222",
+}
+
+_STYLE: dict[str, Any] = {
+    "svg.fonttype": "none",  # text as <text>: crisp, searchable, small
+    "svg.hashsalt": "exam-desktop",  # stable ids in the SVG, so the same spec gives the same bytes
+    "font.family": "sans-serif",
+    "font.size": 10,
+    "axes.linewidth": 0.8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+}
+_METADATA = {"Date": None, "Creator": None}  # nothing that changes from run to run
+_PAD_INCHES = 0.06
+
+# rcParams are process-wide; one figure is saved at a time so a background thread drawing a
+# figure never sees another one's settings.
+_RENDER_LOCK = threading.Lock()
+
+# Sizes, in inches.
+_IOU_CELL = 0.3
+_IOU_MAX_WIDTH = 4.5
+_GRID_CELL = 0.55  # a 4x4 grid is ~2.2 in wide, a 2x2 choice ~1.1 in
+_GRID_MAX_WIDTH = 4.4
+_MATRIX_ROW = 0.3
+_MATRIX_FONT = 11
+
+
+class FigureNotDrawable(KnownError):
+    """A figure spec that cannot be drawn (no cells, rows of different lengths, unknown colour)."""
+
+
+def render_svg(fig: Figure) -> str:
+    """The figure as a standalone SVG document (deterministic for the same spec)."""
+    return _save(fig, "svg").decode("utf-8")
+
+
+def render_png(fig: Figure, dpi: int = 200) -> bytes:
+    """The figure as PNG bytes at `dpi`, on a white background (for previews)."""
+    return _save(fig, "png", dpi=dpi)
+
+
+def figure_hash(fig: Figure) -> str:
+    """The cache key of a figure: sha256 of its canonical JSON and the renderer version."""
+    canonical = json.dumps(
+        {"renderer": RENDERER_VERSION, "figure": to_dict(fig)},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def figure_file(fig: Figure, cache_dir: Path | None = None) -> Path:
+    """The figure's SVG file, drawn once and then reused from the cache folder.
+
+    The file is named `<figure_hash>.svg` and written atomically, so a reader never sees half a file.
+    """
+    from exam_desktop import paths
+
+    folder = Path(cache_dir) if cache_dir is not None else paths.cache_dir() / "figures"
+    path = folder / f"{figure_hash(fig)}.svg"
+    if path.is_file():
+        return path
+    svg = render_svg(fig)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".figure-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(svg)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing
+
+
+def _save(fig: Figure, fmt: str, dpi: int = 100) -> bytes:
+    with _RENDER_LOCK, matplotlib.style.context(["default", _STYLE]):
+        drawing = _draw(fig)
+        buffer = io.BytesIO()
+        drawing.savefig(
+            buffer,
+            format=fmt,
+            dpi=dpi,
+            metadata=_METADATA if fmt == "svg" else None,
+            bbox_inches="tight",
+            pad_inches=_PAD_INCHES,
+            facecolor="white",
+        )
+    return buffer.getvalue()
+
+
+def _draw(fig: Figure) -> MplFigure:
+    if isinstance(fig, IoUFigure):
+        return _draw_iou(fig)
+    if isinstance(fig, GridFigure):
+        return _draw_grid(fig)
+    if isinstance(fig, MatrixFigure):
+        return _draw_matrix(fig)
+    raise FigureNotDrawable(f"Unknown figure kind {type(fig).__name__}: use iou, grid or matrix.")
+
+
+def _draw_iou(spec: IoUFigure) -> MplFigure:
+    width, height = spec.grid_width, spec.grid_height
+    if width < 1 or height < 1:
+        raise FigureNotDrawable(f"An IoU figure needs a grid of at least 1 x 1 cells, not {width} x {height}.")
+    cell = min(_IOU_CELL, _IOU_MAX_WIDTH / width)
+    fig, ax = _canvas(width * cell, height * cell)
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)  # top-left origin: y grows downward, as in the spec and in images
+    ax.set_xticks(range(width + 1))
+    ax.set_yticks(range(height + 1))
+    ax.xaxis.tick_top()
+    ax.tick_params(length=2, pad=2, colors="#555555")
+    ax.grid(True, color="#d9d9d9", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for spine in ax.spines.values():
+        spine.set_color("#999999")
+    label_size = 8 if cell >= 0.25 else 7
+    for box in spec.boxes:
+        colour = _colour(box.color)
+        ax.add_patch(
+            Rectangle(
+                (box.x, box.y), box.width, box.height,
+                facecolor=matplotlib.colors.to_rgba(colour, 0.12),
+                edgecolor=colour, linewidth=2.2, zorder=3,
+            )
+        )
+    # Labels above the boxes so no outline crosses them.
+    for box in spec.boxes:
+        ax.text(
+            box.x + 0.12, box.y + 0.12, _literal(box.label),
+            color=_colour(box.color), fontsize=label_size, fontweight="bold",
+            ha="left", va="top", zorder=5,
+            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+        )
+    _caption(fig, ax, spec.caption, width * cell)
+    return fig
+
+
+def _draw_grid(spec: GridFigure) -> MplFigure:
+    rows, cols = _shape(spec.cells, "grid")
+    cell = min(_GRID_CELL, _GRID_MAX_WIDTH / cols)
+    fig, ax = _canvas(cols * cell, rows * cell)
+    ax.set_axis_off()
+    pad = 0.06
+    ax.set_xlim(-pad, cols + pad)
+    ax.set_ylim(rows + pad, -pad)
+    longest = max(len(text) for row in spec.cells for text in row)
+    font = _fit_font(cell, longest, largest=12)
+    for window in spec.highlights:
+        colour = _colour(window.color)
+        ax.add_patch(
+            Rectangle(
+                (window.col, window.row), window.cols, window.rows,
+                facecolor=matplotlib.colors.to_rgba(colour, 0.35),
+                edgecolor="none", zorder=1,
+            )
+        )
+    for r in range(rows + 1):
+        ax.add_line(Line2D([0, cols], [r, r], color="#333333", linewidth=0.9, zorder=2))
+    for c in range(cols + 1):
+        ax.add_line(Line2D([c, c], [0, rows], color="#333333", linewidth=0.9, zorder=2))
+    for window in spec.highlights:
+        ax.add_patch(
+            Rectangle(
+                (window.col, window.row), window.cols, window.rows,
+                facecolor="none", edgecolor=_colour(window.color), linewidth=2.6, zorder=3,
+            )
+        )
+    for r, row in enumerate(spec.cells):
+        for c, text in enumerate(row):
+            ax.text(c + 0.5, r + 0.5, _number(text), fontsize=font, ha="center", va="center_baseline", zorder=4)
+    _caption(fig, ax, spec.caption, cols * cell)
+    return fig
+
+
+def _draw_matrix(spec: MatrixFigure) -> MplFigure:
+    rows, cols = _shape(spec.cells, "matrix")
+    longest = max(len(text) for row in spec.cells for text in row)
+    column = 0.16 + 0.095 * longest  # inches per column at 11 pt
+    row_height = _MATRIX_ROW
+    fig, ax = _canvas(cols * column, rows * row_height)
+    ax.set_axis_off()
+    # Data units: one per column across, one per row down.
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows, 0)
+    ax.set_aspect("auto")
+    for r, row in enumerate(spec.cells):
+        for c, text in enumerate(row):
+            ax.text(c + 0.5, r + 0.5, _number(text), fontsize=_MATRIX_FONT, ha="center", va="center_baseline")
+    top, bottom = 0.05, rows - 0.05
+    margin = 0.08 / column  # space between the brackets and the entries, in column units
+    serif = 0.12 / column
+    for side, x in (("left", -margin), ("right", cols + margin)):
+        tip = x + serif if side == "left" else x - serif
+        ax.add_line(
+            Line2D([tip, x, x, tip], [top, top, bottom, bottom], color="#222222",
+                   linewidth=1.3, solid_joinstyle="miter", clip_on=False)
+        )
+    if spec.name:
+        ax.text(-margin - 0.12 / column, rows / 2, f"{_literal(spec.name)} =", fontsize=_MATRIX_FONT,
+                ha="right", va="center_baseline", style="italic")
+    _caption(fig, ax, spec.caption, cols * column)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _canvas(width: float, height: float) -> tuple[MplFigure, Axes]:
+    """A figure whose single axes fill it exactly: one data unit maps to a fixed size in inches."""
+    fig = MplFigure(figsize=(width, height))
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_aspect("equal", adjustable="box")
+    return fig, ax
+
+
+def _caption(fig: MplFigure, ax: Axes, caption: str, width_in: float) -> None:
+    if not caption:
+        return
+    chars = max(24, int(width_in * 15))
+    text = "\n".join(textwrap.wrap(_literal(caption), chars))
+    # Below the axes (and below bottom tick labels, of which figures here have none).
+    ax.annotate(
+        text, xy=(0.5, 0.0), xycoords="axes fraction", xytext=(0, -6), textcoords="offset points",
+        ha="center", va="top", fontsize=8.5, color="#444444",
+    )
+
+
+def _shape(cells: list[list[str]], kind: str) -> tuple[int, int]:
+    if not cells or not cells[0]:
+        raise FigureNotDrawable(f"A {kind} figure needs at least one row of cells.")
+    cols = len(cells[0])
+    for number, row in enumerate(cells, start=1):
+        if len(row) != cols:
+            raise FigureNotDrawable(
+                f"Row {number} of the {kind} figure has {len(row)} cells but row 1 has {cols}: "
+                "give every row the same number of cells."
+            )
+    return len(cells), cols
+
+
+def _colour(name: str) -> str:
+    key = name.strip().lower()
+    if key in PALETTE:
+        return PALETTE[key]
+    if matplotlib.colors.is_color_like(key):
+        return key
+    raise FigureNotDrawable(
+        f"Unknown figure colour {name!r}: use one of {', '.join(sorted(PALETTE))} or #rrggbb."
+    )
+
+
+def _fit_font(cell_in: float, longest: int, largest: float) -> float:
+    """A font size (pt) at which `longest` characters fit in a cell `cell_in` inches wide."""
+    by_height = cell_in * 72 * 0.42
+    by_width = cell_in * 72 * 0.8 / (0.62 * max(longest, 1))
+    return round(min(largest, by_height, by_width), 1)
+
+
+def _literal(text: str) -> str:
+    """Text shown as written: matplotlib would otherwise read `$...$` as math."""
+    return text.replace("$", r"\$")
+
+
+def _number(text: str) -> str:
+    """A cell's text, with a typographic minus for negative numbers."""
+    text = _literal(text)
+    if text.startswith("-") and (text[1:2].isdigit() or text[1:2] == "."):
+        return "\u2212" + text[1:]
+    return text

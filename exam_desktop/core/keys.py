@@ -1,0 +1,320 @@
+"""Keys and the small cryptographic vocabulary shared by packages and bundles.
+
+- The **exam office key**: an Ed25519 pair. The private key lives in a PEM-armoured file encrypted
+  with a passphrase (scrypt + ChaCha20-Poly1305); the public key and its short fingerprint go to
+  lab machines and graders.
+- **Session keys**: a fresh Ed25519 pair per launch of an exam, used to sign its result bundle.
+- **Codes** people type or copy: start codes, receipt codes and fingerprints, all in groups of four
+  from an alphabet without the look-alikes 0/O, 1/I/L.
+- **scrypt** parameters travel with whatever they protect, so they can be raised later.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+from exam_desktop.core.errors import KnownError
+
+# Typeable codes: no 0/O, 1/I/L. 31 symbols, so 16 of them carry 79 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+START_CODE_LENGTH = 16
+
+OFFICE_PRIVATE_KEY_NAME = "office-private.pem"
+OFFICE_PUBLIC_KEY_NAME = "office-public.pem"
+_PRIVATE_ARMOUR = "EXAM-DESKTOP ENCRYPTED OFFICE KEY"
+
+
+class KeyProblem(KnownError):
+    """A key file is missing, unreadable or not a key of the expected kind."""
+
+
+class WrongPassphrase(KnownError):
+    """The passphrase does not open the office private key."""
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding helpers
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte form that is signed and hashed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def strict_json(data: bytes) -> Any:
+    """Parse untrusted JSON: UTF-8 only, no duplicate keys, no NaN/Infinity. Raises ValueError."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ValueError(f"duplicate key {key!r}")
+            out[key] = value
+        return out
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not allowed")
+
+    return json.loads(
+        data.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constant
+    )
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: Any, length: int | None = None) -> bytes:
+    """Decode base64 from untrusted data; ValueError if it is not (or not `length` bytes)."""
+    if not isinstance(text, str):
+        raise ValueError("expected base64 text")
+    data = base64.b64decode(text.encode("ascii"), validate=True)
+    if length is not None and len(data) != length:
+        raise ValueError(f"expected {length} bytes, got {len(data)}")
+    return data
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Codes
+
+
+def group(code: str, size: int = 4) -> str:
+    return "-".join(code[i : i + size] for i in range(0, len(code), size))
+
+
+def new_start_code() -> str:
+    """A random start code, e.g. ``K7QM-2XHC-9RTA-PW4E`` (16 symbols, about 79 bits)."""
+    return group("".join(secrets.choice(CODE_ALPHABET) for _ in range(START_CODE_LENGTH)))
+
+
+def normalize_code(typed: str) -> str:
+    """What a person typed, without spaces or dashes, upper case (``k7qm 2xhc`` -> ``K7QM2XHC``)."""
+    return "".join(ch for ch in typed.upper() if ch not in " -\t\n")
+
+
+def digest_code(digest: bytes, length: int) -> str:
+    """`length` symbols of the code alphabet drawn from a digest (receipts, fingerprints)."""
+    number = int.from_bytes(digest, "big")
+    symbols = []
+    for _ in range(length):
+        number, index = divmod(number, len(CODE_ALPHABET))
+        symbols.append(CODE_ALPHABET[index])
+    return group("".join(symbols))
+
+
+def public_key_bytes(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_from_bytes(data: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(data)
+
+
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """A short, readable fingerprint of a public key: 16 symbols of its SHA-256, in groups of 4."""
+    return digest_code(hashlib.sha256(public_key_bytes(key)).digest(), 16)
+
+
+def verify_signature(key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    try:
+        key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def new_session_key() -> Ed25519PrivateKey:
+    """A fresh signing key for one launch of an exam (never stored beyond that session)."""
+    return Ed25519PrivateKey.generate()
+
+
+# --------------------------------------------------------------------------------------------
+# scrypt
+
+
+@dataclass(frozen=True)
+class ScryptParams:
+    """scrypt cost parameters; memory used is 128 * n * r bytes."""
+
+    n: int = 2**17
+    r: int = 8
+    p: int = 1
+
+    # Upper bounds accepted from files, so a hostile header cannot ask for absurd work.
+    MAX_N = 2**20
+
+    def derive(self, secret: bytes, salt: bytes, length: int = 32) -> bytes:
+        return hashlib.scrypt(
+            secret,
+            salt=salt,
+            n=self.n,
+            r=self.r,
+            p=self.p,
+            maxmem=128 * self.n * self.r * self.p + 16 * 1024 * 1024,
+            dklen=length,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": "scrypt", **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ScryptParams:
+        """From untrusted data; ValueError if not sane scrypt parameters."""
+        if not isinstance(data, dict) or data.get("name") != "scrypt":
+            raise ValueError("unknown key derivation")
+        n, r, p = data.get("n"), data.get("r"), data.get("p")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, r, p)):
+            raise ValueError("scrypt parameters must be integers")
+        if not (2 <= n <= cls.MAX_N and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 4):
+            raise ValueError("scrypt parameters out of range")
+        return cls(n, r, p)
+
+
+DEFAULT_SCRYPT = ScryptParams()
+
+
+def hash_secret(secret: str, params: ScryptParams = DEFAULT_SCRYPT) -> dict[str, Any]:
+    """A salted scrypt hash of a short secret (an invigilator PIN), ready to store in JSON."""
+    salt = os.urandom(16)
+    return {
+        "kdf": params.to_dict(),
+        "salt": b64(salt),
+        "hash": b64(params.derive(secret.encode("utf-8"), salt)),
+    }
+
+
+def check_secret(secret: str, stored: dict[str, Any]) -> bool:
+    """Whether `secret` matches a `hash_secret` record."""
+    params = ScryptParams.from_dict(stored["kdf"])
+    derived = params.derive(secret.encode("utf-8"), unb64(stored["salt"]))
+    return secrets.compare_digest(derived, unb64(stored["hash"]))
+
+
+# --------------------------------------------------------------------------------------------
+# The exam office key pair
+
+
+@dataclass(frozen=True)
+class OfficeKeyFiles:
+    private_path: Path
+    public_path: Path
+    fingerprint: str
+
+
+def create_office_keys(
+    directory: Path, passphrase: str, *, params: ScryptParams = DEFAULT_SCRYPT
+) -> OfficeKeyFiles:
+    """Create the exam office key pair in `directory`; refuses to overwrite an existing pair."""
+    if not passphrase:
+        raise KeyProblem("The passphrase is empty. Choose a passphrase to protect the office key.")
+    directory = Path(directory)
+    private_path = directory / OFFICE_PRIVATE_KEY_NAME
+    public_path = directory / OFFICE_PUBLIC_KEY_NAME
+    for path in (private_path, public_path):
+        if path.exists():
+            raise KeyProblem(
+                f"{path} already exists. Keys are never overwritten: choose another folder with "
+                "--dir, or move the old keys away first."
+            )
+    key = Ed25519PrivateKey.generate()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        private_path.write_bytes(encrypt_private_key(key, passphrase, params))
+        os.chmod(private_path, 0o600)
+        public_path.write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    except OSError as exc:
+        raise KeyProblem(f"Could not write the keys to {directory}: {exc.strerror}.") from exc
+    return OfficeKeyFiles(private_path, public_path, fingerprint(key.public_key()))
+
+
+def encrypt_private_key(key: Ed25519PrivateKey, passphrase: str, params: ScryptParams) -> bytes:
+    salt, nonce = os.urandom(16), os.urandom(12)
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    aead = ChaCha20Poly1305(params.derive(passphrase.encode("utf-8"), salt))
+    body = canonical_json(
+        {
+            "kdf": params.to_dict(),
+            "salt": b64(salt),
+            "nonce": b64(nonce),
+            "ciphertext": b64(aead.encrypt(nonce, raw, _PRIVATE_ARMOUR.encode())),
+        }
+    )
+    lines = [b64(body)[i : i + 64] for i in range(0, len(b64(body)), 64)]
+    return "\n".join([f"-----BEGIN {_PRIVATE_ARMOUR}-----", *lines, f"-----END {_PRIVATE_ARMOUR}-----", ""]).encode()
+
+
+def load_office_private_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
+    """Open the office private key; `WrongPassphrase` if the passphrase does not fit."""
+    path = Path(path)
+    text = _read_text(path, "office private key")
+    lines = text.strip().splitlines()
+    if len(lines) < 3 or lines[0] != f"-----BEGIN {_PRIVATE_ARMOUR}-----":
+        raise KeyProblem(
+            f"{path} is not an exam office private key (expected a file made by "
+            "`exam-desktop keys init`, named {OFFICE_PRIVATE_KEY_NAME})."
+        )
+    try:
+        body = strict_json(unb64("".join(lines[1:-1])))
+        params = ScryptParams.from_dict(body["kdf"])
+        salt, nonce = unb64(body["salt"]), unb64(body["nonce"], 12)
+        ciphertext = unb64(body["ciphertext"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise KeyProblem(f"{path} is damaged ({exc}); restore it from your backup.") from exc
+    try:
+        raw = ChaCha20Poly1305(params.derive(passphrase.encode("utf-8"), salt)).decrypt(
+            nonce, ciphertext, _PRIVATE_ARMOUR.encode()
+        )
+    except InvalidTag:
+        raise WrongPassphrase(
+            f"The passphrase does not open {path}. Check it and try again."
+        ) from None
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """Load an office public key (PEM, as written by `keys init`)."""
+    path = Path(path)
+    text = _read_text(path, "office public key")
+    try:
+        key = serialization.load_pem_public_key(text.encode("ascii", "replace"))
+    except ValueError:
+        key = None
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyProblem(f"{path} is not an exam office public key ({OFFICE_PUBLIC_KEY_NAME}).")
+    return key
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise KeyProblem(f"The {what} {path} does not exist.") from None
+    except OSError as exc:
+        raise KeyProblem(f"Could not read the {what} {path}: {exc.strerror}.") from exc
+    if len(data) > 64 * 1024:
+        raise KeyProblem(f"{path} is too large to be a {what}.")
+    return data.decode("utf-8", "replace")

@@ -1,0 +1,126 @@
+"""Bank Markdown to safe HTML for the candidate page: LaTeX kept intact, code highlighted, sanitised.
+
+Python-Markdown with `pymdownx.arithmatex` (generic mode) leaves math for MathJax as
+``<span class="arithmatex">\\(..\\)</span>`` and ``<div class="arithmatex">\\[..\\]</div>``; code
+blocks are highlighted by pygments with CSS classes (see `highlight_css`). The HTML is then cleaned
+with nh3 against an allow-list: scripts, event handlers, inline styles and every URL that is not the
+app's own ``exam:`` scheme or a ``#fragment`` are dropped, so nothing written in a bank runs or is
+fetched.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Callable
+
+import markdown
+import nh3
+from pygments.formatters import HtmlFormatter
+
+from exam_desktop.core.model import FIGURE_TOKEN
+
+FigureUrl = Callable[[int], "str | None"]
+ImageUrl = Callable[[str], "str | None"]
+
+APP_SCHEME = "exam"
+
+_EXTENSIONS = ["tables", "sane_lists", "pymdownx.superfences", "pymdownx.highlight", "pymdownx.arithmatex"]
+_EXTENSION_CONFIGS = {
+    "pymdownx.arithmatex": {"generic": True},
+    "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
+}
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "sup",
+    "code", "pre", "kbd", "samp", "var", "abbr",
+    "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td",
+    "span", "div", "img", "a", "figure", "figcaption",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"align", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+}
+
+_FIGURE_TOKEN_RE = re.compile(re.escape(FIGURE_TOKEN).replace(r"\{index\}", r"(\d+)"))
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """One converter per thread, reset before each use (building one costs ~50 ms)."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(
+            extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS
+        )
+    md.reset()
+    return md
+
+
+def is_app_url(url: str) -> bool:
+    """True for the app's own content URLs (``exam:...``), the only ones a page may load."""
+    return url.strip().lower().startswith(APP_SCHEME + ":")
+
+
+def render_markdown(
+    text: str,
+    *,
+    figure_url: FigureUrl | None = None,
+    image_url: ImageUrl | None = None,
+) -> str:
+    """Markdown + LaTeX of a stem, option or explanation as sanitised HTML.
+
+    `figure_url(n)` gives the ``exam:`` URL of the question's figure n (token ``@@figure:n@@``);
+    without it (or when it returns None) the token becomes the text "[Figure n]".
+    `image_url(src)` maps a bank image path to an ``exam:`` URL, or None to drop the image.
+    """
+    body = _markdown().convert(text)
+    body = _FIGURE_TOKEN_RE.sub(lambda m: _figure_img(int(m.group(1)), figure_url), body)
+    return _sanitise(body, image_url)
+
+
+def _figure_img(index: int, figure_url: FigureUrl | None) -> str:
+    url = figure_url(index) if figure_url else None
+    label = f"Figure {index + 1}"
+    if not url or not is_app_url(url):
+        return f"[{label}]"
+    return f'<img class="figure" alt="{label}" src="{html.escape(url, quote=True)}">'
+
+
+def _sanitise(body: str, image_url: ImageUrl | None) -> str:
+    def keep_attribute(tag: str, attr: str, value: str) -> str | None:
+        if attr == "href":
+            return value if value.startswith("#") or is_app_url(value) else None
+        if attr == "src":
+            if is_app_url(value):
+                return value
+            if image_url is None or _SCHEME_RE.match(value) or value.startswith(("//", "\\")):
+                return None
+            mapped = image_url(value)
+            return mapped if mapped and is_app_url(mapped) else None
+        return value
+
+    cleaner = nh3.Cleaner(
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=keep_attribute,
+        url_schemes={APP_SCHEME},
+        url_relative=lambda url: url if url.startswith("#") else None,
+        strip_comments=True,
+    )
+    return cleaner.clean(body)
+
+
+def highlight_css(style: str = "default", selector: str = ".highlight") -> str:
+    """The pygments stylesheet matching the classes `render_markdown` puts on code blocks."""
+    return HtmlFormatter(style=style).get_style_defs(selector)

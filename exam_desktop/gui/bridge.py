@@ -1,0 +1,100 @@
+"""The one channel between the exam page and Python.
+
+JS -> Python: the page calls ``bridge.post(json)`` with ``{"type": ..., ...}``; the type must be one
+of `MessageType`, anything else is rejected and logged; messages after `close()` are dropped.
+Python -> JS: `call_js` builds the call from a fixed function name and JSON-encoded arguments — values
+are never formatted into JS source.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage
+
+log = logging.getLogger(__name__)
+
+
+class MessageType(enum.StrEnum):
+    """Everything the page may tell Python."""
+
+    READY = "ready"  # shell loaded, MathJax and the channel up
+    SHOWN = "shown"  # a question (or review/results page) is in the page and typeset
+    ANSWER_CHANGED = "answer_changed"  # {question_id, value}
+    NAVIGATE = "navigate"  # {target: question id | "next" | "previous" | "review"}
+    FLAG = "flag"  # {question_id, flagged}
+    DONT_KNOW = "dont_know"  # {question_id, dont_know}
+    RATING = "rating"  # {question_id, rating: 1..5 | None}
+    CLEAR = "clear"  # {question_id}
+    SUBMIT_REQUEST = "submit_request"  # the candidate confirmed "Submit"
+    ZOOM = "zoom"  # {step: +1 | -1 | 0}
+    PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
+
+
+_FUNCTION_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
+
+
+def js_call(function: str, *args: Any) -> str:
+    """JS source calling `function` with each argument JSON-encoded."""
+    if not _FUNCTION_NAME.match(function):
+        raise ValueError(f"not a JS function name: {function!r}")
+    encoded = ", ".join(json.dumps(a, ensure_ascii=False, allow_nan=False) for a in args)
+    return f"{function}({encoded});"
+
+
+def call_js(
+    page: QWebEnginePage,
+    function: str,
+    *args: Any,
+    callback: Callable[[Any], None] | None = None,
+) -> None:
+    """Run `function(*args)` in the page; `callback` receives its (JSON-like) result."""
+    source = js_call(function, *args)
+    if callback is None:
+        page.runJavaScript(source, 0)
+    else:
+        page.runJavaScript(source, 0, callback)
+
+
+class Bridge(QObject):
+    """The object the page sees as ``bridge``; emits `message(type, payload)` for valid messages."""
+
+    message = Signal(str, dict)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.closed = False
+        self.rejected: list[str] = []
+
+    @Slot(str)
+    def post(self, text: str) -> None:
+        if self.closed:
+            log.debug("dropped a message after teardown: %.200s", text)
+            return
+        try:
+            data = json.loads(text)
+            kind = MessageType(data.pop("type"))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            self.rejected.append(text)
+            log.warning("rejected a page message: %.200s", text)
+            return
+        self.message.emit(kind.value, data)
+
+    def close(self) -> None:
+        """From now on, every message is dropped (the window is going away or submitted)."""
+        self.closed = True
+
+
+def attach_bridge(page: QWebEnginePage, bridge: Bridge) -> QWebChannel:
+    """Publish `bridge` to the page as ``bridge`` on a web channel."""
+    channel = QWebChannel(page)
+    channel.registerObject("bridge", bridge)
+    page.setWebChannel(channel)
+    return channel

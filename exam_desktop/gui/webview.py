@@ -1,0 +1,228 @@
+"""The locked web view that shows exam content.
+
+Everything the page loads comes from the app's own scheme, ``exam://app/...``, served by
+`ExamSchemeHandler` from files the app chose: the page shell (`assets/web`), MathJax (shipped with the
+app), drawn figures and a bank's own images. `RequestBlocker` refuses every other request at the
+profile and records it; `LockedPage` refuses navigation away from the shell, new windows and every
+permission; `LockedWebView` has no context menu and no dev tools.
+
+`register_exam_scheme()` must run before the QApplication exists (importing this module does it).
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QUrl
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+    QWebEngineUrlRequestJob,
+    QWebEngineUrlScheme,
+    QWebEngineUrlSchemeHandler,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from exam_desktop.paths import ASSETS_DIR, mathjax_dir
+
+log = logging.getLogger(__name__)
+
+SCHEME = b"exam"
+HOST = "app"
+SHELL_URL = QUrl("exam://app/shell.html")
+WEB_DIR = ASSETS_DIR / "web"
+
+# Applied to every response: scripts only from the app itself (no inline code, no eval); styles may
+# be inline (MathJax writes them); images and fonts from the app or data: URLs (MathJax uses them).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src exam: qrc:; style-src exam: 'unsafe-inline'; "
+    "img-src exam: data:; font-src exam: data:; connect-src 'none'; frame-src 'none'; "
+    "object-src 'none'; base-uri 'none'; form-action 'none'"
+)
+ALLOWED_SCHEMES = frozenset({"exam", "qrc", "data"})
+
+_MIME_OVERRIDES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
+                   ".html": "text/html", ".woff": "font/woff", ".woff2": "font/woff2"}  # fmt: skip
+
+
+def register_exam_scheme() -> None:
+    """Declare ``exam:`` to QtWebEngine; must happen before the QApplication is created."""
+    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == SCHEME:
+        return
+    scheme = QWebEngineUrlScheme(SCHEME)
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(
+        QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.LocalScheme
+        | QWebEngineUrlScheme.Flag.LocalAccessAllowed
+    )
+    QWebEngineUrlScheme.registerScheme(scheme)
+
+
+register_exam_scheme()
+
+
+def _mime_type(path: str) -> bytes:
+    suffix = Path(path).suffix.lower()
+    mime = _MIME_OVERRIDES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return mime.encode()
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    """`folder/relative` if it stays inside `folder` and is a file, else None."""
+    try:
+        root = folder.resolve()
+        target = (root / relative).resolve()
+    except (OSError, ValueError):
+        return None
+    if root not in target.parents or not target.is_file():
+        return None
+    return target
+
+
+class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Serves ``exam://app/<path>``: the shell, MathJax, and figures/images registered by the app."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._files: dict[str, Path] = {}  # "figure/<name>" / "image/<n>" -> file on disk
+        self.served: list[str] = []
+
+    def add_file(self, folder: str, name: str, path: Path) -> str:
+        """Make one file reachable as ``exam://app/<folder>/<name>``; returns that URL."""
+        key = f"{folder}/{name}"
+        self._files[key] = Path(path)
+        return f"exam://{HOST}/{key}"
+
+    def resolve(self, path: str) -> Path | None:
+        path = path.lstrip("/")
+        if path in self._files:
+            return self._files[path]
+        if path.startswith("mathjax/"):
+            return _inside(mathjax_dir(), path.removeprefix("mathjax/"))
+        if "/" not in path:
+            return _inside(WEB_DIR, path)
+        return None
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+        url = job.requestUrl()
+        target = self.resolve(url.path()) if url.host() == HOST else None
+        if target is None:
+            log.warning("no app content at %s", url.toString())
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        try:
+            data = target.read_bytes()
+        except OSError:
+            log.exception("cannot read %s", target)
+            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+            return
+        self.served.append(url.path())
+        buffer = QBuffer(job)
+        buffer.setData(QByteArray(data))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.setAdditionalResponseHeaders(
+            {QByteArray(b"Content-Security-Policy"): QByteArray(CONTENT_SECURITY_POLICY.encode())}
+        )
+        job.reply(_mime_type(target.name), buffer)
+
+
+class RequestBlocker(QWebEngineUrlRequestInterceptor):
+    """Blocks every request that is not the app's own content; remembers what it blocked."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.blocked: list[str] = []
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+        url = info.requestUrl()
+        if url.scheme() in ALLOWED_SCHEMES:
+            return
+        self.blocked.append(url.toString())
+        log.warning("blocked a request to %s", url.toString())
+        info.block(True)
+
+
+class LockedPage(QWebEnginePage):
+    """A page that stays on the shell: no navigation, no new windows, no permissions."""
+
+    def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None):
+        super().__init__(profile, parent)
+        self.refused_navigations: list[str] = []
+        self.permissionRequested.connect(lambda permission: permission.deny())
+        self.console_messages: list[str] = []
+
+    def acceptNavigationRequest(self, url, navigation_type, is_main_frame) -> bool:  # noqa: N802
+        if is_main_frame and url == SHELL_URL and self.url() != SHELL_URL:
+            return True
+        self.refused_navigations.append(url.toString())
+        log.warning("refused navigation to %s", url.toString())
+        return False
+
+    def createWindow(self, window_type) -> None:  # noqa: N802
+        log.warning("refused to open a new window")
+        return None
+
+    def javaScriptConsoleMessage(self, level, message, line, source) -> None:  # noqa: N802
+        self.console_messages.append(message)
+        log.info("page: %s (%s:%s)", message, source, line)
+
+
+def locked_profile() -> tuple[QWebEngineProfile, ExamSchemeHandler, RequestBlocker]:
+    """An off-the-record profile that serves ``exam:`` and blocks everything else."""
+    profile = QWebEngineProfile()  # no storage name: off the record, nothing on disk
+    profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
+    profile.setPersistentCookiesPolicy(QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+    profile.setSpellCheckEnabled(False)
+    handler = ExamSchemeHandler(profile)
+    profile.installUrlSchemeHandler(SCHEME, handler)
+    blocker = RequestBlocker(profile)
+    profile.setUrlRequestInterceptor(blocker)
+    settings = profile.settings()
+    A = QWebEngineSettings.WebAttribute
+    for attribute, on in (
+        (A.JavascriptEnabled, True),
+        (A.JavascriptCanOpenWindows, False),
+        (A.JavascriptCanAccessClipboard, False),
+        (A.JavascriptCanPaste, False),
+        (A.LocalContentCanAccessRemoteUrls, False),
+        (A.LocalContentCanAccessFileUrls, False),
+        (A.LocalStorageEnabled, False),
+        (A.PluginsEnabled, False),
+        (A.PdfViewerEnabled, False),
+        (A.FullScreenSupportEnabled, False),
+        (A.ScreenCaptureEnabled, False),
+        (A.WebGLEnabled, False),
+        (A.HyperlinkAuditingEnabled, False),
+        (A.DnsPrefetchEnabled, False),
+        (A.NavigateOnDropEnabled, False),
+        (A.ErrorPageEnabled, False),
+        (A.AllowRunningInsecureContent, False),
+    ):
+        settings.setAttribute(attribute, on)
+    return profile, handler, blocker
+
+
+class LockedWebView(QWebEngineView):
+    """The exam's one web view: locked profile and page, no context menu, no dev tools."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.profile, self.scheme_handler, self.blocker = locked_profile()
+        self.locked_page = LockedPage(self.profile, self)
+        self.profile.setParent(self.locked_page)  # the page goes first, then its profile
+        self.setPage(self.locked_page)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.setAcceptDrops(False)
+
+    def createWindow(self, window_type) -> None:  # noqa: N802
+        return None
+
+    def load_shell(self) -> None:
+        self.setUrl(SHELL_URL)
