@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
-import pytest
-
 from exam_desktop.core.model import (
     Blank,
     Choice,
@@ -26,14 +22,9 @@ from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import score_exam, score_question
 
 
-# Numeric answers are read by core.numbers (another engineer's module, landing soon).
-needs_number_parser = pytest.mark.skipif(
-    importlib.util.find_spec("exam_desktop.core.numbers") is None,
-    reason="exam_desktop.core.numbers has not landed yet",
-)
-
-
-def question(answer, points: float = 1.0, tags: list[str] | None = None, qid: str = "q") -> Question:
+def question(
+    answer, points: float = 1.0, tags: list[str] | None = None, qid: str = "q"
+) -> Question:
     return Question(qid, qid, points, "stem", answer, tags=tags or [])
 
 
@@ -139,8 +130,6 @@ def test_true_false():
 # -- numeric ------------------------------------------------------------------------------------
 
 
-
-@needs_number_parser
 def test_numeric_exact_accepts_other_spellings():
     q = question(Numeric([NumericAnswer(3855)]))
     assert points(q, "3855") == 1.0
@@ -148,7 +137,6 @@ def test_numeric_exact_accepts_other_spellings():
     assert points(q, "3856") == 0.0
 
 
-@needs_number_parser
 def test_numeric_tolerance_edge_is_inclusive_and_just_beyond_is_not():
     q = question(Numeric([NumericAnswer(0.5, tolerance=0.01)]), points=2)
     assert points(q, "0.51") == 2.0  # 0.51 - 0.5 is 0.010000000000000009 in floats
@@ -157,7 +145,6 @@ def test_numeric_tolerance_edge_is_inclusive_and_just_beyond_is_not():
     assert points(q, "0.4899") == 0.0
 
 
-@needs_number_parser
 def test_numeric_relative_tolerance():
     q = question(Numeric([NumericAnswer(200, tolerance=0.02, relative=True)]))  # 200 ± 4
     assert points(q, "204") == 1.0
@@ -165,7 +152,6 @@ def test_numeric_relative_tolerance():
     assert points(q, "204.01") == 0.0
 
 
-@needs_number_parser
 def test_numeric_best_weight_wins():
     q = question(
         Numeric([NumericAnswer(3800, tolerance=100, weight=0.5), NumericAnswer(3855)]), points=2
@@ -175,14 +161,12 @@ def test_numeric_best_weight_wins():
     assert points(q, "3000") == 0.0
 
 
-@needs_number_parser
 def test_numeric_text_that_is_not_a_number_scores_zero():
     q = question(Numeric([NumericAnswer(1)]))
     s = score_question(q, Response("q", "about one"))
     assert (s.points, s.status) == (0.0, "auto")
 
 
-@needs_number_parser
 def test_numeric_uses_the_exam_language():
     q = question(Numeric([NumericAnswer(0.5)]))
     assert points(q, "0,5", language="it") == 1.0
@@ -197,7 +181,6 @@ def cells(rows):
     return [[str(x) for x in row] for row in rows]
 
 
-@needs_number_parser
 def test_matrix_one_wrong_cell_of_nine():
     q = question(Matrix(3, 3, RELU_KEY), points=3)
     answer = cells(RELU_KEY)
@@ -205,7 +188,6 @@ def test_matrix_one_wrong_cell_of_nine():
     assert points(q, answer) == round(3 * 8 / 9, 4)
 
 
-@needs_number_parser
 def test_matrix_all_or_nothing_and_tolerance():
     q = question(Matrix(3, 3, RELU_KEY, tolerance=0.1, scoring="all-or-nothing"), points=3)
     near = cells(RELU_KEY)
@@ -215,7 +197,6 @@ def test_matrix_all_or_nothing_and_tolerance():
     assert points(q, near) == 0.0
 
 
-@needs_number_parser
 def test_matrix_missing_cells_are_wrong():
     q = question(Matrix(2, 2, [[1, 2], [3, 4]]), points=4)
     assert points(q, [["1", "2"], ["3"]]) == 3.0
@@ -242,7 +223,9 @@ def summary_template() -> Question:
 def test_template_blanks_split_points_and_leave_manual_ones_pending():
     s = score_question(
         summary_template(),
-        Response("q", {"shape": "(none,  128, 256,16)", "formula": "5*5*3*16+16", "params": "1216"}),
+        Response(
+            "q", {"shape": "(none,  128, 256,16)", "formula": "5*5*3*16+16", "params": "1216"}
+        ),
     )
     # "(none,  128, 256,16)": case and runs of spaces are ignored, but a missing space is not
     assert s.points == 1.0
@@ -308,7 +291,9 @@ def test_exam_totals_per_tag_and_dont_know_score():
             Section(
                 "s",
                 [
-                    question(SingleChoice([Choice("a", "", True), Choice("b", "")]), 2, ["cnn"], "q1"),
+                    question(
+                        SingleChoice([Choice("a", "", True), Choice("b", "")]), 2, ["cnn"], "q1"
+                    ),
                     question(TrueFalse(True), 1, ["cnn", "rnn"], "q2"),
                     question(Essay(), 3, ["rnn"], "q3"),
                     question(TrueFalse(False), 1, [], "q4"),

@@ -150,17 +150,23 @@ def _draw(fig: Figure) -> MplFigure:
         return _draw_grid(fig)
     if isinstance(fig, MatrixFigure):
         return _draw_matrix(fig)
-    raise FigureNotDrawable(f"Unknown figure kind {type(fig).__name__}: use iou, grid or matrix.")
+    raise FigureNotDrawable(
+        f"Unknown figure kind {type(fig).__name__}: use iou, grid or matrix."
+    )
 
 
 def _draw_iou(spec: IoUFigure) -> MplFigure:
     width, height = spec.grid_width, spec.grid_height
     if width < 1 or height < 1:
-        raise FigureNotDrawable(f"An IoU figure needs a grid of at least 1 x 1 cells, not {width} x {height}.")
+        raise FigureNotDrawable(
+            f"An IoU figure needs a grid of at least 1 x 1 cells, not {width} x {height}."
+        )
     cell = min(_IOU_CELL, _IOU_MAX_WIDTH / width)
     fig, ax = _canvas(width * cell, height * cell)
     ax.set_xlim(0, width)
-    ax.set_ylim(height, 0)  # top-left origin: y grows downward, as in the spec and in images
+    ax.set_ylim(
+        height, 0
+    )  # top-left origin: y grows downward, as in the spec and in images
     ax.set_xticks(range(width + 1))
     ax.set_yticks(range(height + 1))
     ax.xaxis.tick_top()
@@ -174,18 +180,33 @@ def _draw_iou(spec: IoUFigure) -> MplFigure:
         colour = _colour(box.color)
         ax.add_patch(
             Rectangle(
-                (box.x, box.y), box.width, box.height,
+                (box.x, box.y),
+                box.width,
+                box.height,
                 facecolor=matplotlib.colors.to_rgba(colour, 0.12),
-                edgecolor=colour, linewidth=2.2, zorder=3,
+                edgecolor=colour,
+                linewidth=2.2,
+                zorder=3,
             )
         )
     # Labels above the boxes so no outline crosses them.
     for box in spec.boxes:
         ax.text(
-            box.x + 0.12, box.y + 0.12, _literal(box.label),
-            color=_colour(box.color), fontsize=label_size, fontweight="bold",
-            ha="left", va="top", zorder=5,
-            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            box.x + 0.12,
+            box.y + 0.12,
+            _literal(box.label),
+            color=_colour(box.color),
+            fontsize=label_size,
+            fontweight="bold",
+            ha="left",
+            va="top",
+            zorder=5,
+            bbox={
+                "boxstyle": "square,pad=0.15",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.85,
+            },
         )
     _caption(fig, ax, spec.caption, width * cell)
     return fig
@@ -205,9 +226,12 @@ def _draw_grid(spec: GridFigure) -> MplFigure:
         colour = _colour(window.color)
         ax.add_patch(
             Rectangle(
-                (window.col, window.row), window.cols, window.rows,
+                (window.col, window.row),
+                window.cols,
+                window.rows,
                 facecolor=matplotlib.colors.to_rgba(colour, 0.35),
-                edgecolor="none", zorder=1,
+                edgecolor="none",
+                zorder=1,
             )
         )
     for r in range(rows + 1):
@@ -217,13 +241,26 @@ def _draw_grid(spec: GridFigure) -> MplFigure:
     for window in spec.highlights:
         ax.add_patch(
             Rectangle(
-                (window.col, window.row), window.cols, window.rows,
-                facecolor="none", edgecolor=_colour(window.color), linewidth=2.6, zorder=3,
+                (window.col, window.row),
+                window.cols,
+                window.rows,
+                facecolor="none",
+                edgecolor=_colour(window.color),
+                linewidth=2.6,
+                zorder=3,
             )
         )
     for r, row in enumerate(spec.cells):
         for c, text in enumerate(row):
-            ax.text(c + 0.5, r + 0.5, _number(text), fontsize=font, ha="center", va="center_baseline", zorder=4)
+            ax.text(
+                c + 0.5,
+                r + 0.5,
+                _number(text),
+                fontsize=font,
+                ha="center",
+                va="center_baseline",
+                zorder=4,
+            )
     _caption(fig, ax, spec.caption, cols * cell)
     return fig
 
@@ -241,19 +278,41 @@ def _draw_matrix(spec: MatrixFigure) -> MplFigure:
     ax.set_aspect("auto")
     for r, row in enumerate(spec.cells):
         for c, text in enumerate(row):
-            ax.text(c + 0.5, r + 0.5, _number(text), fontsize=_MATRIX_FONT, ha="center", va="center_baseline")
+            ax.text(
+                c + 0.5,
+                r + 0.5,
+                _number(text),
+                fontsize=_MATRIX_FONT,
+                ha="center",
+                va="center_baseline",
+            )
     top, bottom = 0.05, rows - 0.05
-    margin = 0.08 / column  # space between the brackets and the entries, in column units
+    margin = (
+        0.08 / column
+    )  # space between the brackets and the entries, in column units
     serif = 0.12 / column
     for side, x in (("left", -margin), ("right", cols + margin)):
         tip = x + serif if side == "left" else x - serif
         ax.add_line(
-            Line2D([tip, x, x, tip], [top, top, bottom, bottom], color="#222222",
-                   linewidth=1.3, solid_joinstyle="miter", clip_on=False)
+            Line2D(
+                [tip, x, x, tip],
+                [top, top, bottom, bottom],
+                color="#222222",
+                linewidth=1.3,
+                solid_joinstyle="miter",
+                clip_on=False,
+            )
         )
     if spec.name:
-        ax.text(-margin - 0.12 / column, rows / 2, f"{_literal(spec.name)} =", fontsize=_MATRIX_FONT,
-                ha="right", va="center_baseline", style="italic")
+        ax.text(
+            -margin - 0.12 / column,
+            rows / 2,
+            f"{_literal(spec.name)} =",
+            fontsize=_MATRIX_FONT,
+            ha="right",
+            va="center_baseline",
+            style="italic",
+        )
     _caption(fig, ax, spec.caption, cols * column)
     return fig
 
@@ -277,8 +336,15 @@ def _caption(fig: MplFigure, ax: Axes, caption: str, width_in: float) -> None:
     text = "\n".join(textwrap.wrap(_literal(caption), chars))
     # Below the axes (and below bottom tick labels, of which figures here have none).
     ax.annotate(
-        text, xy=(0.5, 0.0), xycoords="axes fraction", xytext=(0, -6), textcoords="offset points",
-        ha="center", va="top", fontsize=8.5, color="#444444",
+        text,
+        xy=(0.5, 0.0),
+        xycoords="axes fraction",
+        xytext=(0, -6),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=8.5,
+        color="#444444",
     )
 
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import (
     Blank,
     Essay,
@@ -45,6 +44,7 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
+from exam_desktop.core.numbers import NumberNotReadable, parse_number
 from exam_desktop.core.responses import Response, is_empty
 
 Status = Literal["auto", "manual-pending", "unanswered", "dont-know"]
@@ -127,9 +127,7 @@ def tag_totals(exam: Exam, per_question: Mapping[str, QuestionScore]) -> dict[st
             acc = sums.setdefault(tag, [0.0, 0.0])
             acc[0] += score.points if score else 0.0
             acc[1] += q.points
-    return {
-        tag: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for tag, (p, m) in sums.items()
-    }
+    return {tag: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for tag, (p, m) in sums.items()}
 
 
 def score_question(
@@ -197,8 +195,8 @@ def _multiple_fraction(answer: MultipleChoice, value: Any) -> float:
         wrong = len(picked - correct)
         fraction = (right - wrong) / len(correct)
     else:  # per-option
-        default_right = answer.right if answer.right is not None else (
-            1.0 / len(correct) if correct else 0.0
+        default_right = (
+            answer.right if answer.right is not None else (1.0 / len(correct) if correct else 0.0)
         )
         default_wrong = answer.wrong if answer.wrong is not None else -default_right
         fraction = 0.0
@@ -221,15 +219,13 @@ def _within(value: float, target: float, tolerance: float) -> bool:
 
 def _read_number(text: Any, language: str) -> float | None:
     """The number a candidate typed, or None when it is not one."""
-    from exam_desktop.core.numbers import parse_number
-
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     if not isinstance(text, str):
         return None
     try:
         number = parse_number(text, language)
-    except (KnownError, ValueError):
+    except NumberNotReadable:
         return None
     return number if math.isfinite(number) else None
 
@@ -240,7 +236,9 @@ def _numeric_fraction(answer: Numeric, value: Any, language: str) -> float:
         return 0.0
     best = 0.0
     for accepted in answer.answers:
-        tolerance = accepted.tolerance * abs(accepted.value) if accepted.relative else accepted.tolerance
+        tolerance = (
+            accepted.tolerance * abs(accepted.value) if accepted.relative else accepted.tolerance
+        )
         if _within(number, accepted.value, tolerance):
             best = max(best, accepted.weight)
     return min(best, 1.0)

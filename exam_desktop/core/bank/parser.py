@@ -269,7 +269,7 @@ class _Parser:
             self.problem(raw.line, "the question has no id: add '#some-id' to its attribute block")
         if kind is None:
             self.problem(raw.line, f"the question has no kind: add one of {', '.join(KINDS)}")
-        if qid is None or kind is None:
+        if qid is None or not kind:
             return None
         for key in attrs:
             if key not in COMMON_ATTRS | KIND_ATTRS[kind]:
@@ -331,7 +331,7 @@ class _Parser:
             else:
                 self.problem(line, f"unknown question kind '{token}' (kinds: {', '.join(KINDS)})")
                 kind = kind or ""
-        return qid, (kind or None), attrs
+        return qid, kind, attrs
 
     # -- values ---------------------------------------------------------------------------
 
