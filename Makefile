@@ -1,0 +1,33 @@
+# Two commands for people: `make run` (the app) and `make test` (the whole suite).
+# Both create .venv and install everything they need on a machine with only Python and pip.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
+
+.PHONY: run test setup check lint
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The app's main job: the 1h45 Machine Learning Engineers Test in practice mode.
+run: $(STAMP)
+	$(BIN)/exam-desktop demo
+
+## The whole test suite (Qt offscreen, real QtWebEngine, real SQLite).
+test: $(STAMP)
+	bash scripts/system-deps.sh
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+check: $(STAMP)
+	$(BIN)/exam-desktop check banks/
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check exam_desktop tests
