@@ -31,3 +31,16 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check exam_desktop tests
+
+## The one-folder app for lab machines: dist/exam-desktop/ (docs/deploying.md). Build it on the
+## oldest Linux the seats run, with the xcb libraries installed so they are bundled.
+dist: $(STAMP)
+	bash scripts/system-deps.sh
+	$(BIN)/pyinstaller --noconfirm pyinstaller.spec
+	$(BIN)/python bench/frozen_size.py
+
+## Builds the frozen app, then its smoke test (a missing or stale build fails instead of skipping).
+dist-check: dist
+	EXAM_DESKTOP_DIST_CHECK=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/test_frozen.py -v
+
+.PHONY: dist dist-check

@@ -59,7 +59,28 @@ def test_other_comma_languages_and_regions():
     assert parse_number("3,5", "it_IT") == 3.5
 
 
-@pytest.mark.parametrize("text", ["1.2.3", "abc", "", "   ", "-", ".", "1e", "e5", "3,5", "12,34", "1,2345", "nan", "inf", "0x10", "1/2", "5 %", "1..2"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1.2.3",
+        "abc",
+        "",
+        "   ",
+        "-",
+        ".",
+        "1e",
+        "e5",
+        "3,5",
+        "12,34",
+        "1,2345",
+        "nan",
+        "inf",
+        "0x10",
+        "1/2",
+        "5 %",
+        "1..2",
+    ],
+)
 def test_english_rejects_what_is_not_a_number(text):
     with pytest.raises(NumberNotReadable):
         parse_number(text, "en")
@@ -74,7 +95,9 @@ def test_italian_rejects_what_is_not_a_number(text):
 def test_the_message_says_what_is_wrong_and_how_to_write_it():
     with pytest.raises(KnownError) as caught:
         parse_number("1.2.3")
-    assert str(caught.value) == "“1.2.3” is not a number. Type digits, with a decimal point like 0.5."
+    assert (
+        str(caught.value) == "“1.2.3” is not a number. Type digits, with a decimal point like 0.5."
+    )
 
 
 def test_the_italian_hint_asks_for_a_decimal_comma():

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from exam_desktop.core.model import figure_token
 from exam_desktop.core.render import highlight_css, render_markdown
 
@@ -25,8 +27,27 @@ def test_inline_math_survives_markdown_untouched():
 def test_display_math_with_pmatrix_keeps_backslashes_and_ampersands():
     text = "Given\n\n$$\nx = \\begin{pmatrix}1 & -2\\\\ 3 & -4\\end{pmatrix}\n$$\n\nand \\[ \\sum_i x_i \\]"
     html = render_markdown(text)
-    assert '<div class="arithmatex">\\[\nx = \\begin{pmatrix}1 &amp; -2\\\\ 3 &amp; -4\\end{pmatrix}\n\\]</div>' in html
+    assert (
+        '<div class="arithmatex">\\[\nx = \\begin{pmatrix}1 &amp; -2\\\\ 3 &amp; -4\\end{pmatrix}\n\\]</div>'
+        in html
+    )
     assert "\\sum_i x_i" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["and\n$$x < y$$\nafter", "and\n$$\nx < y\n$$\nafter", "and \\[x < y\\] after"],
+)
+def test_display_math_inside_a_paragraph_is_kept_for_mathjax(text):
+    html = render_markdown(text)
+    assert re.search(r'<span class="arithmatex">\\\[\s*x &lt; y\s*\\\]</span>', html), html
+    assert "$" not in html
+
+
+def test_math_delimiters_inside_code_spans_stay_code():
+    html = render_markdown("Type `$$x$$` or `\\[y\\]` literally.")
+    assert "<code>$$x$$</code>" in html and "<code>\\[y\\]</code>" in html
+    assert "arithmatex" not in html
 
 
 def test_a_price_is_not_math():
@@ -76,12 +97,16 @@ def test_script_is_dropped_and_never_code():
 
 
 def test_event_handlers_and_remote_images_are_dropped():
-    html = render_markdown('<img src="http://evil.example/x.png" onerror="alert(1)"> ![a](https://evil.example/y.png)')
+    html = render_markdown(
+        '<img src="http://evil.example/x.png" onerror="alert(1)"> ![a](https://evil.example/y.png)'
+    )
     assert "onerror" not in html and "evil.example" not in html and "alert" not in html
 
 
 def test_javascript_links_lose_their_target():
-    html = render_markdown('<a href="javascript:alert(1)">click</a> [md](javascript:alert(2)) [web](https://example.com)')
+    html = render_markdown(
+        '<a href="javascript:alert(1)">click</a> [md](javascript:alert(2)) [web](https://example.com)'
+    )
     assert "javascript" not in html and "example.com" not in html
     assert "click" in html and "md" in html
 
@@ -111,7 +136,10 @@ def test_bank_images_go_through_the_image_callback():
         seen.append(src)
         return None if src.startswith("..") else f"exam://app/bank/{src}"
 
-    html = render_markdown("![net](images/net.png) ![up](../secret.png) ![web](http://x.example/a.png)", image_url=image_url)
+    html = render_markdown(
+        "![net](images/net.png) ![up](../secret.png) ![web](http://x.example/a.png)",
+        image_url=image_url,
+    )
     assert urls_in(html) == ["exam://app/bank/images/net.png"]
     assert seen == ["images/net.png", "../secret.png"]  # remote URLs never reach the callback
 

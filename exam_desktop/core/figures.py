@@ -27,7 +27,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.model import Figure, GridFigure, IoUFigure, MatrixFigure, to_dict
+from exam_desktop.core.model import (
+    Box,
+    Figure,
+    GridFigure,
+    IoUFigure,
+    MatrixFigure,
+    to_dict,
+)
 
 # Bump when drawing changes, so cached files of older drawings are not reused.
 RENDERER_VERSION = f"figures-1/matplotlib-{matplotlib.__version__}"
@@ -175,41 +182,91 @@ def _draw_iou(spec: IoUFigure) -> MplFigure:
     ax.set_axisbelow(True)
     for spine in ax.spines.values():
         spine.set_color("#999999")
-    label_size = 8 if cell >= 0.25 else 7
+    # Fills under labels under outlines: a label never hides where a box ends.
     for box in spec.boxes:
         colour = _colour(box.color)
+        fill = matplotlib.colors.to_rgba(colour, 0.12)
+        rect = (box.x, box.y), box.width, box.height
+        ax.add_patch(Rectangle(*rect, facecolor=fill, edgecolor="none", zorder=2))
         ax.add_patch(
             Rectangle(
-                (box.x, box.y),
-                box.width,
-                box.height,
-                facecolor=matplotlib.colors.to_rgba(colour, 0.12),
-                edgecolor=colour,
-                linewidth=2.2,
-                zorder=3,
+                *rect, facecolor="none", edgecolor=colour, linewidth=2.2, zorder=4
             )
         )
-    # Labels above the boxes so no outline crosses them.
+    font = 8 if cell >= 0.25 else 7
+    taken: list[_Area] = []
     for box in spec.boxes:
+        others = [b for b in spec.boxes if b is not box]
+        size = _text_width(box.label, font) / cell, font / 72 / cell
+        x, y, va = _place_label(box, size, others, (width, height), taken)
         ax.text(
-            box.x + 0.12,
-            box.y + 0.12,
-            _literal(box.label),
-            color=_colour(box.color),
-            fontsize=label_size,
-            fontweight="bold",
-            ha="left",
-            va="top",
-            zorder=5,
-            bbox={
-                "boxstyle": "square,pad=0.15",
-                "facecolor": "white",
-                "edgecolor": "none",
-                "alpha": 0.85,
-            },
-        )
+            x, y, _literal(box.label), color=_colour(box.color), fontsize=font,
+            fontweight="bold", ha="left", va=va, zorder=3,
+        )  # fmt: skip
     _caption(fig, ax, spec.caption, width * cell)
     return fig
+
+
+_Area = tuple[float, float, float, float]  # left, top, right, bottom in grid units
+
+
+def _place_label(
+    box: Box,
+    size: tuple[float, float],
+    others: list[Box],
+    grid: tuple[int, int],
+    taken: list[_Area],
+) -> tuple[float, float, str]:
+    """Where a box's label goes (grid units): inside its top-left corner, else its bottom-left
+    corner, else above or below the box; the first spot that stays in the grid and crosses no
+    other label and no other box's outline."""
+    pad = 0.15
+    width, height = size
+    inside = width + 2 * pad <= box.width and height + 2 * pad <= box.height
+    spots = [
+        *([(box.x + pad, box.y + pad, "top")] if inside else []),
+        *([(box.x + pad, box.y + box.height - pad, "bottom")] if inside else []),
+        (box.x, box.y - pad, "bottom"),
+        (box.x, box.y + box.height + pad, "top"),
+    ]
+    edges = [edge for other in others for edge in _outline(other)]
+    chosen = None
+    for x, y, va in spots:
+        top = y if va == "top" else y - height
+        area = (x, top, x + width, top + height)
+        in_grid = (
+            area[0] >= 0 and area[1] >= 0 and area[2] <= grid[0] and area[3] <= grid[1]
+        )
+        if in_grid and not any(_overlaps(area, other) for other in taken + edges):
+            chosen = (x, y, va), area
+            break
+    if chosen is None:  # crowded: the first spot, legible even if a line crosses it
+        x, y, va = spots[0]
+        top = y if va == "top" else y - height
+        chosen = spots[0], (x, top, x + width, top + height)
+    taken.append(chosen[1])
+    return chosen[0]
+
+
+def _outline(box: Box) -> list[_Area]:
+    """The four edges of a box as thin areas."""
+    x0, y0, x1, y1 = box.x, box.y, box.x + box.width, box.y + box.height
+    e = 0.05
+    return [
+        (x0 - e, y0 - e, x1 + e, y0 + e),
+        (x0 - e, y1 - e, x1 + e, y1 + e),
+        (x0 - e, y0 - e, x0 + e, y1 + e),
+        (x1 - e, y0 - e, x1 + e, y1 + e),
+    ]
+
+
+def _overlaps(a: _Area, b: _Area) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _text_width(text: str, font_pt: float) -> float:
+    """An estimate of the width of bold sans-serif text, in inches."""
+    return len(text) * font_pt * 0.64 / 72
 
 
 def _draw_grid(spec: GridFigure) -> MplFigure:

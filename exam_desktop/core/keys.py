@@ -160,6 +160,7 @@ class ScryptParams:
 
     # Upper bounds accepted from files, so a hostile header cannot ask for absurd work.
     MAX_N = 2**20
+    MAX_MEMORY = 512 * 1024 * 1024
 
     def derive(self, secret: bytes, salt: bytes, length: int = 32) -> bytes:
         return hashlib.scrypt(
@@ -185,6 +186,8 @@ class ScryptParams:
             raise ValueError("scrypt parameters must be integers")
         if not (2 <= n <= cls.MAX_N and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 4):
             raise ValueError("scrypt parameters out of range")
+        if 128 * n * r > cls.MAX_MEMORY:
+            raise ValueError("scrypt parameters ask for too much memory")
         return cls(n, r, p)
 
 
@@ -263,8 +266,11 @@ def encrypt_private_key(key: Ed25519PrivateKey, passphrase: str, params: ScryptP
             "ciphertext": b64(aead.encrypt(nonce, raw, _PRIVATE_ARMOUR.encode())),
         }
     )
-    lines = [b64(body)[i : i + 64] for i in range(0, len(b64(body)), 64)]
-    return "\n".join([f"-----BEGIN {_PRIVATE_ARMOUR}-----", *lines, f"-----END {_PRIVATE_ARMOUR}-----", ""]).encode()
+    text = b64(body)
+    lines = [f"-----BEGIN {_PRIVATE_ARMOUR}-----"]
+    lines += [text[i : i + 64] for i in range(0, len(text), 64)]
+    lines += [f"-----END {_PRIVATE_ARMOUR}-----", ""]
+    return "\n".join(lines).encode("ascii")
 
 
 def load_office_private_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
@@ -275,7 +281,7 @@ def load_office_private_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
     if len(lines) < 3 or lines[0] != f"-----BEGIN {_PRIVATE_ARMOUR}-----":
         raise KeyProblem(
             f"{path} is not an exam office private key (expected a file made by "
-            "`exam-desktop keys init`, named {OFFICE_PRIVATE_KEY_NAME})."
+            f"`exam-desktop keys init`, named {OFFICE_PRIVATE_KEY_NAME})."
         )
     try:
         body = strict_json(unb64("".join(lines[1:-1])))

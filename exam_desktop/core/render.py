@@ -14,9 +14,13 @@ import html
 import re
 import threading
 from collections.abc import Callable
+from xml.etree import ElementTree
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
 from pygments.formatters import HtmlFormatter
 
 from exam_desktop.core.model import FIGURE_TOKEN
@@ -26,7 +30,35 @@ ImageUrl = Callable[[str], "str | None"]
 
 APP_SCHEME = "exam"
 
-_EXTENSIONS = ["tables", "sane_lists", "pymdownx.superfences", "pymdownx.highlight", "pymdownx.arithmatex"]
+
+class _DisplayMathInParagraph(InlineProcessor):
+    """``$$..$$`` or ``\\[..\\]`` inside a paragraph (arithmatex only sees them as whole blocks)."""
+
+    PATTERN = r"(?<!\\)\$\$((?:\\.|[^\\$])+?)\$\$|(?<!\\)\\\[((?:\\[^\]]|[^\\])+?)\\\]"
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[object, int, int]:  # noqa: N802
+        element = ElementTree.Element("span", {"class": "arithmatex"})
+        element.text = AtomicString("\\[" + (m.group(1) or m.group(2)) + "\\]")
+        return element, m.start(0), m.end(0)
+
+
+class _DisplayMathExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        # After code spans (190), before arithmatex's inline math (189.9) and backslash escapes.
+        md.inlinePatterns.register(
+            _DisplayMathInParagraph(_DisplayMathInParagraph.PATTERN, md),
+            "display-math-inline",
+            189.95,
+        )
+
+
+_EXTENSIONS = [
+    "tables",
+    "sane_lists",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.arithmatex",
+]
 _EXTENSION_CONFIGS = {
     "pymdownx.arithmatex": {"generic": True},
     "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
@@ -60,7 +92,7 @@ def _markdown() -> markdown.Markdown:
     md = getattr(_local, "md", None)
     if md is None:
         md = _local.md = markdown.Markdown(
-            extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS
+            extensions=[*_EXTENSIONS, _DisplayMathExtension()], extension_configs=_EXTENSION_CONFIGS
         )
     md.reset()
     return md

@@ -213,11 +213,11 @@ def _multiple_fraction(answer: MultipleChoice, value: Any) -> float:
 # Numbers
 
 
-def _within(value: float, target: float, tolerance: float) -> bool:
+def within_tolerance(value: float, target: float, tolerance: float) -> bool:
     return abs(value - target) <= tolerance + EDGE_EPSILON * max(1.0, abs(target), tolerance)
 
 
-def _read_number(text: Any, language: str) -> float | None:
+def read_number(text: Any, language: str) -> float | None:
     """The number a candidate typed, or None when it is not one."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
@@ -231,7 +231,7 @@ def _read_number(text: Any, language: str) -> float | None:
 
 
 def _numeric_fraction(answer: Numeric, value: Any, language: str) -> float:
-    number = _read_number(value, language)
+    number = read_number(value, language)
     if number is None:
         return 0.0
     best = 0.0
@@ -239,7 +239,7 @@ def _numeric_fraction(answer: Numeric, value: Any, language: str) -> float:
         tolerance = (
             accepted.tolerance * abs(accepted.value) if accepted.relative else accepted.tolerance
         )
-        if _within(number, accepted.value, tolerance):
+        if within_tolerance(number, accepted.value, tolerance):
             best = max(best, accepted.weight)
     return min(best, 1.0)
 
@@ -252,8 +252,8 @@ def _matrix_fraction(answer: Matrix, value: Any, language: str) -> float:
     for r, key_row in enumerate(answer.key):
         row = value[r] if r < len(value) and isinstance(value[r], list) else []
         for c, key in enumerate(key_row):
-            number = _read_number(row[c], language) if c < len(row) else None
-            if number is not None and _within(number, key, answer.tolerance):
+            number = read_number(row[c], language) if c < len(row) else None
+            if number is not None and within_tolerance(number, key, answer.tolerance):
                 right += 1
     if answer.scoring == "all-or-nothing":
         return 1.0 if right == cells else 0.0

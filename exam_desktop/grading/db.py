@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,15 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def hand_points(status: str, pending: float, manual_points: float | None) -> float:
+    """The hand-awarded points that count: only while part of the question is graded by hand,
+    and never more than that part is worth (a regrade may have shrunk it)."""
+    if status != "manual-pending" or manual_points is None:
+        return 0.0
+    return min(manual_points, pending)
 
 
 @dataclass(frozen=True)
@@ -146,7 +154,9 @@ class StoredScore:
     def points(self) -> float:
         if self.override_points is not None:
             return self.override_points
-        return round(self.auto_points + (self.manual_points or 0.0), DECIMALS)
+        return round(
+            self.auto_points + hand_points(self.status, self.pending, self.manual_points), DECIMALS
+        )
 
     @property
     def needs_grading(self) -> bool:
@@ -268,10 +278,12 @@ class GraderDB:
         ]
 
     def candidate_by_identity(self, exam_id: str, identity: str) -> Candidate | None:
-        for c in self.candidates(exam_id):
-            if c.identity == identity:
-                return c
-        return None
+        row = self.execute(
+            "SELECT id, exam_id, number, identity, fields_json, bundle_sha256 FROM candidates "
+            "WHERE exam_id = ? AND identity = ?",
+            (exam_id, identity),
+        ).fetchone()
+        return Candidate(*row[:4], json.loads(row[4]), row[5]) if row else None
 
     def add_candidate(
         self, exam_id: str, identity: str, fields: dict[str, str], bundle_sha256: str

@@ -27,6 +27,7 @@ class MessageType(enum.StrEnum):
 
     READY = "ready"  # shell loaded, MathJax and the channel up
     SHOWN = "shown"  # a question (or review/results page) is in the page and typeset
+    PAINTED = "painted"  # the frame asked for by exam.whenPainted() has been drawn
     ANSWER_CHANGED = "answer_changed"  # {question_id, value}
     NAVIGATE = "navigate"  # {target: question id | "next" | "previous" | "review"}
     FLAG = "flag"  # {question_id, flagged}

@@ -92,7 +92,13 @@ class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._files: dict[str, Path] = {}  # "figure/<name>" / "image/<n>" -> file on disk
+        self._generated: dict[str, bytes] = {}  # e.g. "highlight.css", made by the app at start
         self.served: list[str] = []
+
+    def add_generated(self, name: str, data: bytes) -> str:
+        """Serve `data` as ``exam://app/<name>``; returns that URL."""
+        self._generated[name] = data
+        return f"exam://{HOST}/{name}"
 
     def add_file(self, folder: str, name: str, path: Path) -> str:
         """Make one file reachable as ``exam://app/<folder>/<name>``; returns that URL."""
@@ -112,25 +118,26 @@ class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
-        target = self.resolve(url.path()) if url.host() == HOST else None
-        if target is None:
-            log.warning("no app content at %s", url.toString())
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
-            return
-        try:
-            data = target.read_bytes()
-        except OSError:
-            log.exception("cannot read %s", target)
-            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
-            return
+        path = url.path().lstrip("/")
+        data = self._generated.get(path) if url.host() == HOST else None
+        if data is None:
+            target = self.resolve(path) if url.host() == HOST else None
+            if target is None:
+                log.warning("no app content at %s", url.toString())
+                job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+                return
+            try:
+                data = target.read_bytes()
+            except OSError:
+                log.exception("cannot read %s", target)
+                job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+                return
         self.served.append(url.path())
         buffer = QBuffer(job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders(
-            {QByteArray(b"Content-Security-Policy"): QByteArray(CONTENT_SECURITY_POLICY.encode())}
-        )
-        job.reply(_mime_type(target.name), buffer)
+        job.setAdditionalResponseHeaders({b"Content-Security-Policy": CONTENT_SECURITY_POLICY.encode()})
+        job.reply(_mime_type(path), buffer)
 
 
 class RequestBlocker(QWebEngineUrlRequestInterceptor):
@@ -155,11 +162,13 @@ class LockedPage(QWebEnginePage):
     def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None):
         super().__init__(profile, parent)
         self.refused_navigations: list[str] = []
+        self._shell_requested = False
         self.permissionRequested.connect(lambda permission: permission.deny())
         self.console_messages: list[str] = []
 
     def acceptNavigationRequest(self, url, navigation_type, is_main_frame) -> bool:  # noqa: N802
-        if is_main_frame and url == SHELL_URL and self.url() != SHELL_URL:
+        if is_main_frame and url == SHELL_URL and not self._shell_requested:
+            self._shell_requested = True  # the shell loads once; a reload would lose the page
             return True
         self.refused_navigations.append(url.toString())
         log.warning("refused navigation to %s", url.toString())

@@ -1,0 +1,82 @@
+"""`exam-desktop keys init|fingerprint`: the exam office's signing key pair."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+from pathlib import Path
+
+from exam_desktop import paths
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.keys import (
+    OFFICE_PRIVATE_KEY_NAME,
+    create_office_keys,
+    fingerprint,
+    load_public_key,
+)
+
+NAME = "keys"
+HELP = "create the exam office key pair, or show a public key's fingerprint"
+PASSPHRASE_ENV = "EXAM_DESKTOP_PASSPHRASE"
+
+
+def default_key_dir() -> Path:
+    return paths.data_dir() / "office"
+
+
+def default_private_key() -> Path:
+    return default_key_dir() / OFFICE_PRIVATE_KEY_NAME
+
+
+def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help=f"read the office key passphrase from FILE (first line) instead of asking; "
+        f"the environment variable {PASSPHRASE_ENV} works too",
+    )
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    """The passphrase from --passphrase-file, the environment, or asked (twice when `confirm`)."""
+    if args.passphrase_file is not None:
+        try:
+            lines = args.passphrase_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise KnownError(f"Cannot read {args.passphrase_file}: {exc.strerror}.") from None
+        return lines[0] if lines else ""
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    passphrase = getpass.getpass("Office key passphrase: ")
+    if confirm and getpass.getpass("Same passphrase again: ") != passphrase:
+        raise KnownError("The two passphrases differ. Run the command again.")
+    return passphrase
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = actions.add_parser("init", help="create the office key pair (once per exam office)")
+    init.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help=f"folder for the keys (default: {default_key_dir()})",
+    )
+    add_passphrase_argument(init)
+    show = actions.add_parser("fingerprint", help="show the fingerprint of a public key file")
+    show.add_argument("public_key", type=Path, metavar="PUBLIC_KEY")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "fingerprint":
+        print(fingerprint(load_public_key(args.public_key)))
+        return 0
+    directory = args.dir or default_key_dir()
+    passphrase = read_passphrase(args, confirm=True)
+    files = create_office_keys(directory, passphrase)
+    print(f"Private key (keep it safe, with its passphrase): {files.private_path}")
+    print(f"Public key (copy it to lab machines and graders):  {files.public_path}")
+    print(f"Fingerprint (read it out to check a copy):         {files.fingerprint}")
+    return 0

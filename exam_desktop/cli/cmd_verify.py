@@ -1,0 +1,51 @@
+"""`exam-desktop verify BUNDLE...`: is each result bundle genuine, complete and unaltered?"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from exam_desktop.core.bundle import BundleRejected, find_bundles, read_bundle
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.package import load_key_file
+
+NAME = "verify"
+HELP = "verify result bundles (signature, hashes, journal, exam); one line per file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "bundles", nargs="+", type=Path, metavar="BUNDLE", help="bundle files or folders of bundles"
+    )
+    parser.add_argument(
+        "--key",
+        type=Path,
+        metavar="EXAM.key",
+        help="the grader key file: also reject bundles of another exam or package",
+    )
+    parser.add_argument("--exam-id", metavar="ID", help="reject bundles of another exam")
+
+
+def run(args: argparse.Namespace) -> int:
+    expected: dict = {"exam_id": args.exam_id}
+    if args.key is not None:
+        key = load_key_file(args.key)
+        expected = {
+            "exam_id": key.exam.id,
+            "package_hash": key.package_hash,
+            "binding_key": key.binding_key,
+        }
+    paths = find_bundles(args.bundles)
+    if not paths:
+        raise KnownError(f"No result bundles (*.bundle) in {', '.join(map(str, args.bundles))}.")
+    invalid = 0
+    for path in paths:
+        try:
+            bundle = read_bundle(path, **expected)
+        except BundleRejected as exc:
+            invalid += 1
+            print(f"INVALID  {path}: {exc}")
+        else:
+            who = ", ".join(v for v in bundle.candidate.values() if v) or "(no identification)"
+            print(f"valid    {path}: {who}, exam {bundle.exam_id}, receipt {bundle.receipt}")
+    return 1 if invalid else 0

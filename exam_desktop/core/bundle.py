@@ -1,0 +1,503 @@
+"""Result bundles: one signed zip per candidate, written at submit or time-out, checked by graders.
+
+A bundle holds
+- `manifest.json`: exam id, package hash, candidate identification, the session (id, nonce, times,
+  app version), the SHA-256 of every other file, the session's public key and a statement binding
+  that key to the session, its nonce and the exam;
+- `answers.json`: one response per question;
+- `journal.json`: the session's full hash-chained event journal;
+- `signature`: Ed25519 over the canonical manifest, by the session key (a new key per launch).
+
+When the package's binding key is known (it travels inside the encrypted package and in the grader
+key file), the statement also carries an HMAC under it: the session key was then vouched for by
+someone who had unlocked this package. See docs/trust-model.md for what this does and does not prove.
+
+Bundles are written atomically to the results folder and to a local copy, read back and verified
+before `write_bundle` returns. `read_bundle` trusts nothing: archive limits, signature, hashes,
+statement, expected exam, answers and journal chain are all checked, and the first failure becomes
+a `BundleRejected` whose message says why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from exam_desktop import __version__
+from exam_desktop.core.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.keys import (
+    b64,
+    canonical_json,
+    digest_code,
+    public_key_bytes,
+    public_key_from_bytes,
+    strict_json,
+    unb64,
+    verify_signature,
+)
+from exam_desktop.core.responses import Response
+from exam_desktop.core.storage import JournalBroken, verify_chain
+
+BUNDLE_FORMAT = "exam-desktop result bundle"
+BUNDLE_SUFFIX = ".bundle"
+MANIFEST, ANSWERS, JOURNAL, SIGNATURE = "manifest.json", "answers.json", "journal.json", "signature"
+MEMBERS = (MANIFEST, ANSWERS, JOURNAL, SIGNATURE)
+LIMITS = ArchiveLimits(
+    max_archive_bytes=64 * 1024 * 1024,
+    max_members=len(MEMBERS),
+    max_member_bytes=32 * 1024 * 1024,
+    max_total_bytes=64 * 1024 * 1024,
+)
+_EVENT_FIELDS = {"seq": int, "at_wall": str, "type": str, "prev_hash": str, "hash": str}
+
+
+class BundleRejected(KnownError):
+    """A bundle that is not genuine, complete and unaltered; the message says why."""
+
+
+class ResultsNotWritten(KnownError):
+    """The results folder could not be written; the local copy is safe (see `.written`)."""
+
+    def __init__(self, message: str, written: WrittenBundle):
+        super().__init__(message)
+        self.written = written
+
+
+class BundleNotWritten(KnownError):
+    """Neither the results folder nor the local folder could hold the bundle."""
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One launch of an exam on one machine, as recorded in its bundle."""
+
+    id: str
+    nonce: str
+    started_at: str  # ISO 8601 wall-clock times, for people; durations come from the journal
+    ended_at: str
+    extensions: list[dict[str, Any]] = field(default_factory=list)  # e.g. {at, seconds, reason}
+    ended_by: str = "submit"  # "submit" | "time-out" | "invigilator"
+    app_version: str = __version__
+
+
+@dataclass(frozen=True)
+class WrittenBundle:
+    path: Path | None  # in the results folder (None if it could not be written there)
+    local_path: Path | None  # the local copy
+    receipt: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A verified bundle."""
+
+    manifest: dict[str, Any]
+    responses: dict[str, Response]
+    events: list[dict[str, Any]]
+    receipt: str
+    sha256: str
+    session_public_key: Ed25519PublicKey = field(repr=False)
+    bound_to_package: bool = False  # the package binding HMAC was checked
+
+    @property
+    def exam_id(self) -> str:
+        return self.manifest["exam_id"]
+
+    @property
+    def package_hash(self) -> str:
+        return self.manifest["package_sha256"]
+
+    @property
+    def candidate(self) -> dict[str, str]:
+        return self.manifest["candidate"]
+
+    @property
+    def session(self) -> dict[str, Any]:
+        return self.manifest["session"]
+
+
+def receipt_code(sha256: str) -> str:
+    """The short code a candidate writes on the attendance sheet, e.g. ``K7QM-2XHC``."""
+    return digest_code(bytes.fromhex(sha256), 8)
+
+
+def session_statement(
+    public_key: Ed25519PublicKey, session_id: str, nonce: str, exam_id: str, package_hash: str
+) -> str:
+    return (
+        f"exam-desktop session key {b64(public_key_bytes(public_key))} signs the results of "
+        f"session {session_id} (nonce {nonce}) of exam {exam_id}, package {package_hash}"
+    )
+
+
+def local_bundle_dir(data_dir: Path) -> Path:
+    """Where a lab machine keeps its own copy of every bundle it wrote."""
+    return Path(data_dir) / "bundles"
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def bundle_bytes(
+    *,
+    exam_id: str,
+    package_hash: str,
+    candidate: dict[str, str],
+    session: SessionInfo,
+    responses: dict[str, Response],
+    events: list[dict[str, Any]],
+    session_key: Ed25519PrivateKey,
+    binding_key: bytes | None = None,
+) -> bytes:
+    """The bundle file's bytes (deterministic for the same inputs)."""
+    answers = canonical_json({qid: dataclasses.asdict(r) for qid, r in sorted(responses.items())})
+    journal = canonical_json(events)
+    public = session_key.public_key()
+    statement = session_statement(public, session.id, session.nonce, exam_id, package_hash)
+    manifest = canonical_json(
+        {
+            "format": BUNDLE_FORMAT,
+            "version": 1,
+            "exam_id": exam_id,
+            "package_sha256": package_hash,
+            "candidate": candidate,
+            "session": dataclasses.asdict(session),
+            "files": {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)},
+            "session_public_key": b64(public_key_bytes(public)),
+            "statement": statement,
+            "package_binding": _binding(binding_key, statement) if binding_key else None,
+        }
+    )
+    return write_archive(
+        {
+            MANIFEST: manifest,
+            ANSWERS: answers,
+            JOURNAL: journal,
+            SIGNATURE: session_key.sign(manifest),
+        }
+    )
+
+
+def write_bundle(
+    results_dir: Path | None,
+    local_dir: Path,
+    *,
+    exam_id: str,
+    package_hash: str,
+    candidate: dict[str, str],
+    session: SessionInfo,
+    responses: dict[str, Response],
+    events: list[dict[str, Any]],
+    session_key: Ed25519PrivateKey,
+    binding_key: bytes | None = None,
+) -> WrittenBundle:
+    """Write the bundle to the local folder and the results folder, read both back and verify.
+
+    Raises `ResultsNotWritten` (with `.written`) when only the local copy could be written, and
+    `BundleNotWritten` when neither could. A missing results folder is never created: it is
+    usually a USB stick that is not mounted.
+    """
+    data = bundle_bytes(
+        exam_id=exam_id,
+        package_hash=package_hash,
+        candidate=candidate,
+        session=session,
+        responses=responses,
+        events=events,
+        session_key=session_key,
+        binding_key=binding_key,
+    )
+    digest = _sha256(data)
+    receipt = receipt_code(digest)
+    name = bundle_name(exam_id, candidate, session.id, receipt)
+
+    def write_and_check(folder: Path) -> Path:
+        path = write_atomically(folder, name, data)
+        if _sha256(path.read_bytes()) != digest:
+            raise OSError(f"{path} reads back differently from what was written")
+        read_bundle(path, exam_id=exam_id, package_hash=package_hash, binding_key=binding_key)
+        return path
+
+    local_path = results_path = None
+    local_error = results_error = ""
+    try:
+        Path(local_dir).mkdir(parents=True, exist_ok=True)
+        local_path = write_and_check(Path(local_dir))
+    except (OSError, BundleRejected) as exc:
+        local_error = _reason(exc)
+    if results_dir is not None:
+        try:
+            if not Path(results_dir).is_dir():
+                raise FileNotFoundError(f"the folder {results_dir} is missing (not connected?)")
+            results_path = write_and_check(Path(results_dir))
+        except (OSError, BundleRejected) as exc:
+            results_error = _reason(exc)
+    written = WrittenBundle(results_path, local_path, receipt, digest)
+    if local_path is None and results_path is None:
+        where = f" nor to {results_dir} ({results_error})" if results_dir is not None else ""
+        raise BundleNotWritten(
+            f"The results could not be saved to {local_dir} ({local_error}){where}. "
+            "Call the invigilator: the answers are still in the session database."
+        )
+    if results_dir is not None and results_path is None:
+        raise ResultsNotWritten(
+            f"The results could not be written to {results_dir} ({results_error}). "
+            f"The answers are safe in the local copy {local_path}; the invigilator can copy them "
+            "later with `exam-desktop export-results`.",
+            written,
+        )
+    return written
+
+
+def bundle_name(exam_id: str, candidate: dict[str, str], session_id: str, receipt: str) -> str:
+    """A file name people can sort and recognise: exam, candidate, receipt."""
+    preferred = [k for k in candidate if "id" in k.lower().split("_")] + list(candidate)
+    who = next((str(candidate[k]) for k in preferred if str(candidate[k]).strip()), session_id[:8])
+    who = re.sub(r"[^A-Za-z0-9._-]+", "-", who).strip("-.")[:40] or session_id[:8]
+    safe_exam = re.sub(r"[^A-Za-z0-9._-]+", "-", exam_id)[:60]
+    return f"{safe_exam}_{who}_{receipt}{BUNDLE_SUFFIX}"
+
+
+def write_atomically(folder: Path, name: str, data: bytes) -> Path:
+    """Write `folder/name` so that a reader sees the old file or the whole new one, never half.
+
+    Temporary file, fsync, rename, fsync of the folder.
+    """
+    target = Path(folder) / name
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)  # graders on other accounts read results folders
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    folder_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(folder_fd)
+    finally:
+        os.close(folder_fd)
+    return target
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    source: Path
+    target: Path | None
+    ok: bool
+    message: str = ""
+    receipt: str = ""
+
+
+def find_bundles(paths: list[Path]) -> list[Path]:
+    """Bundle files among `paths`, folders searched recursively (files given by name kept as is)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+def export_bundles(data_dir: Path, to_dir: Path) -> list[ExportOutcome]:
+    """Copy every bundle kept under `data_dir` to `to_dir`, verifying each before and after."""
+    to_dir = Path(to_dir)
+    if not to_dir.is_dir():
+        raise KnownError(f"The results folder {to_dir} does not exist (is the stick connected?).")
+    outcomes = []
+    for source in find_bundles([Path(data_dir)]):
+        if source.parent.resolve() == to_dir.resolve():
+            continue
+        try:
+            bundle = read_bundle(source)
+            data = source.read_bytes()
+            if _sha256(data) != bundle.sha256:
+                raise OSError(f"{source} changed while it was being copied")
+            target = to_dir / source.name
+            if not (target.is_file() and target.read_bytes() == data):
+                write_atomically(to_dir, source.name, data)
+            if read_bundle(target).sha256 != bundle.sha256:
+                raise OSError(f"{target} reads back differently")
+            outcomes.append(ExportOutcome(source, target, True, receipt=bundle.receipt))
+        except BundleRejected as exc:
+            outcomes.append(ExportOutcome(source, None, False, f"not copied: {exc}"))
+        except OSError as exc:
+            outcomes.append(ExportOutcome(source, None, False, f"not copied: {_reason(exc)}"))
+    return outcomes
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower() if exc.errno else str(exc)
+    return str(exc)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _binding(binding_key: bytes, statement: str) -> str:
+    return b64(hmac.new(binding_key, statement.encode("utf-8"), hashlib.sha256).digest())
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def read_bundle(
+    source: Path | bytes,
+    *,
+    exam_id: str | None = None,
+    package_hash: str | None = None,
+    binding_key: bytes | None = None,
+) -> Bundle:
+    """Read and verify a bundle; raises `BundleRejected` saying why it is not valid.
+
+    `exam_id` / `package_hash` (from the grader key file) reject bundles of another exam;
+    `binding_key` additionally requires the session key to be vouched for by the package.
+    """
+    try:
+        members = read_archive(source, MEMBERS, limits=LIMITS, required=MEMBERS, canonical=True)
+    except ArchiveRejected as exc:
+        raise BundleRejected(str(exc)) from None
+    data = bytes(source) if isinstance(source, (bytes, bytearray)) else None
+    manifest_bytes = members[MANIFEST]
+    try:
+        manifest = strict_json(manifest_bytes)
+        public = _check_manifest(manifest)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BundleRejected(f"malformed archive: manifest.json is not valid ({exc})") from None
+    if not verify_signature(public, members[SIGNATURE], manifest_bytes):
+        raise BundleRejected("bad signature")
+    for name in (ANSWERS, JOURNAL):
+        if _sha256(members[name]) != manifest["files"][name]:
+            raise BundleRejected(f"hash mismatch for {name}")
+    session = manifest["session"]
+    statement = session_statement(
+        public, session["id"], session["nonce"], manifest["exam_id"], manifest["package_sha256"]
+    )
+    if manifest["statement"] != statement:
+        raise BundleRejected("bad signature (the session statement does not match the manifest)")
+    if exam_id is not None and manifest["exam_id"] != exam_id:
+        raise BundleRejected(f"wrong exam (expected {exam_id}, got {manifest['exam_id']})")
+    if package_hash is not None and manifest["package_sha256"] != package_hash:
+        raise BundleRejected(
+            f"wrong package (expected {package_hash[:12]}…, got {manifest['package_sha256'][:12]}…)"
+        )
+    if binding_key is not None:
+        binding = manifest["package_binding"]
+        if not isinstance(binding, str) or not hmac.compare_digest(
+            binding, _binding(binding_key, statement)
+        ):
+            raise BundleRejected("session key not vouched for by the exam package (bad binding)")
+    responses = _parse_answers(members[ANSWERS])
+    events = _parse_journal(members[JOURNAL])
+    if data is None:
+        data = write_archive(members)  # canonical, so the same bytes as the file
+    digest = _sha256(data)
+    return Bundle(
+        manifest, responses, events, receipt_code(digest), digest, public, binding_key is not None
+    )
+
+
+def _check_manifest(manifest: Any) -> Ed25519PublicKey:
+    if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
+        raise ValueError("not a result bundle manifest")
+    if manifest["version"] != 1:
+        raise ValueError(f"unknown version {manifest['version']!r}")
+    for name in ("exam_id", "package_sha256", "statement"):
+        if not isinstance(manifest[name], str):
+            raise ValueError(f"{name} must be text")
+    candidate = manifest["candidate"]
+    if not isinstance(candidate, dict) or not all(isinstance(v, str) for v in candidate.values()):
+        raise ValueError("candidate must map fields to text")
+    session = manifest["session"]
+    if not isinstance(session, dict):
+        raise ValueError("session must be an object")
+    for name in ("id", "nonce", "started_at", "ended_at", "ended_by", "app_version"):
+        if not isinstance(session[name], str):
+            raise ValueError(f"session {name} must be text")
+    if not isinstance(session["extensions"], list):
+        raise ValueError("session extensions must be a list")
+    files = manifest["files"]
+    if not isinstance(files, dict) or set(files) != {ANSWERS, JOURNAL}:
+        raise ValueError("files must list answers.json and journal.json")
+    if not all(isinstance(v, str) for v in files.values()):
+        raise ValueError("file hashes must be text")
+    binding = manifest["package_binding"]
+    if binding is not None and not isinstance(binding, str):
+        raise ValueError("package_binding must be text")
+    return public_key_from_bytes(unb64(manifest["session_public_key"], 32))
+
+
+def _parse_answers(data: bytes) -> dict[str, Response]:
+    try:
+        raw = strict_json(data)
+        if not isinstance(raw, dict):
+            raise ValueError("expected an object")
+        responses = {}
+        for question_id, item in raw.items():
+            if not isinstance(item, dict) or item.get("question_id") != question_id:
+                raise ValueError(f"answer {question_id!r} is malformed")
+            rating = item["rating"]
+            if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool)):
+                raise ValueError(f"answer {question_id!r} has a bad rating")
+            responses[question_id] = Response(
+                question_id,
+                item["value"],
+                dont_know=bool(item["dont_know"]),
+                flagged=bool(item["flagged"]),
+                rating=rating,
+            )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BundleRejected(f"malformed archive: answers.json is not valid ({exc})") from None
+    return responses
+
+
+def _parse_journal(data: bytes) -> list[dict[str, Any]]:
+    try:
+        events = strict_json(data)
+        if not isinstance(events, list):
+            raise ValueError("expected a list of entries")
+        for position, event in enumerate(events, start=1):
+            if not isinstance(event, dict) or "data" not in event:
+                raise ValueError(f"entry {position} is malformed")
+            for name, kind in _EVENT_FIELDS.items():
+                if not isinstance(event.get(name), kind) or isinstance(event.get(name), bool):
+                    raise ValueError(f"entry {position} has no valid {name}")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BundleRejected(f"malformed archive: journal.json is not valid ({exc})") from None
+    try:
+        verify_chain(events)
+    except JournalBroken:
+        raise BundleRejected(f"broken journal chain at entry {_first_broken(events)}") from None
+    return events
+
+
+def _first_broken(events: list[dict[str, Any]]) -> int:
+    """The number of the first entry where the chain breaks (binary search over prefixes)."""
+    good, bad = 0, len(events)  # prefix of `good` entries verifies, of `bad` does not
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        try:
+            verify_chain(events[:middle])
+            good = middle
+        except JournalBroken:
+            bad = middle
+    return bad

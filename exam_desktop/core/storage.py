@@ -1,0 +1,601 @@
+"""The candidate's answer file: responses, session facts and the event journal in one SQLite file.
+
+Every write is a committed transaction in WAL mode with ``synchronous=FULL``, so an answer reported
+as saved survives a crash or a power cut. The schema evolves through ordered migrations (sqlite-utils'
+built-in `Migrations`, each step in a transaction); a file written by a newer version is refused, as
+is a damaged one — never replaced by an empty exam.
+
+The event journal is append-only (SQLite triggers abort any UPDATE or DELETE) and hash-chained:
+each entry's hash covers its seq, wall time, type, data and the previous entry's hash, so
+`verify_chain` detects any altered, removed or reordered entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.responses import Response
+
+GENESIS_HASH = "0" * 64
+
+
+class StorageError(KnownError):
+    """The answer file cannot be used; the message says why and what to do."""
+
+    def __init__(self, message: str, path: Path | str | None = None):
+        super().__init__(message)
+        self.path = Path(path) if path is not None else None
+
+
+class StorageWriteError(StorageError):
+    """A write failed (disk full, I/O error); nothing committed before it is lost."""
+
+
+class CorruptStoreError(StorageError):
+    """The answer file is damaged; it must be kept for the invigilator, never replaced silently."""
+
+
+class SchemaTooNew(StorageError):
+    """The answer file was written by a newer version of the app."""
+
+
+class NotAnAnswerFile(StorageError):
+    """The file is an SQLite database, but not one of ours."""
+
+
+class JournalBroken(KnownError):
+    """The event journal does not verify: an entry was altered, removed or reordered."""
+
+
+# --------------------------------------------------------------------------------------------
+# Schema. Steps are applied in order and never edited once released; add new ones at the end.
+
+MIGRATIONS = Migrations("exam-desktop-answers")
+SCHEMA_STEPS: list[str] = []
+
+
+def _step(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    SCHEMA_STEPS.append(name)
+    return MIGRATIONS(name=name)
+
+
+@_step("001_responses_and_meta")
+def _responses_and_meta(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE responses (
+            question_id TEXT PRIMARY KEY,
+            value TEXT NOT NULL DEFAULT 'null',
+            dont_know INTEGER NOT NULL DEFAULT 0,
+            flagged INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@_step("002_event_journal")
+def _event_journal(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            at_wall TEXT NOT NULL,
+            at_mono REAL NOT NULL,
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )"""
+    )
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""CREATE TRIGGER events_no_{action.lower()} BEFORE {action} ON events
+            BEGIN SELECT RAISE(ABORT, 'the event journal is append-only'); END"""
+        )
+
+
+@_step("003_rating_and_revision")
+def _rating_and_revision(db: Database) -> None:
+    db.execute("ALTER TABLE responses ADD COLUMN rating INTEGER")
+    db.execute("ALTER TABLE responses ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON text of `value` that is hashed and stored (sorted keys, no spaces, no NaN)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def event_hash(seq: int, at_wall: str, type: str, data: Any, prev_hash: str) -> str:
+    payload = canonical_json([seq, at_wall, type, data, prev_hash])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def verify_chain(events: list[dict[str, Any]]) -> None:
+    """Check the journal's hash chain from its first entry; raises JournalBroken where it breaks."""
+    prev_hash = GENESIS_HASH
+    for position, event in enumerate(events, start=1):
+        seq = event.get("seq")
+        if seq != position:
+            raise JournalBroken(
+                f"The event journal is broken: entry {position} is numbered {seq}, "
+                "so an entry was removed or reordered."
+            )
+        if event.get("prev_hash") != prev_hash:
+            raise JournalBroken(
+                f"The event journal is broken at entry {seq}: it does not follow entry {seq - 1}."
+            )
+        expected = event_hash(seq, event["at_wall"], event["type"], event["data"], prev_hash)
+        if event.get("hash") != expected:
+            raise JournalBroken(
+                f"The event journal is broken at entry {seq} ({event['type']}): "
+                "its content was changed after it was written."
+            )
+        prev_hash = expected
+
+
+def _now_iso(wall: Callable[[], float]) -> str:
+    return datetime.fromtimestamp(wall(), UTC).isoformat(timespec="milliseconds")
+
+
+def _write_failure(exc: sqlite3.Error, path: Path) -> StorageWriteError:
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_FULL" or "full" in str(exc):
+        why = "the disk is full"
+    elif name.startswith("SQLITE_READONLY"):
+        why = "the answer file is read-only"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        why = "another program is using the answer file"
+    else:
+        why = f"the disk reported an error ({name or exc})"
+    return StorageWriteError(
+        f"Your last change could not be saved: {why}. Everything saved before is safe. "
+        "Tell the invigilator; the app keeps your answer and tries again.",
+        path,
+    )
+
+
+class AnswerStore:
+    """One candidate's answer file. Open with `AnswerStore.open(path)`; every method commits."""
+
+    def __init__(
+        self,
+        db: Database,
+        path: Path,
+        *,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self._db = db
+        self.path = path
+        self._wall = wall
+        self._monotonic = monotonic
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> AnswerStore:
+        """Open (or create) the answer file at `path`, migrating an older schema.
+
+        Raises CorruptStoreError for a damaged file, SchemaTooNew for a newer one, NotAnAnswerFile
+        for a foreign database and StorageWriteError when it cannot be created or migrated.
+        """
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageWriteError(
+                f"The folder for the answer file {path.parent} cannot be created ({exc.strerror}). "
+                "Tell the invigilator.",
+                path,
+            ) from exc
+        try:
+            db = Database(sqlite3.connect(str(path)), execute_plugins=False)
+        except sqlite3.Error as exc:
+            raise StorageWriteError(
+                f"The answer file {path} cannot be opened ({exc}).", path
+            ) from exc
+        try:
+            _check_integrity(db, path)
+            with db.ensure_autocommit_on():
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA fullfsync=ON")  # macOS: FULL only flushes the drive cache with this
+            _migrate(db, path)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path, wall=wall, monotonic=monotonic)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> AnswerStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed write; on failure nothing of it remains and the store stays usable."""
+        conn = self._db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise _write_failure(exc, self.path) from exc
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read; damage found only now (a bad page) is reported like damage found at open."""
+        try:
+            yield self._db.conn
+        except sqlite3.DatabaseError as exc:
+            raise _corrupt(self.path, str(exc)) from exc
+
+    # ---------------------------------------------------------------------------- responses
+
+    def save_response(self, response: Response) -> int:
+        """Write one question's answer durably and journal the change; returns its revision.
+
+        The journal entry ("answer_saved") carries a hash of the value rather than the value, so
+        that a long essay saved every second does not swell the journal.
+        """
+        value = canonical_json(response.value)
+        now = _now_iso(self._wall)
+        with self._transaction() as conn:
+            (revision,) = conn.execute(
+                """INSERT INTO responses (question_id, value, dont_know, flagged, rating, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (question_id) DO UPDATE SET
+                    value = excluded.value, dont_know = excluded.dont_know,
+                    flagged = excluded.flagged, rating = excluded.rating,
+                    updated_at = excluded.updated_at, revision = responses.revision + 1
+                RETURNING revision""",
+                (
+                    response.question_id,
+                    value,
+                    int(response.dont_know),
+                    int(response.flagged),
+                    response.rating,
+                    now,
+                ),
+            ).fetchone()
+            self._append(
+                conn,
+                "answer_saved",
+                {
+                    "question_id": response.question_id,
+                    "revision": revision,
+                    "value_sha256": hashlib.sha256(value.encode("utf-8")).hexdigest(),
+                    "dont_know": response.dont_know,
+                    "flagged": response.flagged,
+                    "rating": response.rating,
+                },
+                now,
+            )
+        return revision
+
+    def responses(self) -> dict[str, Response]:
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT question_id, value, dont_know, flagged, rating FROM responses ORDER BY rowid"
+            ).fetchall()
+        return {
+            qid: Response(qid, json.loads(value), bool(dont_know), bool(flagged), rating)
+            for qid, value, dont_know, flagged, rating in rows
+        }
+
+    def revision(self, question_id: str) -> int:
+        """How many times this question's answer was saved (0 if never)."""
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT revision FROM responses WHERE question_id = ?", (question_id,)
+            ).fetchone()
+        return row[0] if row else 0
+
+    # ---------------------------------------------------------------------------- meta
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, canonical_json(value)),
+            )
+
+    # ---------------------------------------------------------------------------- journal
+
+    def append_event(self, type: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Append one entry to the hash-chained journal (committed) and return it."""
+        with self._transaction() as conn:
+            return self._append(conn, type, data, _now_iso(self._wall))
+
+    def _append(
+        self, conn: sqlite3.Connection, type: str, data: dict[str, Any], at_wall: str
+    ) -> dict[str, Any]:
+        last = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        data = json.loads(canonical_json(data))  # exactly what a reader will get back
+        event = {
+            "seq": seq,
+            "at_wall": at_wall,
+            "at_mono": self._monotonic(),
+            "type": type,
+            "data": data,
+            "prev_hash": prev_hash,
+            "hash": event_hash(seq, at_wall, type, data, prev_hash),
+        }
+        conn.execute(
+            "INSERT INTO events (seq, at_wall, at_mono, type, data, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, at_wall, event["at_mono"], type, canonical_json(data), prev_hash, event["hash"]),
+        )
+        return event
+
+    def events(self) -> list[dict[str, Any]]:
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT seq, at_wall, at_mono, type, data, prev_hash, hash FROM events ORDER BY seq"
+            ).fetchall()
+        return [
+            {
+                "seq": seq,
+                "at_wall": at_wall,
+                "at_mono": at_mono,
+                "type": type_,
+                "data": json.loads(data),
+                "prev_hash": prev_hash,
+                "hash": hash_,
+            }
+            for seq, at_wall, at_mono, type_, data, prev_hash, hash_ in rows
+        ]
+
+
+def _check_integrity(db: Database, path: Path) -> None:
+    try:
+        result = db.conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise _corrupt(path, str(exc)) from exc
+    if result != [("ok",)]:
+        raise _corrupt(path, "; ".join(str(r[0]) for r in result[:3]))
+
+
+def _corrupt(path: Path, detail: str) -> CorruptStoreError:
+    return CorruptStoreError(
+        f"The answer file {path} is damaged ({detail}). Do not delete it and do not start over: "
+        f"call the invigilator, who can save the answers with `exam-desktop recover {path}`.",
+        path,
+    )
+
+
+def _migrate(db: Database, path: Path) -> None:
+    tables = set(db.table_names())
+    if tables and Migrations.migrations_table not in tables:
+        raise NotAnAnswerFile(
+            f"{path} is a database, but not an exam answer file. Check the path.", path
+        )
+    known = set(SCHEMA_STEPS)
+    unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
+    if unknown:
+        raise SchemaTooNew(
+            f"The answer file {path} was written by a newer version of exam-desktop "
+            f"(unknown schema steps: {', '.join(unknown)}). Open it with that version or a newer one.",
+            path,
+        )
+    try:
+        MIGRATIONS.apply(db)
+    except sqlite3.Error as exc:
+        raise _write_failure(exc, path) from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Recovery of a damaged answer file, for the invigilator.
+
+_TABLE_COLUMNS = {
+    "responses": (
+        "question_id",
+        "value",
+        "dont_know",
+        "flagged",
+        "rating",
+        "updated_at",
+        "revision",
+    ),
+    "meta": ("key", "value"),
+    "events": ("seq", "at_wall", "at_mono", "type", "data", "prev_hash", "hash"),
+}
+_PAGE_SIZES = (4096, 1024, 2048, 8192, 16384, 32768, 65536)
+
+
+@dataclass
+class Recovery:
+    """What `recover_answers` saved from a damaged answer file."""
+
+    path: Path  # the new answer file
+    responses: int
+    meta: int
+    events: int
+    journal_intact: bool
+    problems: list[str] = field(default_factory=list)
+    damaged_tables: list[str] = field(default_factory=list)  # read row by row: rows may be missing
+
+    @property
+    def complete(self) -> bool:
+        """Nothing is known to be lost."""
+        return self.journal_intact and not self.damaged_tables
+
+
+def recover_answers(damaged: Path | str, into: Path | str | None = None) -> Recovery:
+    """Copy every answer, session fact and journal entry still readable into a new answer file.
+
+    The damaged file is only read (through a copy), never changed. A destroyed file header is
+    rebuilt on the copy; rows on damaged pages are skipped and reported. The new file's journal ends
+    with a "recovered" entry saying what was saved; if entries were lost, its chain shows the gap.
+    """
+    damaged = Path(damaged)
+    target = Path(into) if into is not None else damaged.with_name(damaged.stem + ".recovered.db")
+    if target.exists():
+        raise StorageWriteError(
+            f"{target} already exists; choose another name for the recovered file.", target
+        )
+    if not damaged.is_file():
+        raise StorageError(f"There is no answer file at {damaged}.", damaged)
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch) / "damaged.db"
+        shutil.copyfile(damaged, work)
+        wal = damaged.with_name(damaged.name + "-wal")
+        if wal.exists():
+            shutil.copyfile(wal, work.with_name(work.name + "-wal"))
+        conn = _open_readable(work, problems)
+        rows: dict[str, list[dict[str, Any]]] = {}
+        damaged_tables = []
+        for table in _TABLE_COLUMNS:
+            rows[table], intact = _readable_rows(conn, table, problems) if conn else ([], False)
+            if not intact:
+                damaged_tables.append(table)
+        if conn:
+            conn.close()
+
+    with AnswerStore.open(target) as store:
+        conn = store._db.conn
+        with store._transaction():
+            for table, table_rows in rows.items():
+                for row in table_rows:
+                    columns = [c for c in _TABLE_COLUMNS[table] if c in row]
+                    conn.execute(
+                        f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
+                        f"VALUES ({', '.join('?' * len(columns))})",
+                        [row[c] for c in columns],
+                    )
+        try:
+            verify_chain(store.events())
+            journal_intact = True
+        except (JournalBroken, KeyError, TypeError, ValueError) as exc:
+            journal_intact = False
+            problems.append(f"journal: {exc}")
+        recovery = Recovery(
+            target,
+            len(rows["responses"]),
+            len(rows["meta"]),
+            len(rows["events"]),
+            journal_intact,
+            problems,
+            damaged_tables,
+        )
+        store.append_event(
+            "recovered",
+            {
+                "from": str(damaged),
+                "responses": recovery.responses,
+                "events": recovery.events,
+                "journal_intact": journal_intact,
+                "problems": problems,
+            },
+        )
+    return recovery
+
+
+def _open_readable(work: Path, problems: list[str]) -> sqlite3.Connection | None:
+    """A connection that can read the copy's schema, rebuilding a destroyed header if need be."""
+    conn = sqlite3.connect(work)
+    try:
+        conn.execute("SELECT name FROM sqlite_master").fetchall()
+        return conn
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        problems.append(f"file header: {exc}")
+    has_wal = work.with_name(work.name + "-wal").exists()
+    for page_size in _PAGE_SIZES:
+        _write_header(work, page_size, wal=has_wal)
+        conn = sqlite3.connect(work)
+        try:
+            conn.execute("SELECT name FROM sqlite_master").fetchall()
+            problems.append(f"file header rebuilt (page size {page_size})")
+            return conn
+        except sqlite3.DatabaseError:
+            conn.close()
+    problems.append("the file's table of contents is unreadable: nothing could be recovered")
+    return None
+
+
+def _write_header(path: Path, page_size: int, *, wal: bool) -> None:
+    """SQLite's 100-byte file header for our files; the page count is taken from the file size."""
+    header = bytearray(100)
+    header[0:16] = b"SQLite format 3\x00"
+    header[16:18] = (1 if page_size == 65536 else page_size).to_bytes(2, "big")
+    header[18] = header[19] = 2 if wal else 1
+    header[21:24] = bytes([64, 32, 32])
+    header[24:28] = (1).to_bytes(4, "big")  # change counter != version-valid-for: size from file
+    header[40:44] = (1).to_bytes(4, "big")  # schema cookie
+    header[44:48] = (4).to_bytes(4, "big")  # schema format
+    header[56:60] = (1).to_bytes(4, "big")  # UTF-8
+    major, minor, patch = sqlite3.sqlite_version_info
+    header[96:100] = (major * 1_000_000 + minor * 1000 + patch).to_bytes(4, "big")
+    with path.open("r+b") as f:
+        f.write(header)
+
+
+def _readable_rows(
+    conn: sqlite3.Connection, table: str, problems: list[str]
+) -> tuple[list[dict[str, Any]], bool]:
+    """Every row of `table` that can be read, and whether the table read without damage."""
+    conn.row_factory = sqlite3.Row
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        names = {table}
+    if table not in names:
+        return [], True  # an older schema without this table
+    try:
+        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")], True
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"{table}: {exc}; reading row by row")
+    rows, misses, rowid = [], 0, 0
+    while misses < 1000:
+        rowid += 1
+        try:
+            row = conn.execute(f"SELECT * FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+        except sqlite3.DatabaseError:
+            row = None
+        if row is None:
+            misses += 1
+            continue
+        misses = 0
+        rows.append(dict(row))
+    return rows, False

@@ -1,0 +1,227 @@
+"""HTML of a question, a candidate's answer and the key: for feedback reports and the grading window.
+
+Bank text goes through `core.render.render_markdown` (math left for MathJax, code highlighted,
+sanitised); everything a candidate typed is escaped. Figures are referred to as
+``exam://app/figure/<hash>.svg``: the grading window serves those URLs, and a report written to a
+folder rewrites them to its own `figures/` copies (`FigureFolder`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from exam_desktop.core.figures import figure_hash, render_svg
+from exam_desktop.core.model import (
+    Essay,
+    Matrix,
+    MultipleChoice,
+    Numeric,
+    NumericAnswer,
+    Question,
+    ShortText,
+    SingleChoice,
+    Template,
+    TrueFalse,
+)
+from exam_desktop.core.numbers import format_number
+from exam_desktop.core.render import render_markdown
+from exam_desktop.core.responses import Response
+from exam_desktop.core.scoring import (
+    blank_matches,
+    normalise_text,
+    read_number,
+    within_tolerance,
+)
+
+FIGURE_URL_PREFIX = "exam://app/figure/"
+
+
+def figure_url_for(question: Question) -> Callable[[int], str | None]:
+    def url(index: int) -> str | None:
+        if 0 <= index < len(question.figures):
+            return f"{FIGURE_URL_PREFIX}{figure_hash(question.figures[index])}.svg"
+        return None
+
+    return url
+
+
+class FigureFolder:
+    """Draws the figures a report needs into `folder/figures/` and points the HTML at them."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder) / "figures"
+        self._drawn: set[str] = set()
+
+    def add_question(self, question: Question) -> None:
+        for fig in question.figures:
+            name = figure_hash(fig)
+            if name in self._drawn:
+                continue
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{name}.svg"
+            if not path.exists():
+                path.write_text(render_svg(fig), encoding="utf-8")
+            self._drawn.add(name)
+
+    @staticmethod
+    def relink(page: str, prefix: str = "figures/") -> str:
+        return page.replace(f'src="{FIGURE_URL_PREFIX}', f'src="{prefix}')
+
+
+def markdown(question: Question, text: str) -> str:
+    return render_markdown(text, figure_url=figure_url_for(question))
+
+
+def stem_html(question: Question) -> str:
+    return markdown(question, question.stem)
+
+
+def escaped(text: Any) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+# --------------------------------------------------------------------------------------------
+# The candidate's answer
+
+
+def response_html(question: Question, response: Response | None, language: str = "en") -> str:
+    """The candidate's answer, shown as the exam showed it (options with their marks, fields)."""
+    if response is not None and response.dont_know:
+        return '<p class="dont-know">“I don’t know yet”</p>'
+    value = response.value if response is not None else None
+    answer = question.answer
+    if isinstance(answer, (SingleChoice, MultipleChoice)):
+        picked = {value} if isinstance(answer, SingleChoice) else set(value or [])
+        return _choices_html(question, picked, show_key=False)
+    if response is None or not response.answered:
+        return '<p class="unanswered">No answer.</p>'
+    if isinstance(answer, TrueFalse):
+        return f'<p class="typed">{"True" if value else "False"}</p>'
+    if isinstance(answer, Numeric):
+        unit = f" {escaped(answer.unit)}" if answer.unit else ""
+        return f'<p class="typed"><code>{escaped(value)}</code>{unit}</p>'
+    if isinstance(answer, Matrix):
+        return _matrix_html(value if isinstance(value, list) else [], answer, language)
+    if isinstance(answer, Template):
+        return _template_html(answer, value if isinstance(value, dict) else {})
+    if isinstance(answer, ShortText):
+        return f'<p class="typed">{escaped(value)}</p>'
+    if isinstance(answer, Essay):
+        words = len(str(value).split())
+        return f'<div class="essay">{escaped(value)}</div><p class="words">{words} words</p>'
+    return f"<pre>{escaped(value)}</pre>"  # pragma: no cover - every kind is handled above
+
+
+def _choices_html(question: Question, picked: set[Any], *, show_key: bool) -> str:
+    items = []
+    for choice in question.answer.choices:  # type: ignore[union-attr]
+        classes = []
+        if choice.id in picked:
+            classes.append("picked")
+        if show_key and choice.correct:
+            classes.append("correct")
+        if choice.id in picked and not show_key:
+            classes.append("right" if choice.correct else "wrong")
+        mark = "☒" if (choice.id in picked if not show_key else choice.correct) else "☐"
+        items.append(
+            f'<li class="{" ".join(classes)}"><span class="mark">{mark}</span>'
+            f'<div class="option">{markdown(question, choice.text)}</div></li>'
+        )
+    return f'<ul class="choices">{"".join(items)}</ul>'
+
+
+def _matrix_html(rows: list[Any], answer: Matrix, language: str) -> str:
+    cells = []
+    for r in range(answer.rows):
+        row = rows[r] if r < len(rows) and isinstance(rows[r], list) else []
+        tds = []
+        for c in range(answer.cols):
+            text = row[c] if c < len(row) else ""
+            cls = ""
+            if answer.key and r < len(answer.key) and c < len(answer.key[r]):
+                number = read_number(text, language)
+                ok = number is not None and within_tolerance(
+                    number, answer.key[r][c], answer.tolerance
+                )
+                cls = ' class="right"' if ok else ' class="wrong"'
+            tds.append(f"<td{cls}>{escaped(text)}</td>")
+        cells.append(f"<tr>{''.join(tds)}</tr>")
+    return f'<table class="matrix">{"".join(cells)}</table>'
+
+
+def _template_html(answer: Template, filled: dict[str, Any]) -> str:
+    text = escaped(answer.text)
+    for blank in answer.blanks:
+        typed = filled.get(blank.name)
+        typed = typed if isinstance(typed, str) else ""
+        if blank.manual:
+            cls = "manual"
+        else:
+            cls = "right" if blank_matches(blank, typed) else "wrong"
+        shown = escaped(typed) if typed.strip() else "&nbsp;" * 4
+        text = text.replace(
+            escaped(f"[[{blank.name}]]"),
+            f'<span class="blank {cls}" title="{escaped(blank.name)}">{shown}</span>',
+        )
+    tag = "pre" if answer.monospace else "p"
+    return f'<{tag} class="template">{text}</{tag}>'
+
+
+# --------------------------------------------------------------------------------------------
+# The key
+
+
+def key_html(question: Question, language: str = "en") -> str:
+    """The correct answer, as the candidate should have given it."""
+    answer = question.answer
+    if isinstance(answer, (SingleChoice, MultipleChoice)):
+        return _choices_html(question, set(), show_key=True)
+    if isinstance(answer, TrueFalse):
+        return f"<p>{'True' if answer.answer else 'False'}</p>"
+    if isinstance(answer, Numeric):
+        accepted = [
+            _numeric_text(a, answer.unit, language) for a in sorted(answer.answers, key=_by_weight)
+        ]
+        return "<ul>" + "".join(f"<li>{a}</li>" for a in accepted) + "</ul>"
+    if isinstance(answer, Matrix):
+        rows = [[format_number(x, language) for x in row] for row in answer.key]
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escaped(x)}</td>" for x in r) + "</tr>" for r in rows
+        )
+        return f'<table class="matrix key">{body}</table>'
+    if isinstance(answer, Template):
+        items = []
+        for blank in answer.blanks:
+            accepted = (
+                "graded by hand"
+                if blank.manual
+                else " or ".join(f"<code>{escaped(a)}</code>" for a in blank.accepted)
+            )
+            items.append(f"<li><b>{escaped(blank.name)}</b>: {accepted}</li>")
+        return f'<ul class="blanks">{"".join(items)}</ul>'
+    if isinstance(answer, ShortText):
+        shown = [a for a in answer.accepted if normalise_text(a) != "*"]
+        return "<p>" + " or ".join(f"<code>{escaped(a)}</code>" for a in shown) + "</p>"
+    return '<p class="manual">Graded by hand.</p>'
+
+
+def _by_weight(a: NumericAnswer) -> float:
+    return -a.weight
+
+
+def _numeric_text(a: NumericAnswer, unit: str, language: str) -> str:
+    text = format_number(a.value, language)
+    if a.tolerance:
+        text += (
+            f" ± {format_number(a.tolerance * 100, language)} %"
+            if a.relative
+            else f" ± {format_number(a.tolerance, language)}"
+        )
+    if unit:
+        text += f" {unit}"
+    if a.weight < 1:
+        text += f" (worth {a.weight:.0%} of the points)"
+    return escaped(text)

@@ -1,0 +1,213 @@
+"""Per-candidate feedback reports: one self-contained HTML page each, in a folder.
+
+Each page opens with the candidate's score, overall and per domain (tag), then walks through the
+questions: the question as it was shown, "What you selected" (their answer, marked right or
+wrong), "Correct answer", the explanation and the grader's comment. Math is typeset by the
+MathJax copy written next to the pages (`mathjax/tex-svg.js`), so the folder works offline and
+can be handed out as it is; figures are SVG files in `figures/`.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.model import Essay, Exam
+from exam_desktop.core.render import highlight_css
+from exam_desktop.grading.answer_view import (
+    FigureFolder,
+    escaped,
+    key_html,
+    markdown,
+    response_html,
+    stem_html,
+)
+from exam_desktop.grading.results import CandidateResult
+from exam_desktop.paths import mathjax_dir
+
+MATHJAX_CONFIG = """window.MathJax = {
+  tex: {inlineMath: [["\\\\(", "\\\\)"]], displayMath: [["\\\\[", "\\\\]"]], processEscapes: false},
+  svg: {fontCache: "global"},
+  options: {processHtmlClass: "arithmatex", ignoreHtmlClass: ".*", enableMenu: false}
+};
+"""
+
+CHOICE_KINDS = ("single", "multiple", "truefalse")
+
+REPORT_CSS = """
+body { font: 15px/1.5 system-ui, sans-serif; color: #1d2330; max-width: 52rem; margin: 2rem auto;
+       padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin-bottom: .2rem; }
+.summary { display: flex; gap: 2rem; align-items: baseline; border-bottom: 1px solid #d5d9e0;
+           padding-bottom: 1rem; }
+.total { font-size: 2rem; font-weight: 600; }
+table.domains { border-collapse: collapse; margin: 1rem 0 2rem; }
+table.domains td { padding: .2rem .8rem .2rem 0; }
+.bar { width: 12rem; height: .6rem; background: #e6e9ee; border-radius: .3rem; overflow: hidden; }
+.bar span { display: block; height: 100%; background: #2a7d4f; }
+section.question { border: 1px solid #d5d9e0; border-radius: .5rem; padding: 1rem 1.25rem;
+                   margin: 1.25rem 0; }
+.question header { display: flex; justify-content: space-between; color: #5b6472; font-size: .9rem; }
+.question h2 { font-size: 1.1rem; margin: .3rem 0 .6rem; }
+h3 { font-size: .95rem; margin: 1rem 0 .3rem; color: #39424f; }
+.points { font-weight: 600; }
+.points.full { color: #2a7d4f; } .points.none { color: #b3261e; } .points.part { color: #9a6700; }
+ul.choices { list-style: none; padding: 0; }
+ul.choices li { display: flex; gap: .6rem; padding: .3rem .5rem; border-radius: .3rem; }
+ul.choices li .option p { margin: 0; }
+li.picked.right, li.correct { background: #e5f4ea; }
+li.picked.wrong { background: #fbe9e7; }
+.mark { font-size: 1.1rem; }
+.typed, .essay { background: #f4f6f9; padding: .5rem .75rem; border-radius: .3rem; }
+.essay { white-space: pre-wrap; }
+.words { color: #5b6472; font-size: .85rem; }
+table.matrix { border-collapse: collapse; }
+table.matrix td { border: 1px solid #c4c9d2; padding: .2rem .6rem; text-align: right;
+                  font-family: ui-monospace, monospace; }
+td.right { background: #e5f4ea; } td.wrong { background: #fbe9e7; }
+pre.template { background: #f4f6f9; padding: .75rem; border-radius: .3rem; }
+.blank { border-bottom: 2px solid #8a93a3; padding: 0 .2rem; }
+.blank.right { background: #e5f4ea; } .blank.wrong { background: #fbe9e7; }
+.blank.manual { background: #fff4d6; }
+.comment { border-left: 3px solid #1f6fc5; padding-left: .75rem; }
+img.figure { max-width: 100%; }
+.dont-know, .unanswered, .manual { color: #5b6472; font-style: italic; }
+"""
+
+
+def write_feedback(
+    exam: Exam,
+    results: list[CandidateResult],
+    folder: Path,
+    *,
+    scale: float = 100,
+) -> list[Path]:
+    """Write one page per candidate (and `index.html` listing them) into `folder`."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _copy_mathjax(folder)
+        (folder / "report.css").write_text(REPORT_CSS + highlight_css(), encoding="utf-8")
+    except OSError as exc:
+        raise KnownError(f"Cannot write the reports into {folder}: {exc.strerror}.") from None
+    figures = FigureFolder(folder)
+    for q in exam.questions:
+        figures.add_question(q)
+    pages = []
+    for result in results:
+        path = folder / f"candidate-{result.candidate.number:03d}.html"
+        path.write_text(
+            FigureFolder.relink(feedback_page(exam, result, scale=scale)), encoding="utf-8"
+        )
+        pages.append(path)
+    (folder / "index.html").write_text(_index_page(exam, results, pages), encoding="utf-8")
+    return pages
+
+
+def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) -> str:
+    """The feedback page of one candidate (figure URLs still ``exam://app/figure/...``)."""
+    candidate = result.candidate
+    name = candidate.fields.get("name") or candidate.label
+    domains = "".join(
+        f"<tr><td>{escaped(tag)}</td><td>{_points(s.points)} / {_points(s.max_points)}</td>"
+        f'<td><div class="bar"><span style="width:{s.fraction * 100:.0f}%"></span></div></td></tr>'
+        for tag, s in sorted(result.per_tag.items())
+    )
+    questions = "".join(_question_section(exam, result, i) for i in range(len(exam.questions)))
+    pending = (
+        f'<p class="manual">{len(result.to_grade)} question(s) are still being graded.</p>'
+        if result.to_grade
+        else ""
+    )
+    body = f"""
+<h1>{escaped(exam.title)}</h1>
+<div class="summary">
+  <div><div>{escaped(name)}</div><div class="total">{_points(result.total)} / {_points(result.max_total)}</div></div>
+  <div>Grade: <b>{result.grade(scale):g}</b> / {scale:g}</div>
+</div>
+{pending}
+<h3>Score per domain</h3>
+<table class="domains">{domains}</table>
+{questions}
+"""
+    return _page(f"{exam.title} — {name}", body)
+
+
+def _question_section(exam: Exam, result: CandidateResult, index: int) -> str:
+    q = exam.questions[index]
+    score = result.scores.get(q.id)
+    response = result.responses.get(q.id)
+    points = score.points if score else 0.0
+    cls = "full" if points >= q.points else "none" if points <= 0 else "part"
+    state = " (to be graded)" if score and score.needs_grading else ""
+    parts = [
+        f'<section class="question" id="{escaped(q.id)}">',
+        (
+            f"<header><span>Question {index + 1} of {len(exam.questions)}</span>"
+            f'<span class="points {cls}">{_points(points)} / {_points(q.points)}{state}</span>'
+            "</header>"
+        ),
+        f"<h2>{escaped(q.title)}</h2>",
+        stem_html(q),
+        f"<h3>{'What you selected' if q.kind in CHOICE_KINDS else 'Your answer'}</h3>",
+        response_html(q, response, exam.language),
+    ]
+    if not isinstance(q.answer, Essay):
+        parts += ["<h3>Correct answer</h3>", key_html(q, exam.language)]
+    if q.explanation.strip():
+        parts += ["<h3>Explanation</h3>", markdown(q, q.explanation)]
+    if score and score.comment.strip():
+        parts += ["<h3>Grader’s comment</h3>", f'<p class="comment">{escaped(score.comment)}</p>']
+    if score and score.override_points is not None and score.override_reason:
+        parts.append(
+            f'<p class="manual">Points set by a grader: {escaped(score.override_reason)}</p>'
+        )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _index_page(exam: Exam, results: list[CandidateResult], pages: list[Path]) -> str:
+    rows = "".join(
+        f'<tr><td><a href="{p.name}">{escaped(r.candidate.label)}</a></td>'
+        f"<td>{escaped(r.candidate.fields.get('name', ''))}</td>"
+        f"<td>{_points(r.total)} / {_points(r.max_total)}</td></tr>"
+        for r, p in zip(results, pages)
+    )
+    return _page(
+        f"{exam.title} — feedback",
+        f'<h1>{escaped(exam.title)} — feedback</h1><table class="domains">{rows}</table>',
+        mathjax=False,
+    )
+
+
+def _page(title: str, body: str, *, mathjax: bool = True) -> str:
+    scripts = (
+        '<script src="mathjax/config.js"></script>\n'
+        '<script id="MathJax-script" async src="mathjax/tex-svg.js"></script>'
+        if mathjax
+        else ""
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<link rel="stylesheet" href="report.css">
+{scripts}
+</head><body>
+{body}
+</body></html>
+"""
+
+
+def _copy_mathjax(folder: Path) -> None:
+    target = folder / "mathjax"
+    target.mkdir(exist_ok=True)
+    (target / "config.js").write_text(MATHJAX_CONFIG, encoding="utf-8")
+    source = mathjax_dir() / "tex-svg.js"
+    if not (target / "tex-svg.js").exists():
+        shutil.copyfile(source, target / "tex-svg.js")
+
+
+def _points(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")

@@ -1,0 +1,502 @@
+"""The candidate's exam window: one locked web view, the page shell loaded once, questions pushed in.
+
+`ExamWindow(exam, store, clock, practice=...)` owns the candidate's answers while the exam runs:
+every change from the page is kept in memory and written to the answer store (text fields at most
+~0.7 s later, everything else at once and on every navigation); a failed write shows a banner and is
+retried until it succeeds. The clock (core.timer.ExamClock) drives the time shown, the 15/5-minute
+notices and the automatic submit at zero; its snapshot is persisted every few seconds.
+
+The kiosk layer builds on the public API: the `submitted` signal, `go_to()`, `set_locked()`,
+`show_notice()` and `submit()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from exam_desktop.core import scoring
+from exam_desktop.core.model import Exam, Matrix, Question, Template
+from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
+from exam_desktop.core.render import highlight_css
+from exam_desktop.core.responses import Response
+from exam_desktop.core.storage import AnswerStore, StorageWriteError
+from exam_desktop.core.timer import ExamClock
+from exam_desktop.gui import results
+from exam_desktop.gui.bridge import Bridge, MessageType, attach_bridge, call_js
+from exam_desktop.gui.question_data import QuestionPages
+from exam_desktop.gui.strings import fill, strings_for
+from exam_desktop.gui.webview import LockedWebView
+
+log = logging.getLogger(__name__)
+
+TEXT_KINDS = frozenset({"numeric", "matrix", "template", "short", "essay"})
+SAVE_DELAY_MS = 700  # text fields: the longest an answer waits in memory while being typed
+RETRY_MS = 2000  # after a failed write
+TICK_MS = 500
+CLOCK_PERSIST_S = 5.0
+WARNINGS = ((5 * 60, "critical", "notice_5"), (15 * 60, "warning", "notice_15"))
+ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+MAX_TEXT = 100_000  # characters kept from one field
+
+
+def format_remaining(seconds: float) -> str:
+    total = max(0, math.ceil(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def clean_value(question: Question, value: Any) -> Any:
+    """The page's value for `question` in the shape core.responses expects; ValueError if not."""
+    kind, answer = question.kind, question.answer
+    if kind == "single":
+        ids = {c.id for c in answer.choices}  # type: ignore[union-attr]
+        if value is None or value in ids:
+            return value
+    elif kind == "multiple":
+        if isinstance(value, list):
+            picked = set(value)
+            return [c.id for c in answer.choices if c.id in picked]  # type: ignore[union-attr]
+    elif kind == "truefalse":
+        if value is None or isinstance(value, bool):
+            return value
+    elif kind in ("numeric", "short", "essay"):
+        if isinstance(value, str):
+            return value[:MAX_TEXT]
+    elif kind == "matrix" and isinstance(answer, Matrix):
+        if (
+            isinstance(value, list)
+            and len(value) == answer.rows
+            and all(isinstance(r, list) and len(r) == answer.cols for r in value)
+        ):
+            return [[str(cell)[:100] for cell in row] for row in value]
+    elif kind == "template" and isinstance(answer, Template):
+        if isinstance(value, dict):
+            names = [b.name for b in answer.blanks]
+            return {n: str(value.get(n, ""))[:1000] for n in names}
+    raise ValueError(f"not a {kind} answer: {value!r:.100}")
+
+
+class ExamWindow(QMainWindow):
+    """The exam, one question at a time, in a locked web view."""
+
+    ready = Signal()  # the page is up and shows the first question
+    shown = Signal(str, str)  # (view: "question" | "review" | "results" | "message", question id)
+    submitted = Signal(str)  # reason: "candidate" | "time" | whatever `submit()` was given
+    save_failed = Signal(str)  # the message shown in the banner
+    painted = Signal(str)  # token given to request_paint(): the page has drawn its current content
+
+    def __init__(
+        self,
+        exam: Exam,
+        store: AnswerStore,
+        clock: ExamClock,
+        *,
+        practice: bool = False,
+        image_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.exam = exam
+        self.store = store
+        self.clock = clock
+        self.practice = practice
+        self.strings = strings_for(exam.language)
+        self.setWindowTitle(exam.title)
+        self.resize(1280, 860)
+
+        self.view = LockedWebView(self)
+        self.setCentralWidget(self.view)
+        self.page = self.view.locked_page
+        handler = self.view.scheme_handler
+        handler.add_generated("highlight.css", highlight_css().encode())
+        if image_dir is None and exam.source:
+            image_dir = Path(exam.source).parent
+        self.pages = QuestionPages(exam, self.strings, handler.add_file, image_dir)
+
+        self.bridge = Bridge(self)
+        self.channel = attach_bridge(self.page, self.bridge)
+        self.bridge.message.connect(self._on_message)
+
+        self.responses: dict[str, Response] = {
+            qid: Response(qid) for qid in self.pages.order
+        }
+        self.responses.update(
+            {qid: r for qid, r in store.responses().items() if qid in self.responses}
+        )
+        self._dirty: dict[str, None] = {}  # ordered set of question ids not yet committed
+        self.current_id: str | None = None
+        self.is_ready = False
+        self.is_submitted = False
+        self.locked = False
+        self.page_errors: list[str] = []
+        self.last_math_errors: list[str] = []
+        self._has_shown = False
+        self.last_save_error: str | None = None
+        self._zoom = 0
+        self._warned: set[str] = set()
+        self._last_clock_persist = -CLOCK_PERSIST_S
+
+        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.flush)
+        self._retry_timer = QTimer(self, interval=RETRY_MS)
+        self._retry_timer.timeout.connect(self.flush)
+        self._tick_timer = QTimer(self, interval=TICK_MS)
+        self._tick_timer.timeout.connect(self.tick)
+
+        self.view.load_shell()
+
+    # ---------------------------------------------------------------------------- public API
+
+    def go_to(self, question_id: str) -> None:
+        """Show one question (answers typed so far are saved first)."""
+        if question_id not in self.responses:
+            raise KeyError(question_id)
+        self.flush()
+        self.current_id = question_id
+        if self.is_ready:
+            self._show_current()
+
+    def set_locked(self, locked: bool, text: str | None = None) -> None:
+        """Lock (or unlock) every input, e.g. while the invigilator pauses the exam."""
+        self.locked = locked
+        if self.is_ready:
+            self._js("exam.setLocked", locked, text or self.strings["locked"])
+
+    def show_notice(self, text: str) -> None:
+        """A non-blocking notice in the corner of the page."""
+        self._js("exam.showNotice", text)
+
+    def submit(self, reason: str = "candidate") -> None:
+        """End the exam: save everything, stop the clock, show the end page, emit `submitted`."""
+        if self.is_submitted:
+            return
+        self.is_submitted = True
+        self._tick_timer.stop()
+        self.flush()
+        if self.clock.running:
+            self.clock.pause()
+        self._persist_clock(force=True)
+        answered = sum(r.answered for r in self.responses.values())
+        try:
+            self.store.set_meta("submitted", {"reason": reason})
+            self.store.append_event("submitted", {"reason": reason, "answered": answered})
+        except StorageWriteError as exc:
+            self._save_failed(str(exc))
+        self._show_end(reason)
+        self.submitted.emit(reason)
+
+    def request_paint(self, token: str = "") -> None:
+        """Emit `painted(token)` once the page has drawn what it shows now (for screenshots)."""
+        self._js("exam.whenPainted", token)
+
+    def zoom_factor(self) -> float:
+        return self.view.zoomFactor()
+
+    # ---------------------------------------------------------------------------- the page
+
+    def _js(self, function: str, *args: Any) -> None:
+        call_js(self.page, function, *args)
+
+    def _on_message(self, kind: str, data: dict[str, Any]) -> None:
+        handler = {
+            MessageType.READY: self._on_ready,
+            MessageType.SHOWN: self._on_shown,
+            MessageType.ANSWER_CHANGED: self._on_answer_changed,
+            MessageType.NAVIGATE: self._on_navigate,
+            MessageType.FLAG: self._on_flag,
+            MessageType.DONT_KNOW: self._on_dont_know,
+            MessageType.RATING: self._on_rating,
+            MessageType.CLEAR: self._on_clear,
+            MessageType.SUBMIT_REQUEST: lambda _data: self.submit("candidate"),
+            MessageType.ZOOM: self._on_zoom,
+            MessageType.PAGE_ERROR: self._on_page_error,
+            MessageType.PAINTED: lambda data: self.painted.emit(str(data.get("token"))),
+        }[MessageType(kind)]
+        try:
+            handler(data)
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("ignored a malformed %s message (%s): %.200s", kind, exc, data)
+
+    def _on_ready(self, _data: dict[str, Any]) -> None:
+        if self.is_ready:
+            return
+        self.is_ready = True
+        self._js(
+            "exam.init",
+            {
+                "title": self.exam.title,
+                "language": self.exam.language,
+                "strings": self.strings,
+                "practice": self.practice,
+                "allow_dont_know": self.exam.allow_dont_know,
+                "allow_rating": self.exam.allow_rating,
+                "questions": self.pages.navigator(),
+                "status": self._status(list(self.responses)),
+            },
+        )
+        if self.locked:
+            self._js("exam.setLocked", True, self.strings["locked"])
+        saved = self.store.get_meta("position")
+        if self.current_id is None:
+            self.current_id = saved if saved in self.responses else self.pages.order[0]
+        if self.store.get_meta("submitted") is not None:
+            self.is_submitted = True
+            self._show_end("resumed")
+            return
+        self._show_current()
+        if not self.clock.expired:
+            self.clock.start()
+        self.tick()
+        self._tick_timer.start()
+
+    def _on_shown(self, data: dict[str, Any]) -> None:
+        view = str(data.get("view"))
+        errors = data.get("math_errors") or []
+        self.last_math_errors = [str(e) for e in errors]
+        if errors:
+            log.warning("math errors in %s %s: %s", view, data.get("id"), errors)
+        first, self._has_shown = not self._has_shown, True
+        self.shown.emit(view, str(data.get("id") or ""))
+        if first:
+            self.ready.emit()
+
+    def _on_page_error(self, data: dict[str, Any]) -> None:
+        self.page_errors.append(str(data.get("message")))
+        log.error("script error in the exam page: %s", data.get("message"))
+
+    def _on_zoom(self, data: dict[str, Any]) -> None:
+        step = int(data["step"])
+        self._zoom = 0 if step == 0 else max(0, min(len(ZOOM_STEPS) - 1, self._zoom + step))
+        self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
+
+    # ---------------------------------------------------------------------------- answers
+
+    def _response(self, data: dict[str, Any]) -> Response | None:
+        if self.is_submitted or self.locked:
+            return None
+        return self.responses[str(data["question_id"])]
+
+    def _on_answer_changed(self, data: dict[str, Any]) -> None:
+        response = self._response(data)
+        if response is None:
+            return
+        question = self.exam.question(response.question_id)
+        response.value = clean_value(question, data.get("value"))
+        if response.answered and response.dont_know:
+            response.dont_know = False
+        if question.kind == "numeric":
+            self._js("exam.numberFeedback", question.id, self._number_feedback(response.value))
+        self._changed(response, immediate=question.kind not in TEXT_KINDS)
+
+    def _on_flag(self, data: dict[str, Any]) -> None:
+        response = self._response(data)
+        if response is not None:
+            response.flagged = bool(data["flagged"])
+            self._changed(response)
+
+    def _on_dont_know(self, data: dict[str, Any]) -> None:
+        response = self._response(data)
+        if response is not None and self.exam.allow_dont_know:
+            response.dont_know = bool(data["dont_know"])
+            if response.dont_know:
+                response.value = None
+            self._changed(response)
+
+    def _on_rating(self, data: dict[str, Any]) -> None:
+        response = self._response(data)
+        rating = data.get("rating")
+        if response is not None and (rating is None or rating in (1, 2, 3, 4, 5)):
+            response.rating = rating
+            self._changed(response)
+
+    def _on_clear(self, data: dict[str, Any]) -> None:
+        response = self._response(data)
+        if response is not None:
+            response.value = [] if response_kind(self.exam, response) == "multiple" else None
+            self._changed(response)
+
+    def _number_feedback(self, text: str) -> dict[str, Any]:
+        if not text.strip():
+            return {"ok": True, "message": ""}
+        try:
+            value = parse_number(text, self.exam.language)
+        except NumberNotReadable as exc:
+            return {"ok": False, "message": str(exc)}
+        shown = format_number(value, self.exam.language)
+        return {"ok": True, "message": fill(self.strings["number_read"], value=shown)}
+
+    def _changed(self, response: Response, *, immediate: bool = True) -> None:
+        self._dirty[response.question_id] = None
+        self._js("exam.setStatus", self._status([response.question_id]))
+        if immediate:
+            self.flush()
+        elif not self._save_timer.isActive():
+            self._save_timer.start()
+
+    def _status(self, ids: list[str]) -> list[dict[str, Any]]:
+        return [
+            {"id": i, "answered": self.responses[i].answered, "flagged": self.responses[i].flagged}
+            for i in ids
+        ]
+
+    def flush(self) -> bool:
+        """Write every answer not yet committed; True when nothing is left unsaved."""
+        self._save_timer.stop()
+        while self._dirty:
+            question_id = next(iter(self._dirty))
+            try:
+                self.store.save_response(self.responses[question_id])
+            except StorageWriteError as exc:
+                self._save_failed(str(exc))
+                return False
+            self._dirty.pop(question_id, None)
+        if self._retry_timer.isActive() or self.last_save_error:
+            self._retry_timer.stop()
+            self.last_save_error = None
+            self._js("exam.showBanner", None)
+        self._js("exam.setSaveState", "saved", self.strings["saved"])
+        return True
+
+    def _save_failed(self, message: str) -> None:
+        log.error("saving failed: %s", message)
+        self.last_save_error = message
+        self._js("exam.showBanner", message)
+        self._js("exam.setSaveState", "failed", self.strings["not_saved"])
+        if not self._retry_timer.isActive():
+            self._retry_timer.start()
+        self.save_failed.emit(message)
+
+    @property
+    def unsaved(self) -> list[str]:
+        """Ids of questions whose latest answer is not yet committed."""
+        return list(self._dirty)
+
+    # ---------------------------------------------------------------------------- navigation
+
+    def _on_navigate(self, data: dict[str, Any]) -> None:
+        if self.is_submitted or self.locked:
+            return
+        target = str(data["target"])
+        order = self.pages.order
+        self.flush()
+        if target == "review":
+            self._show_review()
+            return
+        index = order.index(self.current_id) if self.current_id in order else 0
+        if target == "next":
+            index = min(index + 1, len(order) - 1)
+        elif target == "previous":
+            index = max(index - 1, 0)
+        elif target != "current":
+            index = order.index(target)
+        self.current_id = order[index]
+        self._show_current()
+
+    def _show_current(self, focus: bool = True) -> None:
+        assert self.current_id is not None
+        response = self.responses[self.current_id]
+        data = dict(self.pages.question(self.current_id))
+        data["response"] = {
+            "value": response.value,
+            "dont_know": response.dont_know,
+            "flagged": response.flagged,
+            "rating": response.rating,
+        }
+        data["focus"] = focus
+        if data["kind"] == "numeric" and isinstance(response.value, str):
+            data["number_feedback"] = self._number_feedback(response.value)
+        self._js("exam.showQuestion", data)
+        try:
+            self.store.set_meta("position", self.current_id)
+        except StorageWriteError as exc:
+            self._save_failed(str(exc))
+
+    def _show_review(self) -> None:
+        s = self.strings
+
+        def label(qid: str) -> str:
+            position = self.pages.positions[qid]
+            return f"{position.number}. {self.exam.question(qid).title}"
+
+        unanswered = [q for q in self.pages.order if not self.responses[q].answered]
+        flagged = [q for q in self.pages.order if self.responses[q].flagged]
+        total = len(self.pages.order)
+        confirm = (
+            fill(s["confirm_submit_open"], n=len(unanswered)) if unanswered else s["confirm_submit"]
+        )
+        self._js(
+            "exam.showReview",
+            {
+                "title": s["review_title"],
+                "summary": fill(s["review_summary"], answered=total - len(unanswered), total=total),
+                "unanswered": [{"id": q, "label": label(q)} for q in unanswered],
+                "flagged": [{"id": q, "label": label(q)} for q in flagged],
+                "submit_label": s["finish"] if self.practice else s["submit"],
+                "confirm_text": confirm,
+            },
+        )
+
+    def _show_end(self, reason: str) -> None:
+        self._js("exam.setTimer", "", "")
+        if self.practice:
+            score = scoring.score_exam(self.exam, self.responses)
+            self._js("exam.showResults", results.results_page(self.exam, self.pages, self.responses, score))
+            return
+        s = self.strings
+        text = s["submitted_time_text"] if reason == "time" else s["submitted_text"]
+        self._js("exam.showMessage", s["submitted_title"], text)
+
+    # ---------------------------------------------------------------------------- time
+
+    def tick(self) -> None:
+        """Show the time left, warn at 15 and 5 minutes, submit at zero."""
+        if self.is_submitted:
+            return
+        remaining = self.clock.remaining()
+        if remaining <= 0:
+            self._js("exam.setTimer", self.strings["time_up"], "critical")
+            self.submit("time")
+            return
+        level = ""
+        for threshold, name, notice in WARNINGS:
+            if remaining <= threshold:
+                level = name
+                if notice not in self._warned:
+                    self._warned.update(n for t, _, n in WARNINGS if t >= threshold)
+                    self.show_notice(self.strings[notice])
+                break
+        self._js("exam.setTimer", fill(self.strings["time_left"], time=format_remaining(remaining)), level)
+        self._persist_clock()
+
+    def _persist_clock(self, force: bool = False) -> None:
+        elapsed = self.clock.elapsed()
+        if not force and elapsed - self._last_clock_persist < CLOCK_PERSIST_S:
+            return
+        try:
+            self.store.set_meta("clock", self.clock.snapshot())
+            self._last_clock_persist = elapsed
+        except StorageWriteError as exc:
+            self._save_failed(str(exc))
+
+    # ---------------------------------------------------------------------------- teardown
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.flush()
+        if not self.is_submitted:
+            self._persist_clock(force=True)
+        self._tick_timer.stop()
+        self._retry_timer.stop()
+        self.bridge.close()
+        super().closeEvent(event)
+
+
+def response_kind(exam: Exam, response: Response) -> str:
+    return exam.question(response.question_id).kind

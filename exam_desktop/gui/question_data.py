@@ -1,0 +1,162 @@
+"""Questions as the data the exam page shows: sanitised HTML, answer-widget fields, positions.
+
+Built from the candidate copy of the exam (no keys ever reach the page). Figures are drawn (and cached
+on disk) by core.figures and served by the web view as ``exam://app/figure/<hash>.svg``; a bank's
+images as ``exam://app/image/<n>.<ext>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from exam_desktop.core.figures import figure_file
+from exam_desktop.core.model import (
+    Exam,
+    Matrix,
+    MultipleChoice,
+    Numeric,
+    Question,
+    Section,
+    SingleChoice,
+    Template,
+)
+from exam_desktop.core.render import render_markdown
+from exam_desktop.gui.strings import fill
+
+BLANK = re.compile(r"\[\[([^\[\]\s]+)\]\]")
+
+# add_file(folder, name, path) -> URL, as ExamSchemeHandler.add_file
+AddFile = Callable[[str, str, Path], str]
+
+
+@dataclass(frozen=True)
+class Position:
+    number: int  # 1-based, across the exam
+    page: int  # 1-based section index
+    section: Section
+    first_of_section: bool
+
+
+def format_points(points: float, strings: dict[str, str]) -> str:
+    shown = f"{points:g}"
+    return strings["points_one"] if points == 1 else fill(strings["points_many"], n=shown)
+
+
+def template_parts(template: Template) -> list[dict[str, Any]]:
+    """The template's text split into literal text and blanks: [{text}, {blank, width}, ...]."""
+    widths = {b.name: b.display_width() for b in template.blanks}
+    parts: list[dict[str, Any]] = []
+    cursor = 0
+    for match in BLANK.finditer(template.text):
+        if match.start() > cursor:
+            parts.append({"text": template.text[cursor : match.start()]})
+        parts.append({"blank": match.group(1), "width": widths.get(match.group(1), 8)})
+        cursor = match.end()
+    if cursor < len(template.text):
+        parts.append({"text": template.text[cursor:]})
+    return parts
+
+
+class QuestionPages:
+    """Turns the exam's questions into page data; rendered HTML is cached per question."""
+
+    def __init__(
+        self,
+        exam: Exam,
+        strings: dict[str, str],
+        add_file: AddFile,
+        image_dir: Path | None = None,
+    ):
+        self.exam = exam.candidate_copy()
+        self.strings = strings
+        self._add_file = add_file
+        self._image_dir = image_dir.resolve() if image_dir else None
+        self._images: dict[str, str] = {}
+        self._cache: dict[str, dict[str, Any]] = {}
+        sections = [s for s in self.exam.sections if s.questions]
+        self.pages = len(sections)
+        self.positions: dict[str, Position] = {}
+        self.order: list[str] = []
+        number = 0
+        for page, section in enumerate(sections, start=1):
+            for index, question in enumerate(section.questions):
+                number += 1
+                self.positions[question.id] = Position(number, page, section, index == 0)
+                self.order.append(question.id)
+
+    # -------------------------------------------------------------------------------- URLs
+
+    def markdown(self, text: str, question: Question | None = None) -> str:
+        figure_url = (lambda n: self._figure_url(question, n)) if question else None
+        return render_markdown(text, figure_url=figure_url, image_url=self._image_url)
+
+    def _figure_url(self, question: Question, index: int) -> str | None:
+        if not 0 <= index < len(question.figures):
+            return None
+        path = figure_file(question.figures[index])
+        return self._add_file("figure", path.name, path)
+
+    def _image_url(self, src: str) -> str | None:
+        if self._image_dir is None:
+            return None
+        if src in self._images:
+            return self._images[src]
+        target = (self._image_dir / src).resolve()
+        if self._image_dir not in target.parents or not target.is_file():
+            return None
+        url = self._add_file("image", f"{len(self._images)}{target.suffix.lower()}", target)
+        self._images[src] = url
+        return url
+
+    # -------------------------------------------------------------------------------- data
+
+    def navigator(self) -> list[dict[str, Any]]:
+        return [
+            {"id": qid, "number": p.number, "page": p.page} for qid, p in self.positions.items()
+        ]
+
+    def question(self, question_id: str) -> dict[str, Any]:
+        """The page data of one question (without the candidate's response)."""
+        if question_id not in self._cache:
+            self._cache[question_id] = self._build(self.exam.question(question_id))
+        return self._cache[question_id]
+
+    def _build(self, q: Question) -> dict[str, Any]:
+        s = self.strings
+        position = self.positions[q.id]
+        data: dict[str, Any] = {
+            "id": q.id,
+            "kind": q.kind,
+            "title": q.title,
+            "points_text": format_points(q.points, s),
+            "position_text": fill(s["question_of"], n=position.number, total=len(self.order)),
+            "page_text": fill(s["page_of"], n=position.page, total=self.pages)
+            + (f" · {position.section.title}" if position.section.title else ""),
+            "html_stem": self.markdown(q.stem, q),
+            "first": position.number == 1,
+            "last": position.number == len(self.order),
+        }
+        if position.first_of_section and position.section.intro.strip():
+            data["section_intro_html"] = self.markdown(position.section.intro)
+        answer = q.answer
+        if isinstance(answer, (SingleChoice, MultipleChoice)):
+            data["options"] = [
+                {"id": c.id, "html": self.markdown(c.text, q)} for c in answer.choices
+            ]
+        if isinstance(answer, MultipleChoice):
+            data["select_exactly"] = answer.select_exactly
+        elif isinstance(answer, Numeric):
+            data["unit"] = answer.unit
+        elif isinstance(answer, Matrix):
+            data["rows"], data["cols"] = answer.rows, answer.cols
+        elif isinstance(answer, Template):
+            data["template"] = template_parts(answer)
+            data["monospace"] = answer.monospace
+        elif q.kind == "essay":
+            data["min_words"] = answer.min_words  # type: ignore[union-attr]
+            data["max_words"] = answer.max_words  # type: ignore[union-attr]
+        return data

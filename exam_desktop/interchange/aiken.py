@@ -1,0 +1,119 @@
+"""Aiken: single-choice questions in plain text, the simplest format Moodle reads.
+
+    What is the capital of France?
+    A. Paris
+    B) London
+    ANSWER: A
+
+One question per group of lines: the question text (one line or more), two or more options
+`A.`/`A)`, then `ANSWER: X`. Text is read as Moodle reads it (math in `\\(..\\)`); Aiken has no titles, feedback,
+points or other kinds;
+export reports every question it cannot write.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from exam_desktop.core.errors import BankError, BankProblem
+from exam_desktop.core.model import Choice, Exam, Question, SingleChoice
+from exam_desktop.interchange import weights
+from exam_desktop.interchange.builder import ExamBuilder
+from exam_desktop.interchange.markup import lms_math_to_markdown, markdown_math_to_lms, title_from_text
+from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
+
+_OPTION_RE = re.compile(r"^\s*([A-Z])[.)]\s+(.*)$")
+_ANSWER_RE = re.compile(r"^\s*ANSWER\s*:\s*(.*)$", re.IGNORECASE)
+
+
+def import_aiken(text: str, source: str | Path = "<aiken>") -> ImportResult:
+    """Read Aiken text into an exam. Raises BankError listing every malformed question."""
+    report = ConversionReport()
+    builder = ExamBuilder(source, report)
+    problems: list[BankProblem] = []
+    stem: list[str] = []
+    options: list[tuple[str, str]] = []
+    start = 0
+    number = 0
+
+    def problem(line: int, message: str) -> None:
+        problems.append(BankProblem(str(source), line, message))
+
+    for lineno, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        answer = _ANSWER_RE.match(line)
+        option = _OPTION_RE.match(raw)
+        if answer:
+            letter = answer.group(1).strip().upper()
+            letters = [o[0] for o in options]
+            if not stem:
+                problem(lineno, "ANSWER: without a question before it")
+            elif len(options) < 2:
+                problem(lineno, "a question needs at least two options (A. ..., B. ...) before ANSWER:")
+            elif letter not in letters:
+                problem(lineno, f"ANSWER: {letter} names no option (options are {', '.join(letters)})")
+            else:
+                number += 1
+                stem_md = lms_math_to_markdown("\n".join(stem))
+                choices = [
+                    Choice(weights.choice_id(i), lms_math_to_markdown(t), correct=(l == letter))
+                    for i, (l, t) in enumerate(options)
+                ]
+                builder.add(Question(
+                    id=builder.unique_id("", number), title=title_from_text(stem_md), points=1.0,
+                    stem=stem_md, answer=SingleChoice(choices), line=start,
+                ))  # fmt: skip
+            stem, options = [], []
+        elif option and stem:
+            expected = chr(ord("A") + len(options))
+            if option.group(1) != expected:
+                problem(lineno, f"option {option.group(1)} found where {expected} was expected")
+            options.append((option.group(1), option.group(2).strip()))
+        elif options:
+            problem(lineno, "text after the options: each question ends with 'ANSWER: <letter>'")
+            stem, options = [], []
+        else:
+            if not stem:
+                start = lineno
+            stem.append(line)
+    if stem or options:
+        problem(start, "the last question has no 'ANSWER: <letter>' line")
+    if problems:
+        raise BankError(problems)
+    if number == 0:
+        raise BankError([BankProblem(str(source), 1, "no Aiken questions found (text, options A. B. ..., ANSWER: X)")])
+    return ImportResult(builder.finish(), report)
+
+
+def _one_line(markdown: str) -> str:
+    return " ".join(markdown_math_to_lms(markdown).split())
+
+
+def export_aiken(exam: Exam) -> ExportResult:
+    """Single-choice questions as Aiken text; everything else is reported."""
+    report = ConversionReport()
+    out: list[str] = []
+    for question in exam.questions:
+        a = question.answer
+        if not isinstance(a, SingleChoice):
+            report.add(question.id, "", f"Aiken holds single-choice questions only: {a.kind} not exported")
+            continue
+        if len(a.choices) > 26:
+            report.add(question.id, "", "more than 26 options: not exported")
+            continue
+        lost = [what for what, there in (
+            ("title", True), ("explanation", question.explanation.strip()),
+            ("option feedback", any(c.feedback for c in a.choices)),
+            ("partial-credit weights", any(c.weight for c in a.choices)),
+            ("figures", question.figures), ("tags", question.tags), ("points", question.points != 1),
+        ) if there]  # fmt: skip
+        report.add(question.id, "", f"not carried over (Aiken has no place for them): {', '.join(lost)}")
+        out.append(_one_line(question.stem))
+        for i, choice in enumerate(a.choices):
+            out.append(f"{chr(ord('A') + i)}. {_one_line(choice.text)}")
+        correct = next(i for i, c in enumerate(a.choices) if c.correct)
+        out += [f"ANSWER: {chr(ord('A') + correct)}", ""]
+    return ExportResult("\n".join(out).encode("utf-8"), report, ".txt")

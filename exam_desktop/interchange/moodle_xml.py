@@ -1,0 +1,549 @@
+"""Moodle XML: import to the exam model and export from it.
+
+Untrusted XML is parsed with defusedxml (no external entities, no entity expansion). Problems are
+reported with the element path, e.g. `quiz/question[3]/answer[2]`.
+
+Mapping (see docs/interchange.md): multichoice -> single/multiple (fractions as weights),
+truefalse, shortanswer -> short (partial-credit answers reported), numerical -> numeric, essay
+(word limits, grader info as rubric), cloze/multianswer -> template with one blank per embedded
+answer, description -> page introduction, category -> section, tags, idnumber -> question id,
+embedded images (`@@PLUGINFILE@@` + base64 `<file>`) -> files saved next to the bank.
+Matching, ordering, drag-and-drop and calculated questions are reported, not imported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from exam_desktop.core.errors import BankError, BankProblem, KnownError
+from exam_desktop.core.model import (
+    Blank,
+    Choice,
+    Essay,
+    Exam,
+    Matrix,
+    MultipleChoice,
+    Numeric,
+    NumericAnswer,
+    Question,
+    ShortText,
+    SingleChoice,
+    Template,
+    TrueFalse,
+)
+from exam_desktop.interchange import weights
+from exam_desktop.interchange.builder import ExamBuilder
+from exam_desktop.interchange.markup import (
+    html_to_markdown,
+    lms_math_to_markdown,
+    markdown_math_to_lms,
+    plain_to_markdown,
+    title_from_text,
+)
+from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
+
+UNSUPPORTED = {
+    "matching": "matching",
+    "ddmatch": "drag-and-drop matching",
+    "ordering": "ordering",
+    "gapselect": "select missing words",
+    "ddwtos": "drag and drop into text",
+    "ddimageortext": "drag and drop onto image",
+    "ddmarker": "drag and drop markers",
+    "calculated": "calculated",
+    "calculatedsimple": "simple calculated",
+    "calculatedmulti": "calculated multichoice",
+    "randomsamatch": "random short-answer matching",
+    "random": "random",
+}
+_CLOZE_RE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
+
+
+class NotMoodleXml(KnownError):
+    """The file is not Moodle XML (another format, or not XML at all)."""
+
+
+def parse_xml(data: bytes, source: str) -> ET.Element:
+    """Parse untrusted XML safely; malformed XML becomes a BankError with its line."""
+    try:
+        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except ET.ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else 0
+        raise BankError([BankProblem(source, line, f"the XML is not well-formed: {exc.msg}")]) from None
+    except DefusedXmlException as exc:
+        raise BankError([BankProblem(source, 0, f"the XML declares entities, refused for safety: {exc}")]) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class _Reader:
+    """Walks one Moodle XML document; keeps the files embedded in it."""
+
+    def __init__(self, source: str, report: ConversionReport):
+        self.source = source
+        self.report = report
+        self.files: dict[str, bytes] = {}
+
+    def text_of(self, element: ET.Element | None, where: str) -> str:
+        """A `<... format=".."><text>..</text><file/>..</...>` element as bank Markdown."""
+        if element is None:
+            return ""
+        raw = element.findtext("text") or ""
+        for file in element.findall("file"):
+            self._keep_file(file, where)
+        raw = raw.replace("@@PLUGINFILE@@/", "images/")
+        fmt = element.get("format", "html")
+        if fmt == "html":
+            return html_to_markdown(raw)
+        if fmt == "plain_text":
+            return plain_to_markdown(raw)
+        return lms_math_to_markdown(raw.strip())  # moodle_auto_format, markdown
+
+    def _keep_file(self, file: ET.Element, where: str) -> None:
+        name = (file.get("path", "/").strip("/") + "/" + file.get("name", "")).strip("/")
+        safe = PurePosixPath(name)
+        if not name or safe.is_absolute() or ".." in safe.parts:
+            self.report.add("", where, f"embedded file '{name}' has an unsafe name: not saved")
+            return
+        try:
+            self.files[f"images/{safe}"] = base64.b64decode(file.text or "", validate=False)
+        except (binascii.Error, ValueError):
+            self.report.add("", where, f"embedded file '{name}' is not valid base64: not saved")
+
+
+def import_moodle_xml(data: bytes, source: str | Path = "<moodle-xml>") -> ImportResult:
+    """Read a Moodle XML quiz file into an exam."""
+    source = str(source)
+    root = parse_xml(data, source)
+    if _local(root.tag) != "quiz":
+        raise NotMoodleXml(
+            f"{source} is not a Moodle XML file: its root element is <{_local(root.tag)}>, not <quiz>"
+        )
+    report = ConversionReport()
+    reader = _Reader(source, report)
+    builder = ExamBuilder(source, report)
+    categories: list[list[str]] = []
+    problems: list[BankProblem] = []
+    number = 0
+    for index, element in enumerate(root.findall("question"), start=1):
+        where = f"quiz/question[{index}]"
+        kind = element.get("type", "")
+        try:
+            if kind == "category":
+                path = _category_parts(element.findtext("category/text") or "")
+                categories.append(path)
+                builder.start_section("/".join(path[1:]) if len(path) > 1 else (path[0] if path else ""))
+                continue
+            if kind == "description":
+                text = reader.text_of(element.find("questiontext"), where)
+                if not builder.section.questions and len(builder.sections) == 1 and not builder.section.title:
+                    builder.instructions = f"{builder.instructions}\n\n{text}".strip()
+                else:
+                    builder.add_intro(text)
+                continue
+            question = _question(element, kind, where, reader, builder, number + 1)
+        except _Malformed as exc:
+            problems.append(BankProblem(source, 0, f"{exc.where}: {exc}"))
+            continue
+        if question is not None:
+            number += 1
+            builder.add(question)
+    if problems:
+        raise BankError(problems)
+    exam = builder.finish(categories[0][0] if categories and categories[0] else "")
+    return ImportResult(exam, report, reader.files)
+
+
+class _Malformed(Exception):
+    def __init__(self, where: str, message: str):
+        super().__init__(message)
+        self.where = where
+
+
+def _category_parts(path: str) -> list[str]:
+    path = re.sub(r"^\$[a-z0-9]+\$/", "", path.strip())
+    parts = [p.replace("\x00", "/").strip() for p in path.replace("//", "\x00").split("/")]
+    if parts and parts[0] == "top":
+        parts = parts[1:]
+    return [p for p in parts if p]
+
+
+def _number(text: str | None, where: str, default: float | None = None) -> float:
+    if text is None or not text.strip():
+        if default is None:
+            raise _Malformed(where, "a number is missing")
+        return default
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        raise _Malformed(where, f"'{text.strip()}' is not a number") from None
+
+
+def _question(
+    element: ET.Element, kind: str, where: str, reader: _Reader, builder: ExamBuilder, number: int
+) -> Question | None:
+    report = reader.report
+    name = (element.findtext("name/text") or "").strip()
+    label = f"'{name}'" if name else ""
+    if kind in UNSUPPORTED:
+        report.add(label, where, f"{UNSUPPORTED[kind]} questions have no kind in this app yet: not imported")
+        return None
+    stem = reader.text_of(element.find("questiontext"), f"{where}/questiontext")
+    explanation = reader.text_of(element.find("generalfeedback"), f"{where}/generalfeedback")
+    folded: list[str] = []
+    answers = element.findall("answer")
+    if kind == "multichoice":
+        answer = _multichoice(element, answers, where, reader, label)
+    elif kind == "truefalse":
+        answer = _truefalse(answers, where, reader, folded)
+    elif kind == "shortanswer":
+        answer = _shortanswer(element, answers, where, reader, label, folded)
+    elif kind == "numerical":
+        answer = _numerical(element, answers, where, reader, folded)
+    elif kind == "essay":
+        answer = _essay(element, where, reader)
+    elif kind in ("cloze", "multianswer"):
+        answer, stem = _cloze(stem, where, report, label)
+    else:
+        report.add(label, where, f"questions of type '{kind}' are not supported: not imported")
+        return None
+    if folded:
+        report.add(label, where, "feedback on individual answers moved to the explanation "
+                   "(this kind keeps no per-answer feedback)")
+        explanation = "\n\n".join(p for p in [explanation, *folded] if p)
+    tags = [t.strip() for t in (e.text or "" for e in element.findall("tags/tag/text")) if t.strip()]
+    qid = builder.unique_id((element.findtext("idnumber") or "").strip(), number)
+    points = _number(element.findtext("defaultgrade"), f"{where}/defaultgrade", 1.0)
+    return Question(
+        id=qid,
+        title=name or title_from_text(stem),
+        points=points,
+        stem=stem,
+        answer=answer,
+        explanation=explanation,
+        tags=tags,
+    )
+
+
+def _fraction(answer: ET.Element, where: str) -> float:
+    return _number(answer.get("fraction"), f"{where}/@fraction", 0.0)
+
+
+def _multichoice(
+    element: ET.Element, answers: list[ET.Element], where: str, reader: _Reader, label: str
+) -> SingleChoice | MultipleChoice:
+    single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
+    choices: list[Choice] = []
+    percents: list[float] = []
+    for k, a in enumerate(answers, start=1):
+        here = f"{where}/answer[{k}]"
+        choices.append(
+            Choice(
+                id=weights.choice_id(k - 1),
+                text=reader.text_of(a, here),
+                feedback=reader.text_of(a.find("feedback"), f"{here}/feedback"),
+            )
+        )
+        percents.append(_fraction(a, here))
+    if len(choices) < 2:
+        raise _Malformed(where, "a multichoice question needs at least two answers")
+    full = [p >= 100 for p in percents]
+    if single and sum(full) == 1:
+        for choice, pct in zip(choices, percents, strict=True):
+            choice.correct = pct >= 100
+            if pct and pct < 100:
+                choice.weight = round(pct / 100, 7)
+        return SingleChoice(choices)
+    if single:
+        reader.report.add(label, where, "a single-answer question with "
+                          f"{sum(full)} fully correct options: imported as 'multiple' (per-option)")
+    return weights.multiple_from_percents(choices, percents)
+
+
+def _truefalse(answers: list[ET.Element], where: str, reader: _Reader, folded: list[str]) -> TrueFalse:
+    value: bool | None = None
+    for k, a in enumerate(answers, start=1):
+        said = (a.findtext("text") or "").strip().lower()
+        if _fraction(a, f"{where}/answer[{k}]") >= 100:
+            value = said == "true"
+        feedback = reader.text_of(a.find("feedback"), f"{where}/answer[{k}]/feedback")
+        if feedback:
+            folded.append(f"Feedback on '{said}': {feedback}")
+    if value is None:
+        raise _Malformed(where, "a true/false question needs an answer with fraction 100")
+    return TrueFalse(value)
+
+
+def _shortanswer(
+    element: ET.Element,
+    answers: list[ET.Element],
+    where: str,
+    reader: _Reader,
+    label: str,
+    folded: list[str],
+) -> ShortText:
+    accepted: list[str] = []
+    for k, a in enumerate(answers, start=1):
+        here = f"{where}/answer[{k}]"
+        text = (a.findtext("text") or "").strip()
+        pct = _fraction(a, here)
+        if pct >= 100:
+            accepted.append(text)
+        elif pct > 0:
+            reader.report.add(label, here, f"answer '{text}' worth {pct:g}% not imported "
+                              "(short answers here are all-or-nothing)")
+        elif text != "*":
+            reader.report.add(label, here, f"answer '{text}' worth 0% not imported")
+        feedback = reader.text_of(a.find("feedback"), f"{here}/feedback")
+        if feedback:
+            folded.append(f"Any other answer: {feedback}" if text == "*" else f"*{text}*: {feedback}")
+    case = (element.findtext("usecase") or "0").strip() not in ("0", "false", "")
+    return ShortText(accepted=accepted, case_sensitive=case)
+
+
+def _numerical(
+    element: ET.Element, answers: list[ET.Element], where: str, reader: _Reader, folded: list[str]
+) -> Numeric:
+    result: list[NumericAnswer] = []
+    for k, a in enumerate(answers, start=1):
+        here = f"{where}/answer[{k}]"
+        text = (a.findtext("text") or "").strip()
+        feedback = reader.text_of(a.find("feedback"), f"{here}/feedback")
+        if text == "*":
+            if feedback:
+                folded.append(f"Any other answer: {feedback}")
+            continue
+        value = _number(text, f"{here}/text")
+        tolerance = _number(a.findtext("tolerance"), f"{here}/tolerance", 0.0)
+        result.append(NumericAnswer(value, abs(tolerance), weight=_fraction(a, here) / 100))
+        if feedback:
+            folded.append(f"*{text}*: {feedback}")
+    units = [
+        (u.findtext("unit_name") or "").strip()
+        for u in element.findall("units/unit")
+        if _number(u.findtext("multiplier"), where, 1.0) == 1.0
+    ]
+    others = len(element.findall("units/unit")) - len(units[:1])
+    if others > 0:
+        reader.report.add("", f"{where}/units", f"{others} alternative unit(s) with multipliers not imported")
+    return Numeric(result, unit=units[0] if units else "")
+
+
+def _essay(element: ET.Element, where: str, reader: _Reader) -> Essay:
+    def limit(tag: str) -> int | None:
+        value = (element.findtext(tag) or "").strip()
+        return int(float(value)) if value and float(value) > 0 else None
+
+    rubric = reader.text_of(element.find("graderinfo"), f"{where}/graderinfo")
+    return Essay(min_words=limit("minwordlimit"), max_words=limit("maxwordlimit"), rubric=rubric)
+
+
+def _cloze(stem: str, where: str, report: ConversionReport, label: str) -> tuple[Template, str]:
+    """Embedded answers `{1:SHORTANSWER:=a~%50%b}` become template blanks."""
+    blanks: list[Blank] = []
+    marks: set[str] = set()
+
+    def blank(m: re.Match[str]) -> str:
+        mark, kind, body = m.group(1) or "1", m.group(2), m.group(3)
+        marks.add(mark)
+        name = f"b{len(blanks) + 1}"
+        accepted: list[str] = []
+        for part in re.split(r"(?<!\\)~", body):
+            part = part.strip()
+            m2 = re.match(r"^(=|%(-?\d+(?:\.\d+)?)%)?(.*)$", part, re.DOTALL)
+            assert m2 is not None
+            weight = 100.0 if m2.group(1) == "=" else float(m2.group(2) or 0)
+            text = re.split(r"(?<!\\)#", m2.group(3), maxsplit=1)[0].strip()
+            text = re.sub(r"\\([~#}{=:\\/\"`*_])", r"\1", text)
+            if weight >= 100:
+                accepted.append(text.split(":")[0] if kind.startswith(("NUMERICAL", "NM")) else text)
+            elif weight > 0:
+                report.add(label, where, f"blank {name}: answer '{text}' worth {weight:g}% not imported")
+        if kind.startswith(("MULTICHOICE", "MC", "MULTIRESPONSE", "MR")):
+            report.add(label, where, f"blank {name} was a menu of options: candidates now type the answer")
+        if kind.startswith(("NUMERICAL", "NM")):
+            report.add(label, where, f"blank {name} was numerical: accepted only as written, without tolerance")
+        blanks.append(Blank(name, accepted=accepted, case_sensitive=kind.endswith("_C")))
+        return f"[[{name}]]"
+
+    text = _CLOZE_RE.sub(blank, stem)
+    if len(marks) > 1:
+        report.add(label, where, "blanks had different marks: points are now split evenly")
+    pre = re.match(r"^(?P<stem>.*?)<pre>(?P<template>.*)</pre>\s*$", text, re.DOTALL)
+    if pre:  # the way we export a template: its stem, then the template in <pre>
+        return Template(html.unescape(pre.group("template")).strip("\n"), blanks), pre.group("stem").strip()
+    return Template(text, blanks, monospace=False), ""
+
+
+# ------------------------------------------------------------------------------------------------
+# Export.
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _textual(parent: ET.Element, tag: str, markdown: str, question: Question | None,
+             report: ConversionReport, **attrs: str) -> ET.Element:
+    element = _sub(parent, tag, format="moodle_auto_format", **attrs)
+    if question is not None and "@@figure:" in markdown:
+        report.add(question.id, "", "figures are not carried over (drawn by this app only)")
+        markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
+    text = markdown_math_to_lms(markdown)
+    if question is not None and "images/" in text:
+        text = _embed_images(element, text, question, report)
+    _sub(element, "text", text)
+    return element
+
+
+_IMAGE_REF_RE = re.compile(r"(?P<md>!\[[^\]]*\]\()?(?P<path>images/[^)\s\"']+)")
+
+
+def _embed_images(element: ET.Element, text: str, question: Question, report: ConversionReport) -> str:
+    """Bank images (`images/x.png` next to the bank) become Moodle's embedded files."""
+    bank_dir = report.bank_dir if isinstance(report, _ExportReport) else Path(".")
+
+    def embed(m: re.Match[str]) -> str:
+        relative = m.group("path")
+        file = bank_dir / relative
+        if not file.is_file():
+            report.add(question.id, "", f"image '{relative}' not found next to the bank: not embedded")
+            return m.group(0)
+        name = PurePosixPath(relative).name
+        _sub(element, "file", base64.b64encode(file.read_bytes()).decode("ascii"),
+             name=name, path="/", encoding="base64")
+        return (m.group("md") or "") + f"@@PLUGINFILE@@/{name}"
+
+    return _IMAGE_REF_RE.sub(embed, text)
+
+
+@dataclass
+class _ExportReport(ConversionReport):
+    """The export's report, plus the bank's folder where its images are."""
+
+    bank_dir: Path = Path(".")
+
+
+def export_moodle_xml(exam: Exam) -> ExportResult:
+    """The exam as a Moodle XML quiz file, with a report of what Moodle cannot hold."""
+    report = _ExportReport(bank_dir=Path(exam.source).parent if exam.source else Path("."))
+    quiz = ET.Element("quiz")
+    if exam.instructions.strip():
+        _description(quiz, "Instructions", exam.instructions, report)
+    for section in exam.sections:
+        category = exam.title.replace("/", "//")
+        if section.title:
+            category += "/" + section.title.replace("/", "//")
+        element = _sub(quiz, "question", type="category")
+        _sub(_sub(element, "category"), "text", f"$course$/top/{category}")
+        if section.intro.strip():
+            _description(quiz, section.title or exam.title, section.intro, report)
+        for question in section.questions:
+            _export_question(quiz, question, report)
+    ET.indent(quiz)
+    data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="utf-8") + b"\n"
+    return ExportResult(data, report, ".xml")
+
+
+def _description(quiz: ET.Element, name: str, text: str, report: ConversionReport) -> None:
+    element = _sub(quiz, "question", type="description")
+    _sub(_sub(element, "name"), "text", name)
+    _textual(element, "questiontext", text, None, report)
+
+
+def _export_question(quiz: ET.Element, question: Question, report: ConversionReport) -> None:
+    a = question.answer
+    kinds = {SingleChoice: "multichoice", MultipleChoice: "multichoice", TrueFalse: "truefalse",
+             Numeric: "numerical", ShortText: "shortanswer", Essay: "essay", Template: "cloze"}  # fmt: skip
+    kind = kinds.get(type(a))
+    if kind is None or (isinstance(a, Template) and any(b.manual for b in a.blanks)):
+        why = "blanks graded by hand" if isinstance(a, Template) else f"{a.kind} questions"
+        report.add(question.id, "", f"Moodle has no equivalent for {why}: not exported")
+        return
+    element = _sub(quiz, "question", type=kind)
+    _sub(_sub(element, "name"), "text", question.title)
+    if isinstance(a, Template):
+        _cloze_text(element, question, a, report)
+    else:
+        _textual(element, "questiontext", question.stem, question, report)
+    _textual(element, "generalfeedback", question.explanation, question, report)
+    _sub(element, "defaultgrade", f"{question.points:g}")
+    _sub(element, "idnumber", question.id)
+    if isinstance(a, (SingleChoice, MultipleChoice)):
+        _sub(element, "single", "true" if isinstance(a, SingleChoice) else "false")
+        _sub(element, "shuffleanswers", "false")
+        _sub(element, "answernumbering", "abc")
+        if isinstance(a, SingleChoice):
+            fractions = [1.0 if c.correct else (c.weight or 0.0) for c in a.choices]
+        else:
+            fractions = weights.fractions_of_multiple(a, question.id, report)
+        for choice, fraction in zip(a.choices, fractions, strict=True):
+            answer = _textual(element, "answer", choice.text, question, report,
+                              fraction=weights.percent(fraction))
+            _textual(answer, "feedback", choice.feedback, question, report)
+    elif isinstance(a, TrueFalse):
+        for value in (True, False):
+            answer = _sub(element, "answer", fraction="100" if a.answer is value else "0", format="moodle_auto_format")
+            _sub(answer, "text", "true" if value else "false")
+    elif isinstance(a, Numeric):
+        for n in a.answers:
+            tolerance = abs(n.value) * n.tolerance if n.relative else n.tolerance
+            if n.relative:
+                report.add(question.id, "", "a relative tolerance is written as the equivalent "
+                           "absolute one (Moodle has absolute tolerances only)")
+            answer = _sub(element, "answer", fraction=weights.percent(n.weight), format="moodle_auto_format")
+            _sub(answer, "text", f"{n.value:g}")
+            _sub(answer, "tolerance", f"{tolerance:g}")
+        if a.unit:
+            unit = _sub(_sub(element, "units"), "unit")
+            _sub(unit, "multiplier", "1")
+            _sub(unit, "unit_name", a.unit)
+    elif isinstance(a, ShortText):
+        _sub(element, "usecase", "1" if a.case_sensitive else "0")
+        for text in a.accepted:
+            answer = _sub(element, "answer", fraction="100", format="moodle_auto_format")
+            _sub(answer, "text", text)
+    elif isinstance(a, Essay):
+        _sub(element, "responseformat", "editor")
+        _sub(element, "responserequired", "1")
+        _sub(element, "responsefieldlines", "15")
+        if a.min_words:
+            _sub(element, "minwordlimit", str(a.min_words))
+        if a.max_words:
+            _sub(element, "maxwordlimit", str(a.max_words))
+        _textual(element, "graderinfo", a.rubric, question, report)
+    if question.tags:
+        tags = _sub(element, "tags")
+        for tag in question.tags:
+            _sub(_sub(tags, "tag"), "text", tag)
+
+
+def _cloze_text(element: ET.Element, question: Question, template: Template, report: ConversionReport) -> None:
+    def embedded(blank: Blank) -> str:
+        kind = "SHORTANSWER_C" if blank.case_sensitive else "SHORTANSWER"
+        answers = "~".join("=" + re.sub(r"([~#}{=\\/\"])", r"\\\1", t) for t in blank.accepted)
+        return f"{{1:{kind}:{answers}}}"
+
+    by_name = {b.name: b for b in template.blanks}
+    body = html.escape(template.text, quote=False)
+    body = re.sub(r"\[\[([A-Za-z0-9_-]+)\]\]", lambda m: embedded(by_name[m.group(1)]), body)
+    stem = markdown_math_to_lms(question.stem)
+    text = _sub(element, "questiontext", format="html")
+    if template.monospace:
+        _sub(text, "text", f"{stem}<pre>{body}</pre>")
+    else:
+        _sub(text, "text", f"{stem}\n<p>{markdown_math_to_lms(body)}</p>" if stem else f"<p>{body}</p>")
