@@ -1,4 +1,4 @@
-"""Hostile zip archives are refused quickly, with a reason, in bounded memory, never touching disk."""
+"""Hostile zip archives are refused quickly, with a reason, in bounded memory, off the disk."""
 
 from __future__ import annotations
 

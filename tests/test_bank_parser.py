@@ -202,7 +202,7 @@ def test_matrix_and_template():
         ```
 
         blank shape: (None, 128, 256, 16) | (None,128,256,16) {case}
-        blank params: manual
+        blank params: manual {width=24}
 
         ### Rubric
         5*5*3*16 + 16
@@ -218,6 +218,7 @@ def test_matrix_and_template():
         ("params", [], True, False),
     ]
     assert t.rubric == "5*5*3*16 + 16"
+    assert [b.width for b in t.blanks] == [0, 24]
     assert not exam.question("sum").auto_graded
 
 
@@ -429,7 +430,7 @@ FULL = bank(
     ```
 
     blank one: 1 | one
-    blank two: manual
+    blank two: manual {width=12}
 
     ### Rubric
     two is 2
@@ -437,6 +438,15 @@ FULL = bank(
     ## E {#e essay max-words=10}
     ### Rubric
     ok
+
+    ## Ma {#ma matching scoring=all-or-nothing}
+    - one => 1
+    - two => 2
+    - => 3
+
+    ## O {#o ordering}
+    1. b
+    2. a
     """
 )
 
@@ -499,3 +509,40 @@ def test_mutated_banks_give_an_exam_or_a_bank_error(data):
             j = data.draw(st.integers(0, len(lines) - 1))
             lines[i], lines[j] = lines[j], lines[i]
     parse_or_bank_error("\n".join(lines))
+
+
+def test_matching_and_ordering():
+    exam = parse(
+        """
+        ## Match {#match matching points=2}
+        Match each layer to its role.
+
+        - MaxPooling2D => downsamples
+        - Conv2D => extracts local features
+        - => normalises activations
+
+        ## Order {#order ordering scoring=per-position}
+        Put the steps in order.
+
+        1. Forward pass
+        2. Compute the loss
+        3. Backward pass
+        """
+    )
+    match = exam.question("match").answer
+    assert match.prompts == ["MaxPooling2D", "Conv2D"]
+    # options sorted, so their order never gives the key away; the distractor is one of them
+    assert match.options == ["downsamples", "extracts local features", "normalises activations"]
+    assert match.key == [0, 1]
+    assert match.strip_key().key == []
+    order = exam.question("order").answer
+    assert order.items == ["Forward pass", "Compute the loss", "Backward pass"]
+    assert order.scoring == "per-position"
+    assert order.strip_key().items == ["Backward pass", "Compute the loss", "Forward pass"]
+    assert exam.question("match").stem == "Match each layer to its role."
+
+
+def test_matching_and_ordering_problems():
+    found = problems(FRONT + "## M {#m matching}\n- a => x\n\n## O {#o ordering}\n1. a\n2. a\n")
+    assert any(p.startswith("t.md:6: a matching question needs at least two") for p in found), found
+    assert "t.md:11: item 'a' is listed twice" in found

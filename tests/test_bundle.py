@@ -291,3 +291,63 @@ def test_export_copies_local_bundles_again(tmp_path, session_data, session_key):
     assert sorted(p.name for p in results.iterdir()) == [local.name]
     again = export_bundles(tmp_path / "local", results)  # idempotent
     assert [o.ok for o in again if o.source == local] == [True]
+
+
+def test_packages_and_bundles_need_no_qt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, exam_desktop.core.bundle, exam_desktop.core.package, "
+        "exam_desktop.cli.cmd_verify, exam_desktop.cli.cmd_build; "
+        "print('PySide6' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+@pytest.fixture
+def full_stick(tmp_path):
+    """A real 8 KiB filesystem standing in for a nearly full USB stick (needs mount rights)."""
+    import subprocess
+
+    mount_point = tmp_path / "stick"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small filesystem here (needs root with mount rights)")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_full_results_folder_keeps_the_local_copy(tmp_path, session_data, session_key, full_stick):
+    responses, events = session_data
+    essay = {"q7": Response("q7", "A long essay. " * 2000)}  # ~28 KB: does not fit on the stick
+    with pytest.raises(ResultsNotWritten, match="no space left on device") as caught:
+        write_bundle(
+            full_stick, tmp_path / "local", exam_id=EXAM_ID, package_hash=PACKAGE_HASH,
+            candidate=CANDIDATE, session=SESSION, responses=responses | essay, events=events,
+            session_key=session_key,
+        )  # fmt: skip
+    assert list(full_stick.iterdir()) == []  # no half-written file left on the stick
+    local = caught.value.written.local_path
+    assert read_bundle(local).responses["q7"].value.startswith("A long essay.")
+
+
+def test_a_broken_journal_is_still_written_for_the_grader_to_see(
+    tmp_path, session_data, session_key
+):
+    responses, events = session_data
+    altered = [dict(e) for e in events]
+    altered[1]["type"] = "something_else"
+    written = write_bundle(
+        None, tmp_path / "local", exam_id=EXAM_ID, package_hash=PACKAGE_HASH, candidate=CANDIDATE,
+        session=SESSION, responses=responses, events=altered, session_key=session_key,
+    )  # fmt: skip
+    assert written.path is None and written.local_path.exists()
+    with pytest.raises(BundleRejected, match="^broken journal chain at entry 2$"):
+        read_bundle(written.local_path)

@@ -14,9 +14,15 @@ from conftest import BANKS
 
 from exam_desktop.cli import main
 from exam_desktop.core.archive import read_archive, write_archive
+from exam_desktop.core.bank import load_bank
 from exam_desktop.core.bundle import MEMBERS, ResultsNotWritten, SessionInfo, write_bundle
-from exam_desktop.core.keys import load_public_key, new_session_key
-from exam_desktop.core.package import load_key_file, open_package
+from exam_desktop.core.keys import (
+    ScryptParams,
+    installed_office_key,
+    load_public_key,
+    new_session_key,
+)
+from exam_desktop.core.package import PackageRejected, build_package, load_key_file, open_package
 from exam_desktop.core.responses import Response
 from exam_desktop.core.storage import AnswerStore
 
@@ -41,7 +47,7 @@ def quietly(*argv: object) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Office:
-    """An office key pair made with `keys init`, and a package built from the ML bank with `build`."""
+    """An office key pair made with `keys init` and a package built from the ML bank."""
     root = tmp_path_factory.mktemp("office")
     passphrase = root / "passphrase.txt"
     passphrase.write_text("a long office passphrase\n")
@@ -211,3 +217,19 @@ def test_export_results_copies_what_the_stick_missed(office, capsys, tmp_path):
     assert run(capsys, "verify", stick)[0] == 0
     code, _, err = run(capsys, "export-results", "--data-dir", data, "--to", tmp_path / "nowhere")
     assert code == 1 and "does not exist" in err
+
+
+def test_lab_machine_trusts_only_the_installed_office_key(office, capsys, tmp_path):
+    lab_data = tmp_path / "lab"
+    assert installed_office_key(lab_data) is None
+    public = office.root / "keys" / "office-public.pem"
+    code, out, _ = run(capsys, "keys", "install", public, "--data-dir", lab_data)
+    fingerprint = re.search(r"Fingerprint.*?([A-Z2-9]{4}(?:-[A-Z2-9]{4}){3})", office.keys_output)
+    assert code == 0 and fingerprint.group(1) in out
+    trusted = installed_office_key(lab_data)
+    (start_code,) = START_CODE.findall(office.build_output)
+    assert open_package(office.root / "ml.exam", start_code, trusted).exam.id == "ml-engineers-test"
+
+    rogue = build_package(load_bank(BANK), new_session_key(), kdf=ScryptParams(n=2**10))
+    with pytest.raises(PackageRejected, match="signed by another key"):
+        open_package(rogue.package_bytes, rogue.start_code, trusted)

@@ -168,3 +168,11 @@ def test_a_forged_entry_inserted_with_a_recomputed_hash_breaks_the_next_link(jou
 def test_an_empty_journal_verifies(tmp_path):
     with AnswerStore.open(tmp_path / "a.db") as store:
         verify_chain(store.events())
+
+
+def test_an_entry_with_a_field_missing_is_reported_as_broken(journal):
+    _, events = journal
+    damaged = copy.deepcopy(events)
+    del damaged[2]["data"]
+    with pytest.raises(JournalBroken, match="entry 3.*incomplete"):
+        verify_chain(damaged)

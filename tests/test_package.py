@@ -1,7 +1,8 @@
-"""Candidate packages: nothing secret inside, only the start code opens them, any change refuses them."""
+"""Candidate packages: nothing secret inside, only the start code opens them, no change passes."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 
@@ -237,11 +238,11 @@ def test_package_resigned_with_another_key_is_rejected(built, office_key):
     with pytest.raises(PackageRejected, match="signature is not valid"):
         open_package(body + intruder.sign(body), built.start_code)
     # Swap the header's public key too: refused against the office key the lab machine trusts.
-    old, new = (public_key_bytes(k.public_key()) for k in (office_key, intruder))
-    import base64
-
-    swapped = body.replace(base64.b64encode(old), base64.b64encode(new))
-    assert swapped != body
+    old, new = (k.public_key() for k in (office_key, intruder))
+    swapped = body.replace(
+        base64.b64encode(public_key_bytes(old)), base64.b64encode(public_key_bytes(new))
+    ).replace(fingerprint(old).encode(), fingerprint(new).encode())
+    assert len(swapped) == len(body) and swapped != body
     forged = swapped + intruder.sign(swapped)
     with pytest.raises(PackageRejected, match="signed by another key"):
         open_package(forged, built.start_code, office_public_key=office_key.public_key())

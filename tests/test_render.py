@@ -163,3 +163,28 @@ def test_core_modules_do_not_load_qt():
         "assert not any(m.startswith('PySide6') for m in sys.modules), 'PySide6 loaded'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def bank_texts(exam) -> list[str]:
+    texts = [exam.instructions, *(s.intro for s in exam.sections)]
+    for q in exam.questions:
+        texts += [q.stem, q.explanation, *(c.text for c in getattr(q.answer, "choices", []))]
+    return [t for t in texts if t]
+
+
+def test_every_text_of_the_shipped_banks_keeps_its_math_for_mathjax():
+    """No delimiter is left outside an arithmatex element (it would show as raw TeX)."""
+    from conftest import BANKS
+
+    from exam_desktop.core.bank import load_bank
+
+    checked = 0
+    for path in sorted(BANKS.glob("*.md")):
+        for text in bank_texts(load_bank(path)):
+            html = render_markdown(text, figure_url=lambda n: f"exam://app/figure/{n}.svg")
+            outside = re.sub(r'<(span|div) class="arithmatex">.*?</\1>', "", html, flags=re.S)
+            outside = re.sub(r"<code>.*?</code>|<pre>.*?</pre>", "", outside, flags=re.S)
+            for delimiter in ("$$", "\\(", "\\[", "@@figure"):
+                assert delimiter not in outside, f"{path.name}: {delimiter} left in {html[:300]}"
+            checked += 1
+    assert checked > 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import signal
 import sqlite3
@@ -21,6 +22,7 @@ from exam_desktop.core.storage import (
     NotAnAnswerFile,
     SchemaTooNew,
     StorageWriteError,
+    StoreInUse,
     recover_answers,
     verify_chain,
 )
@@ -89,34 +91,41 @@ def test_meta_holds_json_values(store_path):
 
 
 def test_a_killed_process_loses_no_acknowledged_answer(store_path):
-    """SIGKILL while a scripted candidate answers: every answer reported saved is there."""
+    """SIGKILL at random moments while a scripted candidate answers, 20 rounds on the same file:
+    every answer reported saved is there and the journal still verifies."""
     code = f"""
+        import sys
         from exam_desktop.core.storage import AnswerStore
         from exam_desktop.core.responses import Response
         store = AnswerStore.open({str(store_path)!r})
+        round_ = sys.argv[1]
         for i in range(100000):
-            store.save_response(Response(f"q{{i % 7}}", f"answer {{i}}"))
+            store.save_response(Response(f"q{{i % 7}}", f"{{round_}} {{i}}"))
             print(i, flush=True)
     """
-    for _round in range(3):
+    rng = random.Random(20)
+    for round_ in range(20):
         child = subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", textwrap.dedent(code), str(round_)],
+            stdout=subprocess.PIPE,
+            text=True,
         )
+        kill_after = rng.randint(7, 60)
         acknowledged = -1
         for line in child.stdout:
             acknowledged = int(line)
-            if acknowledged >= 40:
+            if acknowledged >= kill_after:
                 break
-        child.send_signal(signal.SIGKILL)
+        child.send_signal(signal.SIGKILL)  # the child keeps writing until the signal lands
         child.wait()
         child.stdout.close()
         with AnswerStore.open(store_path) as store:
             saved = store.responses()
             verify_chain(store.events())
         for i in range(acknowledged - 6, acknowledged + 1):
-            # the last acknowledged save of each question, or a later one that was not yet reported
-            later = int(saved[f"q{i % 7}"].value.split()[1])
-            assert later >= i
+            # the last acknowledged save of each question, or a later one not yet reported
+            saved_round, saved_i = map(int, saved[f"q{i % 7}"].value.split())
+            assert saved_round == round_ and saved_i >= i
 
 
 def test_a_full_disk_fails_the_save_with_a_sentence_and_keeps_earlier_answers(store_path):
@@ -344,3 +353,17 @@ def test_recover_command_reports_what_it_saved(store_path, capsys):
         and "journal chain: intact" in out
         and "was not changed" in out
     )
+
+
+def test_a_file_held_by_another_program_is_called_in_use_not_damaged(store_path):
+    AnswerStore.open(store_path).close()
+    other = sqlite3.connect(store_path, isolation_level=None)
+    other.execute("PRAGMA locking_mode=EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreInUse, match="in use by another program"):
+            AnswerStore.open(store_path)
+    finally:
+        other.close()
+    with AnswerStore.open(store_path) as store:
+        store.save_response(Response("q1", "a"))

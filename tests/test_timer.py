@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from exam_desktop.core.timer import ExamClock
+from exam_desktop.core.timer import ExamClock, WallClockWatch
 
 HOUR_45 = 105 * 60
 
@@ -138,3 +138,37 @@ def test_nonsense_durations_are_refused(kwargs):
 def test_a_malformed_snapshot_is_refused():
     with pytest.raises(ValueError, match="not a clock snapshot"):
         ExamClock.restore({"elapsed_s": 5})
+
+
+class FakeWall(FakeMonotonic):
+    """The computer's date and time, which people (and NTP) can move."""
+
+
+def test_a_wall_clock_jump_is_noticed_once_and_the_exam_clock_ignores_it(mono):
+    wall = FakeWall(now=1_780_000_000.0)
+    watch = WallClockWatch(wall=wall, monotonic=mono)
+    clock = ExamClock(HOUR_45, monotonic=mono)
+    clock.start()
+
+    for _ in range(3):  # time passes normally: nothing to report
+        mono.advance(5)
+        wall.advance(5)
+        assert watch.check() is None
+
+    mono.advance(5)
+    wall.advance(5 + 3600)  # someone sets the clock one hour ahead
+    assert watch.check() == pytest.approx(3600)
+    assert watch.check() is None  # reported once
+
+    mono.advance(5)
+    wall.advance(5 - 7200)  # then two hours back: one hour behind the true time
+    assert watch.check() == pytest.approx(-7200)
+    assert clock.elapsed() == 25 and clock.remaining() == HOUR_45 - 25
+
+
+def test_small_drift_is_not_a_jump(mono):
+    wall = FakeWall(now=1_780_000_000.0)
+    watch = WallClockWatch(wall=wall, monotonic=mono, tolerance_s=2)
+    mono.advance(60)
+    wall.advance(61.5)  # NTP slewing
+    assert watch.check() is None

@@ -1,4 +1,4 @@
-"""`exam-desktop build BANK -o EXAM.exam`: the candidate package, the grader key file, the start code."""
+"""`exam-desktop build BANK -o EXAM.exam`: candidate package, grader key file, start code."""
 
 from __future__ import annotations
 

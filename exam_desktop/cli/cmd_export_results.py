@@ -1,4 +1,4 @@
-"""`exam-desktop export-results --to DIR`: copy this machine's result bundles to a results folder."""
+"""`exam-desktop export-results --to DIR`: copy this machine's bundles to a results folder."""
 
 from __future__ import annotations
 

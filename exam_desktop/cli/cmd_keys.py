@@ -13,11 +13,12 @@ from exam_desktop.core.keys import (
     OFFICE_PRIVATE_KEY_NAME,
     create_office_keys,
     fingerprint,
+    install_office_key,
     load_public_key,
 )
 
 NAME = "keys"
-HELP = "create the exam office key pair, or show a public key's fingerprint"
+HELP = "create the exam office key pair; install or show an office public key"
 PASSPHRASE_ENV = "EXAM_DESKTOP_PASSPHRASE"
 
 
@@ -67,11 +68,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_passphrase_argument(init)
     show = actions.add_parser("fingerprint", help="show the fingerprint of a public key file")
     show.add_argument("public_key", type=Path, metavar="PUBLIC_KEY")
+    install = actions.add_parser(
+        "install", help="trust an office public key on this machine (lab machines, graders)"
+    )
+    install.add_argument("public_key", type=Path, metavar="PUBLIC_KEY")
+    install.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"the app's data folder (default: {paths.data_dir()})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "fingerprint":
         print(fingerprint(load_public_key(args.public_key)))
+        return 0
+    if args.action == "install":
+        installed = install_office_key(args.public_key, args.data_dir or paths.data_dir())
+        print(f"Installed the office key with fingerprint {installed}.")
+        print("Compare it with the fingerprint the exam office gave you.")
         return 0
     directory = args.dir or default_key_dir()
     passphrase = read_passphrase(args, confirm=True)

@@ -1,9 +1,9 @@
 """Safe reading (and canonical writing) of zip archives that come from elsewhere.
 
 Result bundles arrive on USB sticks and shared folders, so every archive is treated as hostile:
-it is read from memory member by member — never extracted to disk — and refused unless each name is
-on an allow-list, each member is a plain file (no links, folders or encryption), and the number of
-members, their sizes and their compression ratio stay under caps checked *before* anything is
+it is read from memory member by member — never extracted to disk — and refused unless each name
+is on an allow-list, each member is a plain file (no links, folders or encryption), and the number
+of members, their sizes and their compression ratio stay under caps checked *before* anything is
 decompressed. The member count and the central directory size are checked from the end record
 before Python's zipfile even parses the directory, so 100 000 tiny members cost nothing.
 
@@ -102,11 +102,11 @@ def _read_source(source: Path | bytes, limits: ArchiveLimits) -> bytes:
     else:
         path = Path(source)
         try:
-            if path.is_symlink() or not path.is_file():
-                raise ArchiveRejected(f"{path.name} is not a regular file")
             if path.stat().st_size > limits.max_archive_bytes:
                 raise ArchiveRejected(f"larger than {limits.max_archive_bytes} bytes")
             data = path.read_bytes()
+        except FileNotFoundError:
+            raise ArchiveRejected("no such file") from None
         except OSError as exc:
             raise ArchiveRejected(f"cannot be read ({exc.strerror})") from None
     if len(data) > limits.max_archive_bytes:

@@ -182,8 +182,9 @@ class ScryptParams:
         if not isinstance(data, dict) or data.get("name") != "scrypt":
             raise ValueError("unknown key derivation")
         n, r, p = data.get("n"), data.get("r"), data.get("p")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n, r, p)):
+        if not all(type(v) is int for v in (n, r, p)):
             raise ValueError("scrypt parameters must be integers")
+        assert isinstance(n, int) and isinstance(r, int) and isinstance(p, int)
         if not (2 <= n <= cls.MAX_N and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 4):
             raise ValueError("scrypt parameters out of range")
         if 128 * n * r > cls.MAX_MEMORY:
@@ -312,6 +313,28 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise KeyProblem(f"{path} is not an exam office public key ({OFFICE_PUBLIC_KEY_NAME}).")
     return key
+
+
+def install_office_key(public_key_path: Path, data_dir: Path) -> str:
+    """Trust this office public key on this machine (lab or grader); returns its fingerprint."""
+    key = load_public_key(public_key_path)
+    target = Path(data_dir) / OFFICE_PUBLIC_KEY_NAME
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(
+            key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    except OSError as exc:
+        raise KeyProblem(f"Could not install the key in {target.parent}: {exc.strerror}.") from exc
+    return fingerprint(key)
+
+
+def installed_office_key(data_dir: Path) -> Ed25519PublicKey | None:
+    """The office public key this machine trusts (see `install_office_key`), or None."""
+    path = Path(data_dir) / OFFICE_PUBLIC_KEY_NAME
+    return load_public_key(path) if path.exists() else None
 
 
 def _read_text(path: Path, what: str) -> str:

@@ -247,12 +247,51 @@ class Essay:
         return Essay(self.min_words, self.max_words)
 
 
-Answer = Union[SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay]
+@dataclass
+class Matching:
+    """Match each prompt with one option from a shared list (which may hold distractors).
+
+    `options` are kept in alphabetical order so that their order never gives the key away;
+    `key[i]` is the index in `options` of the answer to `prompts[i]`. Scored per prompt unless
+    `scoring` is all-or-nothing.
+    """
+
+    kind: ClassVar[str] = "matching"
+    prompts: list[str]
+    options: list[str]
+    key: list[int] = field(default_factory=list)
+    scoring: Literal["per-prompt", "all-or-nothing"] = "per-prompt"
+
+    def strip_key(self) -> Matching:
+        return Matching(list(self.prompts), list(self.options))
+
+
+@dataclass
+class Ordering:
+    """Put items in the right order. `items` holds the correct order; candidates get them sorted
+    alphabetically (`strip_key`), so the package never reveals the order. Scored per position
+    unless `scoring` is all-or-nothing."""
+
+    kind: ClassVar[str] = "ordering"
+    items: list[str]
+    scoring: Literal["per-position", "all-or-nothing"] = "all-or-nothing"
+
+    def strip_key(self) -> Ordering:
+        return Ordering(sorted(self.items, key=str.casefold))
+
+
+Answer = Union[
+    SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay, Matching, Ordering
+]
 ANSWER_KINDS: dict[str, type] = {
     cls.kind: cls
-    for cls in (SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay)
+    for cls in (
+        SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay, Matching, Ordering,
+    )
 }
-AUTO_GRADED_KINDS = frozenset({"single", "multiple", "truefalse", "numeric", "matrix", "short"})
+AUTO_GRADED_KINDS = frozenset(
+    {"single", "multiple", "truefalse", "numeric", "matrix", "short", "matching", "ordering"}
+)
 
 
 # --------------------------------------------------------------------------------------------

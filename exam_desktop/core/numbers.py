@@ -65,7 +65,7 @@ def parse_number(text: str, language: str = "en") -> float:
         raise NumberNotReadable(_message(language, "empty"), text)
     shape = _SHAPE.match(cleaned)
     number = _mantissa(shape.group("mantissa"), decimal_comma) if shape else None
-    if number is None:
+    if shape is None or number is None:
         key = "unreadable_comma" if decimal_comma else "unreadable"
         raise NumberNotReadable(_message(language, key, text=cleaned), text)
     value = float(f"{shape.group('sign')}{number}e{shape.group('exponent') or 0}")
@@ -82,13 +82,10 @@ def _mantissa(mantissa: str, decimal_comma: bool) -> str | None:
     whole, _, fraction = mantissa.partition(decimal)
     if decimal in fraction or not _DIGITS.match(fraction):
         return None
-    if not whole.isdigit():
-        whole = _ungroup(whole, group)
-        if whole is None:
-            return None
-    if not whole and not fraction:
+    digits = whole if _DIGITS.match(whole) else _ungroup(whole, group)
+    if digits is None or not (digits or fraction):
         return None
-    return f"{whole or '0'}.{fraction or '0'}"
+    return f"{digits or '0'}.{fraction or '0'}"
 
 
 def _ungroup(whole: str, group: str) -> str | None:

@@ -202,6 +202,8 @@ def build_package(
     if pin is not None and not pin.strip():
         raise PackageNotBuilt("The invigilator PIN is empty. Give a PIN or leave the option out.")
     code = start_code or new_start_code()
+    if not _well_formed(normalize_code(code)):
+        raise PackageNotBuilt(f"{code!r} is not a start code (16 symbols from {CODE_ALPHABET}).")
     options = PackageOptions(shuffle_choices, draw, extra_time_allowed)
     candidate_exam = candidate_exam_of(exam)
     binding_key = os.urandom(32)
@@ -409,9 +411,13 @@ def package_content(
     return _decrypt(_read_signed(source, office_public_key), start_code)
 
 
+def _well_formed(code: str) -> bool:
+    return len(code) == START_CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
 def _decrypt(signed: _SignedPackage, start_code: str) -> bytes:
     code = normalize_code(start_code)
-    if len(code) != START_CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+    if not _well_formed(code):
         raise StartCodeRejected(
             "That is not a start code: it has 16 letters and digits in 4 groups, like "
             "ABCD-EFGH-JKMN-PQRS. Check what was typed."
@@ -425,7 +431,8 @@ def _decrypt(signed: _SignedPackage, start_code: str) -> bytes:
         )
     except InvalidTag:
         raise StartCodeRejected(
-            "This start code does not open the exam. Check it with the invigilator and type it again."
+            "This start code does not open the exam. "
+            "Check it with the invigilator and type it again."
         ) from None
     try:
         # Signed by the office and authenticated by the cipher: damage here is a bug at build time.
@@ -512,6 +519,9 @@ def _parse_header(raw: Any) -> PackageHeader:
     results_dir = raw["results_dir"]
     if results_dir is not None and not isinstance(results_dir, str):
         raise ValueError("results_dir must be text")
+    office_public_key = public_key_from_bytes(unb64(raw["office_public_key"], 32))
+    if raw["office_fingerprint"] != fingerprint(office_public_key):
+        raise ValueError("the office fingerprint does not match the office key")
     return PackageHeader(
         exam_id=raw["exam_id"],
         title=raw["title"],
@@ -519,7 +529,7 @@ def _parse_header(raw: Any) -> PackageHeader:
         language=raw["language"],
         candidate_fields=from_dict(list[CandidateField], raw["candidate_fields"]),
         options=PackageOptions.from_dict(raw["options"]),
-        office_public_key=public_key_from_bytes(unb64(raw["office_public_key"], 32)),
+        office_public_key=office_public_key,
         office_fingerprint=raw["office_fingerprint"],
         results_dir=results_dir,
         created_at=raw["created_at"],

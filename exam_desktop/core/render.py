@@ -1,7 +1,8 @@
 """Bank Markdown to safe HTML for the candidate page: LaTeX kept intact, code highlighted, sanitised.
 
 Python-Markdown with `pymdownx.arithmatex` (generic mode) leaves math for MathJax as
-``<span class="arithmatex">\\(..\\)</span>`` and ``<div class="arithmatex">\\[..\\]</div>``; code
+``<span class="arithmatex">\\(..\\)</span>`` and ``<div class="arithmatex">\\[..\\]</div>`` (display
+math written inside a paragraph becomes ``<span class="arithmatex">\\[..\\]</span>``); code
 blocks are highlighted by pygments with CSS classes (see `highlight_css`). The HTML is then cleaned
 with nh3 against an allow-list: scripts, event handlers, inline styles and every URL that is not the
 app's own ``exam:`` scheme or a ``#fragment`` are dropped, so nothing written in a bank runs or is

@@ -9,6 +9,8 @@
   template   -> {blank name: text}
   short      -> str
   essay      -> str
+  matching   -> list, per prompt, of the chosen option's index (or None)
+  ordering   -> list of the item texts in the candidate's order
 """
 
 from __future__ import annotations

@@ -35,9 +35,11 @@ from exam_desktop.core.model import (
     Blank,
     Essay,
     Exam,
+    Matching,
     Matrix,
     MultipleChoice,
     Numeric,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -162,9 +164,35 @@ def score_question(
         fraction = _matrix_fraction(answer, value, language)
     elif isinstance(answer, ShortText):
         fraction = 1.0 if _short_matches(answer, value) else 0.0
+    elif isinstance(answer, Matching):
+        fraction = _matching_fraction(answer, value)
+    elif isinstance(answer, Ordering):
+        fraction = _ordering_fraction(answer, value)
     else:  # pragma: no cover - every kind of the model is handled above
         raise TypeError(f"no scoring rule for {type(answer).__name__}")
     return QuestionScore(_round(fraction * max_points), max_points, "auto")
+
+
+# --------------------------------------------------------------------------------------------
+# Matching and ordering
+
+
+def _matching_fraction(answer: Matching, value: Any) -> float:
+    """Per prompt: right when the chosen option index is the key's; all-or-nothing on request."""
+    picks = value if isinstance(value, list) else []
+    right = sum(1 for i, key in enumerate(answer.key) if i < len(picks) and picks[i] == key)
+    if answer.scoring == "all-or-nothing":
+        return 1.0 if right == len(answer.key) else 0.0
+    return right / len(answer.key) if answer.key else 0.0
+
+
+def _ordering_fraction(answer: Ordering, value: Any) -> float:
+    """The candidate's order of item texts against the key: all-or-nothing, or per position."""
+    order = value if isinstance(value, list) else []
+    right = sum(1 for i, item in enumerate(answer.items) if i < len(order) and order[i] == item)
+    if answer.scoring == "all-or-nothing":
+        return 1.0 if right == len(answer.items) and len(order) == len(answer.items) else 0.0
+    return right / len(answer.items) if answer.items else 0.0
 
 
 # --------------------------------------------------------------------------------------------

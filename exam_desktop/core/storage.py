@@ -54,6 +54,10 @@ class SchemaTooNew(StorageError):
     """The answer file was written by a newer version of the app."""
 
 
+class StoreInUse(StorageError):
+    """Another program (another copy of the app?) holds the answer file."""
+
+
 class NotAnAnswerFile(StorageError):
     """The file is an SQLite database, but not one of ours."""
 
@@ -143,7 +147,12 @@ def verify_chain(events: list[dict[str, Any]]) -> None:
             raise JournalBroken(
                 f"The event journal is broken at entry {seq}: it does not follow entry {seq - 1}."
             )
-        expected = event_hash(seq, event["at_wall"], event["type"], event["data"], prev_hash)
+        try:
+            expected = event_hash(seq, event["at_wall"], event["type"], event["data"], prev_hash)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise JournalBroken(
+                f"The event journal is broken at entry {seq}: the entry is incomplete ({exc})."
+            ) from exc
         if event.get("hash") != expected:
             raise JournalBroken(
                 f"The event journal is broken at entry {seq} ({event['type']}): "
@@ -218,6 +227,7 @@ class AnswerStore:
                 f"The answer file {path} cannot be opened ({exc}).", path
             ) from exc
         try:
+            db.execute("PRAGMA busy_timeout=250")  # ride out a reader's checkpoint, no longer
             _check_integrity(db, path)
             with db.ensure_autocommit_on():
                 db.execute("PRAGMA journal_mode=WAL")
@@ -390,6 +400,12 @@ def _check_integrity(db: Database, path: Path) -> None:
     try:
         result = db.conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise StoreInUse(
+                f"The answer file {path} is in use by another program (is the exam already open "
+                "in another window?). Close it and try again.",
+                path,
+            ) from exc
         raise _corrupt(path, str(exc)) from exc
     if result != [("ok",)]:
         raise _corrupt(path, "; ".join(str(r[0]) for r in result[:3]))

@@ -2,7 +2,8 @@
 
 Pure arithmetic, no threads and no wall clock: moving the computer's date or time changes nothing.
 The caller persists `snapshot()` every few seconds and on every pause; after a crash,
-`ExamClock.restore(snapshot)` continues from the persisted elapsed time.
+`ExamClock.restore(snapshot)` continues from the persisted elapsed time. `WallClockWatch` tells the
+session when the date/time was moved, so that it can be journaled.
 """
 
 from __future__ import annotations
@@ -118,3 +119,32 @@ class ExamClock:
         if snapshot.get("running"):
             clock.start()
         return clock
+
+
+class WallClockWatch:
+    """Notices when the computer's date/time moves differently from the monotonic clock.
+
+    Call `check()` every few seconds; it returns the jump in seconds (positive: the wall clock
+    moved forward, e.g. a manual change or the machine sleeping) when the wall clock drifted more
+    than `tolerance_s` from the monotonic clock since the last check, else None. The exam clock is
+    unaffected either way; the session journals the jump.
+    """
+
+    def __init__(
+        self,
+        *,
+        wall: Callable[[], float] = time.time,
+        monotonic: Monotonic = time.monotonic,
+        tolerance_s: float = 2.0,
+    ):
+        self._wall = wall
+        self._monotonic = monotonic
+        self.tolerance_s = tolerance_s
+        self._last = (wall(), monotonic())
+
+    def check(self) -> float | None:
+        wall, mono = self._wall(), self._monotonic()
+        last_wall, last_mono = self._last
+        self._last = (wall, mono)
+        jump = (wall - last_wall) - (mono - last_mono)
+        return jump if abs(jump) > self.tolerance_s else None

@@ -9,6 +9,7 @@ folder rewrites them to its own `figures/` copies (`FigureFolder`).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,31 @@ def escaped(text: Any) -> str:
     return html.escape("" if text is None else str(text))
 
 
+# Math a candidate typed: $$..$$, \[..\], \(..\), and $..$ with no space inside the dollars
+# (so "$2.00 and $3" stays text), as the bank format reads it.
+_TYPED_MATH = re.compile(
+    r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\\\((?P<i1>.+?)\\\)"
+    r"|\$(?P<i2>[^\s$](?:[^$\n]*?[^\s$])?)\$",
+    re.DOTALL,
+)
+
+
+def typed_text_html(text: str) -> str:
+    """What a candidate typed, escaped, with their math marked for MathJax (never run as HTML)."""
+    out, last = [], 0
+    for match in _TYPED_MATH.finditer(text):
+        out.append(escaped(text[last : match.start()]))
+        display = match.group("d1") or match.group("d2")
+        if display is not None:
+            out.append(f'<span class="arithmatex">\\[{escaped(display)}\\]</span>')
+        else:
+            inline = match.group("i1") or match.group("i2")
+            out.append(f'<span class="arithmatex">\\({escaped(inline)}\\)</span>')
+        last = match.end()
+    out.append(escaped(text[last:]))
+    return "".join(out)
+
+
 # --------------------------------------------------------------------------------------------
 # The candidate's answer
 
@@ -111,7 +137,7 @@ def response_html(question: Question, response: Response | None, language: str =
         return f'<p class="typed">{escaped(value)}</p>'
     if isinstance(answer, Essay):
         words = len(str(value).split())
-        return f'<div class="essay">{escaped(value)}</div><p class="words">{words} words</p>'
+        return f'<div class="essay">{typed_text_html(str(value))}</div><p class="words">{words} words</p>'
     return f"<pre>{escaped(value)}</pre>"  # pragma: no cover - every kind is handled above
 
 
@@ -195,16 +221,16 @@ def key_html(question: Question, language: str = "en") -> str:
     if isinstance(answer, Template):
         items = []
         for blank in answer.blanks:
-            accepted = (
+            shown = (
                 "graded by hand"
                 if blank.manual
                 else " or ".join(f"<code>{escaped(a)}</code>" for a in blank.accepted)
             )
-            items.append(f"<li><b>{escaped(blank.name)}</b>: {accepted}</li>")
+            items.append(f"<li><b>{escaped(blank.name)}</b>: {shown}</li>")
         return f'<ul class="blanks">{"".join(items)}</ul>'
     if isinstance(answer, ShortText):
-        shown = [a for a in answer.accepted if normalise_text(a) != "*"]
-        return "<p>" + " or ".join(f"<code>{escaped(a)}</code>" for a in shown) + "</p>"
+        listed = [a for a in answer.accepted if normalise_text(a) != "*"]
+        return "<p>" + " or ".join(f"<code>{escaped(a)}</code>" for a in listed) + "</p>"
     return '<p class="manual">Graded by hand.</p>'
 
 

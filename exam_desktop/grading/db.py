@@ -283,7 +283,9 @@ class GraderDB:
             "WHERE exam_id = ? AND identity = ?",
             (exam_id, identity),
         ).fetchone()
-        return Candidate(*row[:4], json.loads(row[4]), row[5]) if row else None
+        if row is None:
+            return None
+        return Candidate(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
     def add_candidate(
         self, exam_id: str, identity: str, fields: dict[str, str], bundle_sha256: str

@@ -41,10 +41,14 @@ IDENTITY_FIELDS = ("student_id", "student-id", "matricola", "id_number", "id", "
 class VerifiedBundle(Protocol):
     """What the importer needs from a verified bundle (`core.bundle.Bundle`)."""
 
-    manifest: dict[str, Any]
-    responses: dict[str, Response]
-    receipt: str
-    sha256: str
+    @property
+    def manifest(self) -> dict[str, Any]: ...
+    @property
+    def responses(self) -> dict[str, Response]: ...
+    @property
+    def receipt(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -159,10 +159,11 @@ def _essay(rng: random.Random, words: int) -> str:
 
 def journal(responses: dict[str, Response], start: datetime) -> list[dict[str, Any]]:
     """A hash-chained journal like the candidate window's: start, one entry per answer, submit."""
-    entries = [("session_started", {})]
+    entries: list[tuple[str, dict[str, Any]]] = [("session_started", {})]
     entries += [("answer_saved", {"question_id": qid}) for qid in responses]
     entries.append(("submitted", {}))
-    events, prev = [], GENESIS_HASH
+    events: list[dict[str, Any]] = []
+    prev = GENESIS_HASH
     for seq, (kind, data) in enumerate(entries, 1):
         at = (start + timedelta(seconds=20 * seq)).isoformat(timespec="milliseconds")
         digest = event_hash(seq, at, kind, data, prev)

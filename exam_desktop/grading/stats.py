@@ -68,7 +68,7 @@ def item_statistics(exam: Exam, results: list[CandidateResult]) -> list[ItemStat
                 answered=n - dont_know - unanswered,
                 facility=_mean(fractions),
                 discrimination=(
-                    _mean([fractions[i] for i in upper]) - _mean([fractions[i] for i in lower])
+                    sum(fractions[i] for i in upper) / k - sum(fractions[i] for i in lower) / k
                     if k and n >= 4
                     else None
                 ),
@@ -140,16 +140,15 @@ def score_histogram(results: list[CandidateResult], max_total: float) -> Figure:
 def difficulty_plot(items: list[ItemStats]) -> Figure:
     fig = Figure(figsize=(6.4, 4.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
-    shown = [i for i in items if i.facility is not None and i.discrimination is not None]
+    shown = [
+        (i.question_id, i.facility, i.discrimination)
+        for i in items
+        if i.facility is not None and i.discrimination is not None
+    ]
     ax.axhspan(-1, 0.2, color="#fbe9e7", zorder=0)
-    ax.scatter(
-        [i.facility for i in shown], [i.discrimination for i in shown], color="#1f6fc5", zorder=2
-    )
-    for i in shown:
-        ax.annotate(
-            i.question_id, (i.facility, i.discrimination), fontsize=8,
-            xytext=(4, 3), textcoords="offset points",
-        )  # fmt: skip
+    ax.scatter([f for _, f, _ in shown], [d for _, _, d in shown], color="#1f6fc5", zorder=2)
+    for label, f, d in shown:
+        ax.annotate(label, (f, d), fontsize=8, xytext=(4, 3), textcoords="offset points")
     ax.set_xlim(-0.05, 1.05)
     ax.set_ylim(-1.05, 1.05)
     ax.axhline(0, color="#8a93a3", linewidth=0.8)

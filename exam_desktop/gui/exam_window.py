@@ -43,7 +43,7 @@ TICK_MS = 500
 CLOCK_PERSIST_S = 5.0
 WARNINGS = ((5 * 60, "critical", "notice_5"), (15 * 60, "warning", "notice_15"))
 ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
-MAX_TEXT = 100_000  # characters kept from one field
+MAX_TEXT = 1_000_000  # characters kept from one field (a long essay is ~20 000)
 
 
 def format_remaining(seconds: float) -> str:

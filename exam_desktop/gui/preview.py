@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer, SignalInstance
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, SignalInstance
+from PySide6.QtGui import QImage
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam
@@ -23,6 +24,7 @@ from exam_desktop.gui.exam_window import ExamWindow
 WIDTH = 1280
 MIN_HEIGHT = 720
 TIMEOUT_MS = 30_000
+STABLE_ROUNDS = 12
 
 
 class PreviewTimeout(KnownError):
@@ -81,7 +83,7 @@ def render_previews(
             window.close()
             store.close()
             window.deleteLater()
-            app.processEvents()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return done
 
 
@@ -95,13 +97,25 @@ def _shoot(window: ExamWindow, question_id: str, path: Path) -> list[str]:
     if height > window.view.height():
         window.resize(WIDTH, window.height() - window.view.height() + height)
         show()  # shown again at the new size, so the layout is final
-    window.request_paint(question_id)
-    wait_for(window.painted, lambda token: token == question_id, f"drawing {question_id}")
-    image = window.view.grab()
+    image = _stable_grab(window, question_id)
     image = image.copy(0, 0, image.width(), min(image.height(), height + 16))
     if not image.save(str(path)):
         raise KnownError(f"Cannot write {path}.")
     return list(window.last_math_errors)
+
+
+def _stable_grab(window: ExamWindow, token: str) -> QImage:
+    """The view's picture once two grabs after drawn frames agree (frames reach Qt with a lag)."""
+    previous: QImage | None = None
+    for _ in range(STABLE_ROUNDS):
+        window.request_paint(token)
+        wait_for(window.painted, lambda t: t == token, f"drawing {token}")
+        image = window.view.grab().toImage()
+        if previous is not None and image == previous:
+            return image
+        previous = image
+    assert previous is not None
+    return previous
 
 
 def _content_height(window: ExamWindow) -> int:

@@ -38,13 +38,6 @@ HOST = "app"
 SHELL_URL = QUrl("exam://app/shell.html")
 WEB_DIR = ASSETS_DIR / "web"
 
-# Applied to every response: scripts only from the app itself (no inline code, no eval); styles may
-# be inline (MathJax writes them); images and fonts from the app or data: URLs (MathJax uses them).
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src exam: qrc:; style-src exam: 'unsafe-inline'; "
-    "img-src exam: data:; font-src exam: data:; connect-src 'none'; frame-src 'none'; "
-    "object-src 'none'; base-uri 'none'; form-action 'none'"
-)
 ALLOWED_SCHEMES = frozenset({"exam", "qrc", "data"})
 
 _MIME_OVERRIDES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
@@ -136,7 +129,6 @@ class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
         buffer = QBuffer(job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.setAdditionalResponseHeaders({b"Content-Security-Policy": CONTENT_SECURITY_POLICY.encode()})
         job.reply(_mime_type(path), buffer)
 
 

@@ -1,0 +1,90 @@
+"""Question banks in and out of other systems: GIFT, Moodle XML, Aiken, QTI 2.1/2.2.
+
+`import_file(path)` reads a file into an exam ready for `write_bank`, with a report of everything
+not carried over; `export_exam(exam, fmt)` writes one, with a report of what the format cannot
+hold. The formats themselves live in one module each; docs/interchange.md lists what maps to what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.model import Exam, MultipleChoice, SingleChoice, Template
+from exam_desktop.interchange.detect import FORMATS, detect_format
+from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
+
+__all__ = ["FORMATS", "import_file", "import_data", "export_exam", "ImportResult", "ExportResult"]
+
+
+class NothingImported(KnownError):
+    """The file held nothing our banks can hold."""
+
+
+def _importer(fmt: str) -> Callable[[bytes, str], ImportResult]:
+    from exam_desktop.interchange import aiken, gift, moodle_xml, qti
+
+    text = lambda read: lambda data, source: read(data.decode("utf-8-sig", "replace"), source)  # noqa: E731
+    return {
+        "gift": text(gift.import_gift),
+        "aiken": text(aiken.import_aiken),
+        "moodle-xml": moodle_xml.import_moodle_xml,
+        "qti": qti.import_qti,
+    }[fmt]
+
+
+def import_data(data: bytes, source: str | Path, fmt: str | None = None) -> ImportResult:
+    """Import file content; `fmt` names the format (checked against the content) or is detected."""
+    chosen = detect_format(Path(source), data, fmt)
+    result = _importer(chosen)(data, str(source))
+    if not result.exam.questions:
+        lost = "".join(f"\n  {line}" for line in result.report.lines())
+        raise NothingImported(f"{source}: no question could be imported.{lost}")
+    fit_to_bank(result.exam, result.report)
+    return result
+
+
+def import_file(path: str | Path, fmt: str | None = None) -> ImportResult:
+    """Read `path` (GIFT, Moodle XML, Aiken or QTI) into an exam plus its import report."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnownError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return import_data(data, path, fmt)
+
+
+def fit_to_bank(exam: Exam, report: ConversionReport) -> None:
+    """Move what the bank format has no place for to where it is kept, and say so.
+
+    Option feedback goes to the explanation (banks hold one explanation per question); templates
+    always show in monospace in a bank.
+    """
+    for q in exam.questions:
+        a = q.answer
+        if isinstance(a, (SingleChoice, MultipleChoice)) and any(c.feedback for c in a.choices):
+            lines = [f"- {c.text.splitlines()[0] if c.text else c.id}: {c.feedback}" for c in a.choices if c.feedback]
+            q.explanation = "\n\n".join(p for p in [q.explanation, "\n".join(lines)] if p)
+            for c in a.choices:
+                c.feedback = ""
+            report.add(q.id, f"line {q.line}" if q.line else "",
+                       "feedback on options moved to the explanation (banks keep one per question)")
+        if isinstance(a, Template) and not a.monospace:
+            a.monospace = True
+            report.add(q.id, "", "the fill-in text is shown in monospace in a bank")
+
+
+def export_exam(exam: Exam, fmt: str) -> ExportResult:
+    """Write `exam` in `fmt` (one of FORMATS), with a report of what the format cannot hold."""
+    from exam_desktop.interchange import aiken, gift, moodle_xml, qti
+
+    exporters = {
+        "gift": gift.export_gift,
+        "moodle-xml": moodle_xml.export_moodle_xml,
+        "aiken": aiken.export_aiken,
+        "qti": qti.export_qti,
+    }
+    if fmt not in exporters:
+        raise KnownError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
+    return exporters[fmt](exam)

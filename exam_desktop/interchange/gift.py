@@ -40,7 +40,8 @@ from exam_desktop.interchange.markup import (
     BLANK_MARKER,
     html_to_markdown,
     lms_math_to_markdown,
-    markdown_math_to_lms,
+    markdown_to_html,
+    moodle_to_markdown,
     plain_to_markdown,
     title_from_text,
 )
@@ -136,7 +137,9 @@ def _to_markdown(text: str, fmt: str) -> str:
         return html_to_markdown(text)
     if fmt == "plain":
         return plain_to_markdown(text)
-    return lms_math_to_markdown(text.strip())
+    if fmt == "markdown":
+        return lms_math_to_markdown(text.strip())
+    return moodle_to_markdown(text)
 
 
 def _formatted(text: _Text, default: str) -> tuple[str, str]:
@@ -409,14 +412,14 @@ def _choice_or_short(
     report: ConversionReport,
     folded: list[str],
 ) -> object:
-    texts = [_answer_text(a, fmt) for a in answers]
     feedbacks = [_feedback_text(a, fmt) for a in answers]
     percents = [_percent(a) for a in answers]
     if all(a.marker == "=" for a in answers):  # short answer: every answer starts with '='
+        texts = [_typed_answer(a) for a in answers]
         accepted: list[str] = []
         for text, pct, fb, a in zip(texts, percents, feedbacks, answers, strict=True):
             if pct >= 100:
-                accepted.append(_plain_answer(text))
+                accepted.append(text)
             elif pct > 0:
                 report.add(qid, f"line {a.line}", f"answer '{text}' worth {pct:g}% not imported "
                            "(short answers here are all-or-nothing)")
@@ -425,6 +428,7 @@ def _choice_or_short(
             if fb:
                 folded.append(f"Any other answer: {fb}" if text == "*" else f"*{text}*: {fb}")
         return ShortText(accepted=accepted)
+    texts = [_answer_text(a, fmt) for a in answers]
     choices = [
         Choice(id=weights.choice_id(i), text=text, correct=pct > 0, feedback=fb)
         for i, (text, pct, fb) in enumerate(zip(texts, percents, feedbacks, strict=True))
@@ -442,9 +446,11 @@ def _choice_or_short(
     return weights.multiple_from_percents(choices, percents)
 
 
-def _plain_answer(text: str) -> str:
-    """Accepted answers are compared as typed: no Markdown escapes in them."""
-    return re.sub(r"\\([\\`*_$])", r"\1", text)
+def _typed_answer(answer: _Answer) -> str:
+    """An accepted short answer: compared with what candidates type, so plain text, no markup."""
+    _check_no_control(answer.text, "an answer")
+    raw = answer.text.plain().strip()
+    return re.sub(r"^\[(html|moodle|plain|markdown)\]", "", raw, flags=re.IGNORECASE).strip()
 
 
 def _parse_truefalse(body: _Text, fmt: str, folded: list[str]) -> TrueFalse:
@@ -546,11 +552,12 @@ def _escape_category(text: str) -> str:
     return escape(text.replace("/", "//"))
 
 
-def _text(markdown: str, question: Question, report: ConversionReport) -> str:
-    if "@@figure:" in markdown:
+def _text(markdown: str, question: Question | None, report: ConversionReport) -> str:
+    """Bank Markdown as GIFT `[html]` text: what our window shows, math as `\\(..\\)`."""
+    if question is not None and "@@figure:" in markdown:
         report.add(question.id, "", "figures are not carried over (GIFT holds text only)")
         markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
-    return escape(markdown_math_to_lms(markdown))
+    return "[html]" + escape(markdown_to_html(markdown)) if markdown.strip() else ""
 
 
 def export_gift(exam: Exam) -> ExportResult:
@@ -558,7 +565,7 @@ def export_gift(exam: Exam) -> ExportResult:
     report = ConversionReport()
     out: list[str] = [f"// {exam.title}", f"// exported from the exam-desktop bank '{exam.id}'", ""]
     if exam.instructions.strip():
-        out += [escape(markdown_math_to_lms(exam.instructions)), ""]
+        out += [_text(exam.instructions, None, report), ""]
     if any(q.points != 1 for q in exam.questions):
         report.add("", "", "GIFT holds no points: every question imports into Moodle with 1 mark")
     for section in exam.sections:
@@ -567,7 +574,7 @@ def export_gift(exam: Exam) -> ExportResult:
             category += "/" + _escape_category(section.title)
         out += [f"$CATEGORY: $course$/top/{category}", ""]
         if section.intro.strip():
-            out += [escape(markdown_math_to_lms(section.intro)), ""]
+            out += [_text(section.intro, None, report), ""]
         for question in section.questions:
             block = _export_block(question, report)
             if block is None:
@@ -577,9 +584,9 @@ def export_gift(exam: Exam) -> ExportResult:
                 out.append("// " + " ".join(f"[tag:{t}]" for t in question.tags))
             stem = _text(question.stem, question, report)
             title = escape(question.title)
-            if BLANK_MARKER in question.stem and stem.count(BLANK_MARKER) == 1:
+            if question.stem.count(BLANK_MARKER) == 1 and stem.count(BLANK_MARKER) == 1:
                 before, after = stem.split(BLANK_MARKER)
-                out.append(f"::{title}::{before}{block}{after}")
+                out.append(f"::{title}::{before}{block}{after}" if after.strip() else f"::{title}::{before} {block}")
             else:
                 out.append(f"::{title}::{stem} {block}")
             out.append("")
@@ -630,7 +637,7 @@ def _export_block(question: Question, report: ConversionReport) -> str | None:
         if a.case_sensitive:
             report.add(question.id, "", "case-sensitive matching is not carried over (GIFT short "
                        "answers ignore case)")
-        answers = " ".join(f"={escape(t)}" for t in a.accepted)
+        answers = " ".join(f"=[plain]{escape(t)}" for t in a.accepted)
         return "{" + answers + general + "}"
     if isinstance(a, Essay):
         lost = [name for name, value in (("min-words", a.min_words), ("max-words", a.max_words),

@@ -15,10 +15,14 @@ from html.parser import HTMLParser
 # Inline `$..$` as pymdownx.arithmatex reads it: no space just inside the dollars.
 _INLINE_DOLLAR = r"(?<![\\$])\$(?![\s$])(?:\\.|[^\\$\n])+?(?<![\s\\])\$(?!\d)"
 _MATH_RE = re.compile(
-    r"(?P<display>\$\$.+?\$\$|\\\[.+?\\\])|(?P<inline>\\\(.+?\\\))|(?P<dollar>" + _INLINE_DOLLAR + ")",
+    r"(?P<display>(?<!\\)\$\$.+?\$\$|(?<!\\)\\\[.+?\\\])|(?P<inline>(?<!\\)\\\(.+?\\\))|(?P<dollar>"
+    + _INLINE_DOLLAR
+    + ")",
     re.DOTALL,
 )
-_MOODLE_MATH_RE = re.compile(r"(?P<display>\$\$.+?\$\$|\\\[.+?\\\])|(?P<inline>\\\(.+?\\\))", re.DOTALL)
+_MOODLE_MATH_RE = re.compile(
+    r"(?P<display>(?<!\\)\$\$.+?\$\$|(?<!\\)\\\[.+?\\\])|(?P<inline>(?<!\\)\\\(.+?\\\))", re.DOTALL
+)
 _FENCE_RE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.DOTALL | re.MULTILINE)
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 _LONE_DOLLAR_RE = re.compile(r"(?<!\\)\$")
@@ -103,7 +107,7 @@ def normalise_math(text: str) -> str:
 # HTML (Moodle "html" format, QTI item bodies) to bank Markdown.
 
 _BLOCK_TAGS = {"p", "div", "center", "section", "article", "body"}
-_RAW_BLOCK_TAGS = {"pre", "table", "ul", "ol", "dl", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
+_RAW_BLOCK_TAGS = {"table", "dl", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
 _VOID_TAGS = {"br", "img", "hr", "input", "col", "wbr", "source"}
 _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_])")
 
@@ -128,52 +132,107 @@ def _escape_text(text: str) -> str:
 
 
 def _escape_plain_run(text: str) -> str:
-    text = html.escape(text, quote=False)
-    return re.sub(r"([`*_])", r"\\\1", text)
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
+    text = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
+    return re.sub(r"([\\`*_#])", r"\\\1", text)  # not [ ]: `\[` is display math in banks
+
+
+_EMPHASIS = {"em": "*", "i": "*", "strong": "**", "b": "**"}
 
 
 class _HtmlToMarkdown(HTMLParser):
-    """Paragraph-level HTML to Markdown: block wrappers become paragraphs, inline HTML stays."""
+    """Paragraph-level HTML to Markdown: block wrappers become paragraphs, `<pre>` a fenced block,
+    `<code>`/`<em>`/`<strong>` their Markdown marks; other inline HTML stays as it is."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
-        self.raw_depth = 0  # inside <pre>, <table>, lists: copied as they are
+        self.raw_depth = 0  # inside <table>, lists: copied as they are
         self.raw_tag = ""
+        self.pre: list[str] | None = None  # text of the <pre> being read
+        self.code: list[str] | None = None  # text of the inline <code> being read
+        self.language = ""  # of the <pre><code class="language-x"> being read
+        self.lists: list[str] = []  # open <ul>/<ol>
+        self.had_lists = False
 
     def _emit(self, text: str) -> None:
-        self.out.append(text)
+        if self.code is not None:
+            self.code.append(text)
+        else:
+            self.out.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         raw = self.get_starttag_text() or f"<{tag}>"
+        if self.pre is not None:
+            if tag == "code" and not self.language:
+                classes = (dict(attrs).get("class") or "").split()
+                self.language = next((c[9:] for c in classes if c.startswith("language-")), "")
+            return
         if self.raw_depth:
             self.raw_depth += tag == self.raw_tag
             self._emit(raw)
+        elif tag == "pre":
+            self.pre, self.language = [], ""
+        elif tag in ("ul", "ol"):
+            self.lists.append(tag)
+            self.had_lists = True
+            self._emit("\n\n")
+        elif tag == "li" and self.lists:
+            marker = "-" if self.lists[-1] == "ul" else "1."
+            self._emit("\n" + "    " * (len(self.lists) - 1) + marker + " ")
+        elif tag == "code" and self.code is None:
+            self.code = []
         elif tag in _RAW_BLOCK_TAGS:
             self.raw_depth, self.raw_tag = 1, tag
             self._emit("\n\n" + raw)
         elif tag in _BLOCK_TAGS:
             self._emit("\n\n")
+        elif tag in _EMPHASIS and not attrs:
+            self._emit(_EMPHASIS[tag])
         else:
             self._emit(raw)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._emit(self.get_starttag_text() or f"<{tag}/>")
+        if self.pre is None:
+            self._emit(self.get_starttag_text() or f"<{tag}/>")
 
     def handle_endtag(self, tag: str) -> None:
+        if self.pre is not None:
+            if tag == "pre":
+                code = "".join(self.pre).strip("\n")
+                fence = "````" if "```" in code else "```"
+                self.out.append(f"\n\n{fence}{self.language}\n{code}\n{fence}\n\n")
+                self.pre = None
+            return
         if self.raw_depth:
             self._emit(f"</{tag}>")
             if tag == self.raw_tag:
                 self.raw_depth -= 1
                 if not self.raw_depth:
                     self._emit("\n\n")
+        elif tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            self._emit("\n\n")
+        elif tag == "li":
+            pass
+        elif tag == "code" and self.code is not None:
+            code = "".join(self.code)
+            self.code = None
+            ticks = "``" if "`" in code else "`"
+            self._emit(f"{ticks}{code}{ticks}")
         elif tag in _BLOCK_TAGS:
             self._emit("\n\n")
+        elif tag in _EMPHASIS:
+            self._emit(_EMPHASIS[tag])
         elif tag not in _VOID_TAGS:
             self._emit(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
-        if self.raw_depth:
+        if self.pre is not None:
+            self.pre.append(data)
+        elif self.code is not None:
+            self.code.append(re.sub(r"\s+", " ", data))
+        elif self.raw_depth:
             self._emit(html.escape(data, quote=False))
         else:
             self._emit(_escape_text(re.sub(r"\s+", " ", data)))
@@ -183,8 +242,13 @@ class _HtmlToMarkdown(HTMLParser):
 
     def result(self) -> str:
         text = "".join(self.out)
-        text = re.sub(r"[ \t]*\n[ \t]*(\n[ \t]*)+", "\n\n", text)
-        return text.strip()
+        text = re.sub(r"[ \t]*\n[ \t]*(\n[ \t]*)+", "\n\n", text).strip()
+        text = re.sub(r"[ \t]+\n", "\n", text)
+        # A paragraph starting like a list item or a quote is text, not Markdown structure.
+        if not self.had_lists:
+            text = re.sub(r"^([-+>])(?=\s)", r"\\\1", text, flags=re.MULTILINE)
+            text = re.sub(r"^(\d+)\.(?=\s)", r"\1\\.", text, flags=re.MULTILINE)
+        return text
 
 
 def html_to_markdown(text: str) -> str:
@@ -211,3 +275,40 @@ def title_from_text(text: str, limit: int = 60) -> str:
         return plain or "Question"
     cut = plain[:limit].rsplit(" ", 1)[0]
     return (cut or plain[:limit]) + "…"
+
+
+def moodle_to_markdown(text: str) -> str:
+    """Moodle's auto-format text (HTML allowed, a new line is a line break) as bank Markdown."""
+    lines = text.strip().split("\n")
+    return html_to_markdown("<br>\n".join(line.strip() for line in lines))
+
+
+# ------------------------------------------------------------------------------------------------
+# Bank Markdown to HTML for an LMS: what our window shows, math left as \(..\) and \[..\] for the
+# LMS's own MathJax, code blocks as <pre><code class="language-x">.
+
+_LMS_MARKDOWN = None
+
+
+def markdown_to_html(text: str) -> str:
+    """Bank Markdown as HTML an LMS displays like our window (one paragraph: no <p> around it)."""
+    import markdown
+
+    global _LMS_MARKDOWN
+    if _LMS_MARKDOWN is None:
+        _LMS_MARKDOWN = markdown.Markdown(
+            extensions=["tables", "sane_lists", "pymdownx.superfences", "pymdownx.highlight",
+                        "pymdownx.arithmatex"],
+            extension_configs={
+                "pymdownx.arithmatex": {"generic": True},
+                "pymdownx.highlight": {"use_pygments": False},
+            },
+        )
+    _LMS_MARKDOWN.reset()
+    body = _LMS_MARKDOWN.convert(text)
+    body = re.sub(r'<span class="arithmatex">(.*?)</span>', r"\1", body, flags=re.DOTALL)
+    body = re.sub(r'<div class="arithmatex">(.*?)</div>', r"<p>\1</p>", body, flags=re.DOTALL)
+    paragraphs = re.findall(r"<p>", body)
+    if len(paragraphs) == 1 and body.startswith("<p>") and body.endswith("</p>"):
+        body = body[3:-4]
+    return body.strip()

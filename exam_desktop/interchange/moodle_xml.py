@@ -45,7 +45,8 @@ from exam_desktop.interchange.builder import ExamBuilder
 from exam_desktop.interchange.markup import (
     html_to_markdown,
     lms_math_to_markdown,
-    markdown_math_to_lms,
+    markdown_to_html,
+    moodle_to_markdown,
     plain_to_markdown,
     title_from_text,
 )
@@ -95,20 +96,20 @@ class _Reader:
         self.report = report
         self.files: dict[str, bytes] = {}
 
-    def text_of(self, element: ET.Element | None, where: str) -> str:
-        """A `<... format=".."><text>..</text><file/>..</...>` element as bank Markdown."""
+    def raw_of(self, element: ET.Element | None, where: str) -> tuple[str, str]:
+        """The text and format of a `<... format=".."><text>..</text><file/>..</...>` element;
+        embedded files are kept and their references pointed at `images/`."""
         if element is None:
-            return ""
+            return "", "html"
         raw = element.findtext("text") or ""
         for file in element.findall("file"):
             self._keep_file(file, where)
-        raw = raw.replace("@@PLUGINFILE@@/", "images/")
-        fmt = element.get("format", "html")
-        if fmt == "html":
-            return html_to_markdown(raw)
-        if fmt == "plain_text":
-            return plain_to_markdown(raw)
-        return lms_math_to_markdown(raw.strip())  # moodle_auto_format, markdown
+        return raw.replace("@@PLUGINFILE@@/", "images/"), element.get("format", "html")
+
+    def text_of(self, element: ET.Element | None, where: str) -> str:
+        """Such an element's text as bank Markdown."""
+        raw, fmt = self.raw_of(element, where)
+        return to_markdown(raw, fmt)
 
     def _keep_file(self, file: ET.Element, where: str) -> None:
         name = (file.get("path", "/").strip("/") + "/" + file.get("name", "")).strip("/")
@@ -120,6 +121,17 @@ class _Reader:
             self.files[f"images/{safe}"] = base64.b64decode(file.text or "", validate=False)
         except (binascii.Error, ValueError):
             self.report.add("", where, f"embedded file '{name}' is not valid base64: not saved")
+
+
+def to_markdown(text: str, fmt: str) -> str:
+    """Text in one of Moodle's formats as bank Markdown."""
+    if fmt == "html":
+        return html_to_markdown(text)
+    if fmt == "plain_text":
+        return plain_to_markdown(text)
+    if fmt == "markdown":
+        return lms_math_to_markdown(text.strip())
+    return moodle_to_markdown(text)  # moodle_auto_format
 
 
 def import_moodle_xml(data: bytes, source: str | Path = "<moodle-xml>") -> ImportResult:
@@ -199,7 +211,8 @@ def _question(
     if kind in UNSUPPORTED:
         report.add(label, where, f"{UNSUPPORTED[kind]} questions have no kind in this app yet: not imported")
         return None
-    stem = reader.text_of(element.find("questiontext"), f"{where}/questiontext")
+    raw_stem = reader.raw_of(element.find("questiontext"), f"{where}/questiontext")
+    stem = to_markdown(*raw_stem)
     explanation = reader.text_of(element.find("generalfeedback"), f"{where}/generalfeedback")
     folded: list[str] = []
     answers = element.findall("answer")
@@ -214,7 +227,7 @@ def _question(
     elif kind == "essay":
         answer = _essay(element, where, reader)
     elif kind in ("cloze", "multianswer"):
-        answer, stem = _cloze(stem, where, report, label)
+        answer, stem = _cloze(*raw_stem, where, report, label)
     else:
         report.add(label, where, f"questions of type '{kind}' are not supported: not imported")
         return None
@@ -349,7 +362,7 @@ def _essay(element: ET.Element, where: str, reader: _Reader) -> Essay:
     return Essay(min_words=limit("minwordlimit"), max_words=limit("maxwordlimit"), rubric=rubric)
 
 
-def _cloze(stem: str, where: str, report: ConversionReport, label: str) -> tuple[Template, str]:
+def _cloze(raw: str, fmt: str, where: str, report: ConversionReport, label: str) -> tuple[Template, str]:
     """Embedded answers `{1:SHORTANSWER:=a~%50%b}` become template blanks."""
     blanks: list[Blank] = []
     marks: set[str] = set()
@@ -359,13 +372,12 @@ def _cloze(stem: str, where: str, report: ConversionReport, label: str) -> tuple
         marks.add(mark)
         name = f"b{len(blanks) + 1}"
         accepted: list[str] = []
-        for part in re.split(r"(?<!\\)~", body):
-            part = part.strip()
-            m2 = re.match(r"^(=|%(-?\d+(?:\.\d+)?)%)?(.*)$", part, re.DOTALL)
-            assert m2 is not None
+        for part in re.split(r"(?<!\\)~", html.unescape(body)):
+            m2 = re.match(r"^(=|%(-?\d+(?:\.\d+)?)%)?(.*)$", part.strip(), re.DOTALL)
+            assert m2 is not None  # the pattern matches any text
             weight = 100.0 if m2.group(1) == "=" else float(m2.group(2) or 0)
             text = re.split(r"(?<!\\)#", m2.group(3), maxsplit=1)[0].strip()
-            text = re.sub(r"\\([~#}{=:\\/\"`*_])", r"\1", text)
+            text = re.sub(r"\\([~#}{=:\\/\"])", r"\1", text)
             if weight >= 100:
                 accepted.append(text.split(":")[0] if kind.startswith(("NUMERICAL", "NM")) else text)
             elif weight > 0:
@@ -375,15 +387,20 @@ def _cloze(stem: str, where: str, report: ConversionReport, label: str) -> tuple
         if kind.startswith(("NUMERICAL", "NM")):
             report.add(label, where, f"blank {name} was numerical: accepted only as written, without tolerance")
         blanks.append(Blank(name, accepted=accepted, case_sensitive=kind.endswith("_C")))
-        return f"[[{name}]]"
+        return f"@@BLANK:{name}@@"
 
-    text = _CLOZE_RE.sub(blank, stem)
+    text = _CLOZE_RE.sub(blank, raw)
     if len(marks) > 1:
         report.add(label, where, "blanks had different marks: points are now split evenly")
+
+    def blanks_back(value: str) -> str:
+        return re.sub(r"@@BLANK:(\w+)@@", r"[[\1]]", value)
+
     pre = re.match(r"^(?P<stem>.*?)<pre>(?P<template>.*)</pre>\s*$", text, re.DOTALL)
-    if pre:  # the way we export a template: its stem, then the template in <pre>
-        return Template(html.unescape(pre.group("template")).strip("\n"), blanks), pre.group("stem").strip()
-    return Template(text, blanks, monospace=False), ""
+    if pre:  # as we export a template: its stem, then the template in <pre>
+        template = html.unescape(re.sub(r"<[^>]+>", "", pre.group("template"))).strip("\n")
+        return Template(blanks_back(template), blanks), to_markdown(pre.group("stem"), fmt)
+    return Template(blanks_back(to_markdown(text, fmt)), blanks, monospace=False), ""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -399,18 +416,18 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 def _textual(parent: ET.Element, tag: str, markdown: str, question: Question | None,
              report: ConversionReport, **attrs: str) -> ET.Element:
-    element = _sub(parent, tag, format="moodle_auto_format", **attrs)
+    element = _sub(parent, tag, format="html", **attrs)
     if question is not None and "@@figure:" in markdown:
         report.add(question.id, "", "figures are not carried over (drawn by this app only)")
         markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
-    text = markdown_math_to_lms(markdown)
+    text = markdown_to_html(markdown)
     if question is not None and "images/" in text:
         text = _embed_images(element, text, question, report)
     _sub(element, "text", text)
     return element
 
 
-_IMAGE_REF_RE = re.compile(r"(?P<md>!\[[^\]]*\]\()?(?P<path>images/[^)\s\"']+)")
+_IMAGE_REF_RE = re.compile(r"(?<=src=\")(?P<path>images/[^\"]+)")
 
 
 def _embed_images(element: ET.Element, text: str, question: Question, report: ConversionReport) -> str:
@@ -426,7 +443,7 @@ def _embed_images(element: ET.Element, text: str, question: Question, report: Co
         name = PurePosixPath(relative).name
         _sub(element, "file", base64.b64encode(file.read_bytes()).decode("ascii"),
              name=name, path="/", encoding="base64")
-        return (m.group("md") or "") + f"@@PLUGINFILE@@/{name}"
+        return f"@@PLUGINFILE@@/{name}"
 
     return _IMAGE_REF_RE.sub(embed, text)
 
@@ -497,7 +514,7 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
             _textual(answer, "feedback", choice.feedback, question, report)
     elif isinstance(a, TrueFalse):
         for value in (True, False):
-            answer = _sub(element, "answer", fraction="100" if a.answer is value else "0", format="moodle_auto_format")
+            answer = _sub(element, "answer", fraction="100" if a.answer is value else "0", format="plain_text")
             _sub(answer, "text", "true" if value else "false")
     elif isinstance(a, Numeric):
         for n in a.answers:
@@ -505,7 +522,7 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
             if n.relative:
                 report.add(question.id, "", "a relative tolerance is written as the equivalent "
                            "absolute one (Moodle has absolute tolerances only)")
-            answer = _sub(element, "answer", fraction=weights.percent(n.weight), format="moodle_auto_format")
+            answer = _sub(element, "answer", fraction=weights.percent(n.weight), format="plain_text")
             _sub(answer, "text", f"{n.value:g}")
             _sub(answer, "tolerance", f"{tolerance:g}")
         if a.unit:
@@ -515,7 +532,7 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
     elif isinstance(a, ShortText):
         _sub(element, "usecase", "1" if a.case_sensitive else "0")
         for text in a.accepted:
-            answer = _sub(element, "answer", fraction="100", format="moodle_auto_format")
+            answer = _sub(element, "answer", fraction="100", format="plain_text")
             _sub(answer, "text", text)
     elif isinstance(a, Essay):
         _sub(element, "responseformat", "editor")
@@ -541,9 +558,9 @@ def _cloze_text(element: ET.Element, question: Question, template: Template, rep
     by_name = {b.name: b for b in template.blanks}
     body = html.escape(template.text, quote=False)
     body = re.sub(r"\[\[([A-Za-z0-9_-]+)\]\]", lambda m: embedded(by_name[m.group(1)]), body)
-    stem = markdown_math_to_lms(question.stem)
+    stem = markdown_to_html(question.stem) if question.stem.strip() else ""
     text = _sub(element, "questiontext", format="html")
     if template.monospace:
         _sub(text, "text", f"{stem}<pre>{body}</pre>")
     else:
-        _sub(text, "text", f"{stem}\n<p>{markdown_math_to_lms(body)}</p>" if stem else f"<p>{body}</p>")
+        _sub(text, "text", f"{stem}<p>{body}</p>")

@@ -161,6 +161,12 @@ class _Malformed(Exception):
         self.where = where
 
 
+def _blank_name(interaction: ET.Element, number: int) -> str:
+    """A blank's name from its response identifier (`RESPONSE_shape` -> `shape`), else `b<number>`."""
+    name = interaction.get("responseIdentifier", "").removeprefix("RESPONSE_")
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) and name != "RESPONSE" else f"b{number}"
+
+
 class _ItemReader:
     """One assessmentItem: its responses, body and feedback."""
 
@@ -194,8 +200,9 @@ class _ItemReader:
             stem = self._markdown(body, replace={interactions[0]: BLANK_MARKER})
             stem = re.sub(rf"\s*{BLANK_MARKER}\s*$", "", stem)
         elif kinds <= {"textEntryInteraction", "inlineChoiceInteraction"}:
-            names = {e: f"[[b{i}]]" for i, e in enumerate(interactions, start=1)}
-            blanks = [self._blank(e, f"b{i}") for i, e in enumerate(interactions, start=1)]
+            labels = [_blank_name(e, i) for i, e in enumerate(interactions, start=1)]
+            names = {e: f"[[{label}]]" for e, label in zip(interactions, labels, strict=True)}
+            blanks = [self._blank(e, label) for e, label in zip(interactions, labels, strict=True)]
             pre = next((p for p in body.iter() if _local(p.tag) == "pre"), None)
             if pre is not None and all(e in set(pre.iter()) for e in interactions):
                 text = self._inner_text(pre, names)
@@ -442,8 +449,7 @@ def _html_with_mathml(markdown: str, parent: ET.Element, question: Question, rep
     """Bank Markdown rendered to XHTML inside `parent`, math as MathML with its TeX annotation."""
     if "@@figure:" in markdown:
         report.add(question.id, "", "figures are not carried over (drawn by this app only)")
-    rendered = render_markdown(markdown)
-    rendered = re.sub(r'<span class="highlight">|(?<=<pre)\s+class="[^"]*"', "", rendered)
+    rendered = _plain_code_blocks(render_markdown(markdown))
     xhtml = re.sub(r"<(br|hr|img)([^>]*?)/?>", r"<\1\2/>", rendered)
     try:
         wrapper = ET.fromstring(f"<div>{_entities_to_chars(xhtml)}</div>")
@@ -451,6 +457,16 @@ def _html_with_mathml(markdown: str, parent: ET.Element, question: Question, rep
         wrapper = ET.Element("div")
         ET.SubElement(wrapper, "p").text = markdown_math_to_lms(markdown)
     _append_qti(parent, wrapper)
+
+
+def _plain_code_blocks(rendered: str) -> str:
+    """Highlighted code blocks as plain `<pre><code>` (QTI has no use for pygments' spans)."""
+
+    def plain(m: re.Match[str]) -> str:
+        code = re.sub(r"<[^>]+>", "", m.group(0))
+        return f"<pre><code>{code.strip(chr(10))}</code></pre>"
+
+    return re.sub(r'<div class="highlight"><pre>.*?</pre></div>', plain, rendered, flags=re.DOTALL)
 
 
 def _entities_to_chars(text: str) -> str:
@@ -500,7 +516,8 @@ def export_qti(exam: Exam) -> ExportResult:
     for question in exam.questions:
         item = _export_item(question, report)
         if item is not None:
-            ET.indent(item)
+            if question.tags:
+                report.add(question.id, "", "tags are not carried over (QTI items have none)")
             items.append((f"items/{question.id}.xml",
                           b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(item, encoding="utf-8")))
     buffer = io.BytesIO()

@@ -48,8 +48,16 @@ class ConversionReport:
         return any(needle in str(item).lower() for item in self.items)
 
     def lines(self, source: str = "") -> list[str]:
-        prefix = f"{source}:" if source else ""
-        return [f"{prefix}{item}" for item in self.items]
+        """One line per item, `source:line: ...` when the item has a line (as compilers print)."""
+        out = []
+        for item in self.items:
+            subject = f"question {item.question}: " if item.question else ""
+            if item.where.startswith("line ") and item.where[5:].isdigit():
+                where = f"{item.where[5:]}: "
+            else:
+                where = f" {item.where}: " if item.where else " "
+            out.append(f"{source}:{where}{subject}{item.message}" if source else str(item))
+        return out
 
 
 ImportReport = ConversionReport

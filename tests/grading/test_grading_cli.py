@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import random
 import shutil
+import zipfile
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -230,3 +231,27 @@ def test_random_byte_mutations_are_all_rejected_and_nothing_partial_is_imported(
         assert db.execute("SELECT COUNT(*) FROM candidates").fetchone()[0] == 0
     finally:
         db.close()
+
+
+def test_hostile_files_are_rejected_and_nothing_is_extracted(workspace, capsys):
+    tmp, key_path, key = workspace
+    folder = tmp / "usb"
+    good = write_bundle_file(key, tmp / "elsewhere", "ada@uni.it", answers(**PERFECT))
+    folder.mkdir()
+    (folder / "link.bundle").symlink_to(good)
+    with zipfile.ZipFile(folder / "escape.bundle", "w") as z:
+        z.writestr("../../outside.txt", b"written outside")
+        z.writestr("/etc/evil", b"absolute")
+    with zipfile.ZipFile(folder / "bomb.bundle", "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("answers.json", b"\0" * (200 * 1024 * 1024))
+    (folder / "empty.bundle").write_bytes(b"")
+    before = sorted(p for p in tmp.rglob("*"))
+
+    db_path = tmp / "grader.db"
+    assert grade("import", "--key", key_path, folder, "--db", db_path) == 1
+    out = capsys.readouterr().out
+    assert "4 rejected." in out
+    assert "link.bundle: not a regular file" in out
+    created = sorted(set(tmp.rglob("*")) - set(before))
+    assert all(p.name.startswith("grader.db") for p in created)
+    assert not (tmp.parent / "outside.txt").exists()

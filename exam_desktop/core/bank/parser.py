@@ -23,11 +23,13 @@ from exam_desktop.core.model import (
     Figure,
     GridFigure,
     IoUFigure,
+    Matching,
     Matrix,
     MatrixFigure,
     MultipleChoice,
     Numeric,
     NumericAnswer,
+    Ordering,
     Question,
     Section,
     ShortText,
@@ -38,7 +40,9 @@ from exam_desktop.core.model import (
     figure_token,
 )
 
-KINDS = ("single", "multiple", "truefalse", "numeric", "matrix", "template", "short", "essay")
+KINDS = (
+    "single", "multiple", "truefalse", "numeric", "matrix", "template", "short", "essay", "matching", "ordering",
+)
 COMMON_ATTRS = {"points", "tags"}
 KIND_ATTRS = {
     "single": set(),
@@ -49,6 +53,8 @@ KIND_ATTRS = {
     "template": set(),
     "short": {"case"},
     "essay": {"min-words", "max-words"},
+    "matching": {"scoring"},
+    "ordering": {"scoring"},
 }
 FRONT_KEYS = {
     "id", "title", "duration", "language", "dont-know", "dont-know-score", "rating", "field",
@@ -58,6 +64,8 @@ HEADER_RE = re.compile(r"^##(?!#)\s*(.*?)\s*\{([^{}]*)\}\s*$")
 OPTION_RE = re.compile(r"^[-*+] \[( |x|X)\](?: (.*))?$")
 ANSWER_RE = re.compile(r"^answer:\s*(.*)$", re.IGNORECASE)
 BLANK_LINE_RE = re.compile(r"^blank\s+([A-Za-z0-9_.-]+)\s*:\s*(.*)$", re.IGNORECASE)
+PAIR_RE = re.compile(r"^[-*+] (.*?)\s*=>\s*(.*)$")
+ITEM_RE = re.compile(r"^\d+[.)] (.*)$")
 BLANK_RE = re.compile(r"\[\[([A-Za-z0-9_.-]+)\]\]")
 FENCE_RE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*?)\s*$")
 TRAILING_ATTRS_RE = re.compile(r"\s*\{((?:\s*[a-z-]+=[^\s{}]+)+)\s*\}\s*$")
@@ -360,6 +368,8 @@ class _Body:
         self.answers: list[tuple[int, str]] = []
         self.blanks: list[tuple[int, str, str]] = []
         self.fences: dict[str, tuple[int, list[str]]] = {}
+        self.pairs: list[tuple[int, str, str]] = []
+        self.items: list[tuple[int, str]] = []
         stem_lines: list[tuple[int, str]] = []
         lines = raw.body
         i = 0
@@ -367,6 +377,16 @@ class _Body:
             number, line = lines[i]
             option = OPTION_RE.match(line)
             fence = FENCE_RE.match(line)
+            pair = PAIR_RE.match(line) if kind == "matching" else None
+            item = ITEM_RE.match(line) if kind == "ordering" else None
+            if pair:
+                self.pairs.append((number, pair.group(1).strip(), pair.group(2).strip()))
+                i += 1
+                continue
+            if item:
+                self.items.append((number, item.group(1).strip()))
+                i += 1
+                continue
             if option:
                 text_lines = [(number, option.group(2) or "")]
                 i += 1
@@ -550,7 +570,7 @@ class _Body:
         kind, line = self.kind, self.raw.line
         if self.options and kind not in ("single", "multiple"):
             self.p.problem(self.options[0][0], f"a {kind} question has no '- [ ]' options")
-        if self.answers and kind in ("single", "multiple", "matrix", "template", "essay"):
+        if self.answers and kind in ("single", "multiple", "matrix", "template", "essay", "matching", "ordering"):
             self.p.problem(self.answers[0][0], f"a {kind} question takes no 'answer:' lines")
         if self.blanks and kind != "template":
             self.p.problem(self.blanks[0][0], f"'blank' lines belong to template questions, not {kind}")
@@ -705,17 +725,22 @@ class _Body:
             if name in blanks:
                 self.p.problem(number, f"blank '{name}' is given twice")
                 continue
-            case = False
-            m = re.search(r"\s*\{case\}\s*$", value)
+            case, width = False, 0
+            m = re.search(r"\s*\{((?:\s*(?:case|width=\d+))+)\s*\}\s*$", value)
             if m:
-                case, value = True, value[: m.start()]
+                for token in m.group(1).split():
+                    if token == "case":
+                        case = True
+                    else:
+                        width = int(token.partition("=")[2])
+                value = value[: m.start()]
             if value.strip().lower() == "manual":
-                blanks[name] = Blank(name, manual=True)
+                blanks[name] = Blank(name, manual=True, width=width)
                 continue
             accepted = [a.strip() for a in value.split("|") if a.strip()]
             if not accepted:
                 self.p.problem(number, f"blank '{name}' has no accepted answer (or write 'manual')")
-            blanks[name] = Blank(name, accepted, case_sensitive=case)
+            blanks[name] = Blank(name, accepted, case_sensitive=case, width=width)
         for name in names:
             if name not in blanks and not any(b[1] == name for b in self.blanks):
                 self.p.problem(start, f"blank [[{name}]] has no 'blank {name}: ...' line with its answers")
@@ -732,6 +757,46 @@ class _Body:
         for number in empty:
             self.p.problem(number, "this answer line is empty")
         return ShortText([a for _, a in self.answers if a], case_sensitive=case == "sensitive")
+
+    def answer_matching(self, attrs, line):
+        prompts = [(n, p, a) for n, p, a in self.pairs if p]
+        if len(prompts) < 2:
+            self.p.problem(line, "a matching question needs at least two '- PROMPT => ANSWER' lines")
+            return None
+        seen: set[str] = set()
+        for number, prompt, answer in self.pairs:
+            if not answer:
+                self.p.problem(number, "this pair has no answer after '=>'")
+            if prompt and prompt in seen:
+                self.p.problem(number, f"prompt '{prompt}' is listed twice")
+            seen.add(prompt)
+        options = sorted({a for _, _, a in self.pairs if a}, key=str.casefold)
+        answer = Matching(
+            [p for _, p, _ in prompts], options, [options.index(a) if a in options else 0 for _, _, a in prompts]
+        )
+        if "scoring" in attrs:
+            if attrs["scoring"] not in ("per-prompt", "all-or-nothing"):
+                self.p.problem(line, f"matching scoring '{attrs['scoring']}' is not per-prompt or all-or-nothing")
+            else:
+                answer.scoring = attrs["scoring"]
+        return answer
+
+    def answer_ordering(self, attrs, line):
+        if len(self.items) < 2:
+            self.p.problem(line, "an ordering question needs at least two numbered items ('1. first')")
+            return None
+        seen: set[str] = set()
+        for number, text in self.items:
+            if text in seen:
+                self.p.problem(number, f"item '{text}' is listed twice")
+            seen.add(text)
+        answer = Ordering([t for _, t in self.items])
+        if "scoring" in attrs:
+            if attrs["scoring"] not in ("per-position", "all-or-nothing"):
+                self.p.problem(line, f"ordering scoring '{attrs['scoring']}' is not per-position or all-or-nothing")
+            else:
+                answer.scoring = attrs["scoring"]
+        return answer
 
     def answer_essay(self, attrs, line):
         answer = Essay()

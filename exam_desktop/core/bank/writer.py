@@ -16,11 +16,13 @@ from exam_desktop.core.model import (
     Figure,
     GridFigure,
     IoUFigure,
+    Matching,
     Matrix,
     MatrixFigure,
     MultipleChoice,
     Numeric,
     NumericAnswer,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -81,6 +83,10 @@ def write_question(q: Question) -> list[str]:
             attrs.append(f"tolerance={format_number(a.tolerance)}")
         if a.scoring != "per-cell":
             attrs.append(f"scoring={a.scoring}")
+    elif isinstance(a, Matching) and a.scoring != "per-prompt":
+        attrs.append(f"scoring={a.scoring}")
+    elif isinstance(a, Ordering) and a.scoring != "all-or-nothing":
+        attrs.append(f"scoring={a.scoring}")
     elif isinstance(a, ShortText) and a.case_sensitive:
         attrs.append("case=sensitive")
     elif isinstance(a, Essay):
@@ -126,9 +132,15 @@ def answer_lines(q: Question) -> list[str]:
         out += [fence + "template", a.text, fence, ""]
         for b in a.blanks:
             value = "manual" if b.manual else " | ".join(b.accepted)
-            out.append(f"blank {b.name}: {value}" + (" {case}" if b.case_sensitive else ""))
+            flags = (["case"] if b.case_sensitive else []) + ([f"width={b.width}"] if b.width else [])
+            out.append(f"blank {b.name}: {value}" + (f" {{{' '.join(flags)}}}" if flags else ""))
     elif isinstance(a, ShortText):
         out += [f"answer: {text}" for text in a.accepted]
+    elif isinstance(a, Matching):
+        out += [f"- {prompt} => {a.options[index]}" for prompt, index in zip(a.prompts, a.key)]
+        out += [f"- => {option}" for i, option in enumerate(a.options) if i not in a.key]
+    elif isinstance(a, Ordering):
+        out += [f"{n}. {item}" for n, item in enumerate(a.items, start=1)]
     return out if len(out) > 1 else []
 
 

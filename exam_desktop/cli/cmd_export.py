@@ -1,0 +1,38 @@
+"""`exam-desktop export BANK --to FORMAT [-o FILE]`: a bank as GIFT, Moodle XML, Aiken or QTI, with a
+report of what the target format cannot hold."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from exam_desktop.core.bank import load_bank
+from exam_desktop.core.errors import KnownError
+from exam_desktop.interchange import FORMATS, export_exam
+
+NAME = "export"
+HELP = "write a bank as GIFT, Moodle XML, Aiken or a QTI 2.1 package"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("bank", metavar="BANK", type=Path, help="the bank (.md) to export")
+    parser.add_argument("--to", dest="fmt", choices=FORMATS, required=True, help="the target format")
+    parser.add_argument("-o", "--output", metavar="FILE", type=Path,
+                        help="where to write (default: BANK's name with .gift, .xml, .txt or .zip)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def run(args: argparse.Namespace) -> int:
+    exam = load_bank(args.bank)
+    result = export_exam(exam, args.fmt)
+    output: Path = args.output or args.bank.with_suffix(result.suffix)
+    if output.exists() and not args.force:
+        raise KnownError(f"{output} exists: choose another name with -o, or add --force to overwrite it")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    result.write(output)
+    print(f"wrote {output} ({args.fmt}, {len(exam.questions)} questions in the bank)")
+    if result.report:
+        print(f"not carried over or changed ({len(result.report)}):")
+        for line in result.report.lines(str(args.bank)):
+            print(f"  {line}")
+    return 0

@@ -1,0 +1,66 @@
+"""`exam-desktop preview` writes a PNG of every question of every bank; practice mode ends with results."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BANKS
+from pagetools import click, close_window, js, open_window, text_of
+from PySide6.QtGui import QImage
+
+from exam_desktop.cli import main
+from exam_desktop.core.bank import find_banks, load_bank
+
+pytestmark = pytest.mark.gui
+
+SEED_BANKS = find_banks([BANKS])
+
+
+def distinct_colours(image: QImage, step: int = 23) -> int:
+    return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
+
+
+@pytest.mark.parametrize("bank", SEED_BANKS, ids=[b.stem for b in SEED_BANKS])
+def test_preview_writes_one_png_per_question(qapp, tmp_path, capsys, bank):
+    exam = load_bank(bank)
+    assert main(["preview", str(bank), "--png", str(tmp_path / "out")]) == 0  # 1 = formula errors
+    for question in exam.questions:
+        image = QImage(str(tmp_path / "out" / f"{question.id}.png"))
+        assert not image.isNull(), question.id
+        assert image.width() == 1280 and image.height() > 300
+        assert distinct_colours(image) > 5  # a drawn page, not a blank one
+    assert len(list((tmp_path / "out").glob("*.png"))) == len(exam.questions)
+
+
+def test_preview_of_one_question_to_a_file(qapp, tmp_path):
+    out = tmp_path / "relu.png"
+    assert main(["preview", str(BANKS / "sample-every-kind.md"), "--question", "relu", "--png", str(out)]) == 0
+    assert not QImage(str(out)).isNull()
+
+
+def test_preview_reports_an_unknown_question_id(qapp, tmp_path, capsys):
+    bank = BANKS / "sample-every-kind.md"
+    assert main(["preview", str(bank), "--question", "nope", "--png", str(tmp_path / "x.png")]) == 1
+    assert "no question with id 'nope'" in capsys.readouterr().err
+
+
+def test_practice_run_ends_with_score_domains_selection_key_and_explanation(qtbot, qapp, tmp_path):
+    exam = load_bank(BANKS / "ml-engineers-test.md")
+    window = open_window(exam, tmp_path / "practice.sqlite", practice=True)
+    try:
+        assert text_of(window, "#timer") == "1:45:00 left"
+        click(window, "label[for=opt-1]")  # the right answer to the first question
+        with qtbot.waitSignal(window.shown, timeout=5000, check_params_cb=lambda v, i: v == "review"):
+            click(window, "#review")
+        click(window, "#submit")
+        with qtbot.waitSignal(window.shown, timeout=10000, check_params_cb=lambda v, i: v == "results"):
+            click(window, "#confirm-ok")
+        assert text_of(window, ".results .score") == f"Score: 1 of {exam.total_points:g} points (17%)"
+        assert "deep-learning" in text_of(window, "table.domains")
+        first = js(window, "const r = document.querySelector('.result'); return [r.className, r.querySelector('.selected').textContent, r.querySelector('.correct').textContent, r.querySelector('.explanation').textContent]")
+        assert first[0] == "result right"
+        assert first[1] == first[2] == "It quantifies the influence of the image's pixels on the loss function's value."
+        assert "derivative of the loss" in first[3]
+        assert js(window, "return document.querySelectorAll('.results mjx-container').length") > 3
+        assert js(window, "return document.querySelectorAll('.result.wrong').length") == len(exam.questions) - 1
+    finally:
+        close_window(window)
