@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import random
 import re
@@ -351,3 +352,17 @@ def test_a_broken_journal_is_still_written_for_the_grader_to_see(
     assert written.path is None and written.local_path.exists()
     with pytest.raises(BundleRejected, match="^broken journal chain at entry 2$"):
         read_bundle(written.local_path)
+
+
+@pytest.mark.parametrize("member", ["manifest.json", "answers.json", "journal.json"])
+def test_deeply_nested_json_is_rejected_not_a_crash(valid, session_key, member):
+    nested = b"[" * 100_000 + b"]" * 100_000
+    members = read_archive(valid, MEMBERS)
+    if member != "manifest.json":  # signed as if the machine wrote it: the parser must still cope
+        manifest = json.loads(members["manifest.json"])
+        manifest["files"][member] = hashlib.sha256(nested).hexdigest()
+        members["manifest.json"] = canonical_json(manifest)
+    members[member] = nested
+    members["signature"] = session_key.sign(members["manifest.json"])
+    with pytest.raises(BundleRejected, match=f"{member} is not valid"):
+        read_bundle(write_archive(members))

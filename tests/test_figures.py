@@ -34,9 +34,7 @@ POOLING = GridFigure(
     [row.split() for row in ("2 1 3 5", "8 1 0 2", "4 7 3 1", "4 3 0 9")],
     highlights=[Window(0, 0, 2, 2, "orange")],
 )
-MATRIX = MatrixFigure(
-    [row.split() for row in ("1 -2 3", "3 2 -4", "-1 0 12")], name="x"
-)
+MATRIX = MatrixFigure([row.split() for row in ("1 -2 3", "3 2 -4", "-1 0 12")], name="x")
 CHOICE = GridFigure([["8", "5"], ["7", "9"]])
 
 
@@ -44,6 +42,10 @@ def svg_texts(svg: str) -> list[str]:
     root = ET.fromstring(svg)  # also proves the document is well-formed XML
     assert root.tag == f"{SVG}svg"
     return [t.text or "" for t in root.iter(f"{SVG}text")]
+
+
+def png_width(png: bytes) -> int:
+    return int.from_bytes(png[16:20], "big")  # from the IHDR chunk
 
 
 def svg_width_inches(svg: str) -> float:
@@ -105,11 +107,8 @@ def test_same_spec_gives_identical_svg_in_another_process():
 
 def test_png_is_a_png_at_the_requested_resolution():
     small, large = render_png(CHOICE, dpi=100), render_png(CHOICE, dpi=200)
-    assert small.startswith(b"\x89PNG\r\n\x1a\n") and large.startswith(
-        b"\x89PNG\r\n\x1a\n"
-    )
-    width = lambda png: int.from_bytes(png[16:20], "big")
-    assert 1.8 <= width(large) / width(small) <= 2.2
+    assert small.startswith(b"\x89PNG\r\n\x1a\n") and large.startswith(b"\x89PNG\r\n\x1a\n")
+    assert 1.8 <= png_width(large) / png_width(small) <= 2.2
 
 
 def test_cache_hit_returns_the_same_file_without_redrawing(tmp_path):
@@ -159,7 +158,13 @@ def test_importing_figures_loads_neither_pyplot_nor_qt():
         "f.render_svg(f.GridFigure([['1']]));"
         "print(sorted(m for m in ('matplotlib.pyplot', 'PySide6') if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_unwritable_cache_still_gives_the_candidate_the_figure(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    path = figure_file(POOLING, blocked / "figures")
+    assert path.read_text(encoding="utf-8") == render_svg(POOLING)
+    assert blocked not in path.parents

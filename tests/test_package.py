@@ -11,11 +11,18 @@ from conftest import BANKS
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from exam_desktop.core.bank import load_bank, parse_bank
-from exam_desktop.core.keys import ScryptParams, fingerprint, new_start_code, public_key_bytes
+from exam_desktop.core.keys import (
+    ScryptParams,
+    canonical_json,
+    fingerprint,
+    new_start_code,
+    public_key_bytes,
+)
 from exam_desktop.core.model import (
     Choice,
     Exam,
     MatrixFigure,
+    Ordering,
     Question,
     Section,
     SingleChoice,
@@ -319,12 +326,21 @@ def test_figures_only_explanations_show_are_dropped_and_tokens_renumbered():
         figures=figures,
         explanation="because @@figure:1@@",
     )
-    exam = Exam("e", "E", 10, [Section("S", [question])])
+    ordering = Question(
+        "order", "Order", 1, "Sort them.",
+        Ordering(["first", "second @@figure:1@@"]),
+        figures=[MatrixFigure([["9"]], name="feedback only"), MatrixFigure([["8"]], name="item")],
+        explanation="@@figure:0@@",
+    )  # fmt: skip
+    exam = Exam("e", "E", 10, [Section("S", [question, ordering])])
     visible = candidate_exam_of(exam).question("q")
     assert [f.name for f in visible.figures] == ["stem", "option"]
     assert visible.stem == "Look: @@figure:0@@"
     assert visible.answer.choices[0].text == "see @@figure:1@@"
     assert exam.question("q").figures == figures  # the original is untouched
+    visible = candidate_exam_of(exam).question("order")
+    assert [f.name for f in visible.figures] == ["item"]
+    assert "second @@figure:0@@" in visible.answer.items
 
 
 def test_rendered_figures_are_shipped(built):
@@ -372,3 +388,9 @@ def test_real_bank_round_trips_with_default_kdf(office_key):
     assert header.raw["kdf"]["n"] >= 2**17  # the memory-hard default, stored with the package
     opened = open_package(built.package_bytes, built.start_code, office_key.public_key())
     assert to_dict(opened.exam) == to_dict(candidate_exam_of(exam))
+    content = package_content(built.package_bytes, built.start_code)
+    explanations = [q.explanation for q in exam.questions if q.explanation]
+    assert explanations
+    for text in explanations:  # as JSON writes it, so escaping cannot hide a leak
+        assert canonical_json(text)[1:-1] in built.key_file_bytes
+        assert canonical_json(text)[1:-1] not in content

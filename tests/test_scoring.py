@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from exam_desktop.core.model import (
     Blank,
     Choice,
@@ -324,3 +327,16 @@ def test_points_are_rounded_to_four_decimals():
     choices = [Choice(str(i), "", True) for i in range(3)] + [Choice("x", "")]
     q = question(MultipleChoice(choices, scoring="partial"), points=1)
     assert points(q, ["0"]) == 0.3333
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    picks=st.lists(st.sampled_from(SIX_CORRECT + SIX_WRONG + ["zz"]), max_size=14),
+    scoring=st.sampled_from(["all-or-nothing", "partial", "per-option"]),
+)
+def test_a_multiple_choice_score_stays_between_the_floor_and_the_points(picks, scoring):
+    q = six_and_only_six(scoring)
+    earned = points(q, picks)
+    assert 0.0 <= earned <= 3.0
+    if set(picks) >= set(SIX_CORRECT) and not set(picks) & set(SIX_WRONG):
+        assert earned == 3.0

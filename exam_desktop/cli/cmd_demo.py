@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
-from exam_desktop.paths import BANKS_DIR, data_dir
+from exam_desktop.paths import BANKS_DIR
 
 NAME = "demo"
 HELP = "take a bank as a practice exam in a normal window (default: the Machine Learning Engineers Test)"
@@ -23,20 +22,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from exam_desktop.core.bank import load_bank
 
-    exam = load_bank(args.bank)  # a bad bank is reported before any window opens
+    load_bank(args.bank)  # a bad bank is reported before anything starts
 
-    from exam_desktop.core.storage import AnswerStore
-    from exam_desktop.core.timer import ExamClock
     from exam_desktop.gui.application import qt_application
-    from exam_desktop.gui.exam_window import ExamWindow
+    from exam_desktop.gui.practice import open_practice
 
     app = qt_application()
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    store = AnswerStore.open(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")
-    window = ExamWindow(exam, store, ExamClock(exam.duration_minutes * 60), practice=True)
-    window.show()
-    print(f"Practice answers are saved in {store.path}")
+    window = open_practice(args.bank)
+    print(f"Practice answers are saved in {window.store.path}")
     try:
         return app.exec()
     finally:
-        store.close()
+        window.store.close()

@@ -25,8 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     db_option.add_argument(
         "--exam", default=argparse.SUPPRESS, help="the exam id, if the database holds several"
     )
-    parser.add_argument("--db", default=DEFAULT_DB, help=argparse.SUPPRESS)
-    parser.add_argument("--exam", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--db", default=DEFAULT_DB, help=f"the grader database (default: {DEFAULT_DB})"
+    )
+    parser.add_argument("--exam", default=None, help="the exam id, if the database holds several")
     parser.add_argument(
         "--names", action="store_true", help="grading window: show names instead of 'Candidate 7'"
     )
@@ -71,6 +73,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", type=float, default=100, help="grade scale shown (default 100)")
 
     p = sub.add_parser(
+        "receipt",
+        parents=[db_option],
+        help="look a bundle up by the receipt code a candidate wrote",
+    )
+    p.add_argument("code", help="the receipt code, e.g. K7QM-2XHC (dashes and case do not matter)")
+
+    p = sub.add_parser(
+        "simulate",
+        help="write signed bundles of made-up candidates, to try the grader (training, demos)",
+    )
+    p.add_argument("--key", required=True, help="the exam's grader key file (EXAM.key)")
+    p.add_argument("--candidates", type=int, default=40, help="how many candidates (default 40)")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR", help="folder for the bundles")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same session)")
+
+    p = sub.add_parser(
         "quarantine", parents=[db_option], help="list second bundles of a candidate, or decide"
     )
     group = p.add_mutually_exclusive_group()
@@ -87,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.action == "import":
         return _import(args)
+    if args.action == "simulate":
+        return _simulate(args)
     db = _open_existing(Path(args.db))
     try:
         return {
@@ -94,9 +114,22 @@ def run(args: argparse.Namespace) -> int:
             "export": _export,
             "report": _report,
             "quarantine": _quarantine,
+            "receipt": _receipt,
         }[args.action](db, args)
     finally:
         db.close()
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from exam_desktop.grading.importer import load_grader_key
+    from exam_desktop.grading.simulate import write_simulated_session
+
+    if args.candidates < 1:
+        raise KnownError("--candidates must be at least 1")
+    key, _ = load_grader_key(args.key)
+    paths = write_simulated_session(key, args.out, args.candidates, seed=args.seed)
+    print(f"{len(paths)} simulated bundles of {key.exam.id} written to {args.out}")
+    return 0
 
 
 def _open_existing(path: Path) -> GraderDB:
@@ -202,6 +235,29 @@ def _quarantine(db: GraderDB, args: argparse.Namespace) -> int:
         print("No bundle is in quarantine.")
     for row in rows:
         print(f"{row['receipt']}  {row['source']}\n    {row['reason']}")
+    return 0
+
+
+def _receipt(db: GraderDB, args: argparse.Namespace) -> int:
+    row = db.find_bundle(args.code)
+    if row is None:
+        raise KnownError(
+            f"No bundle with receipt {args.code} has been imported; check the code on the "
+            "attendance sheet, or import the bundles first."
+        )
+    candidate = None
+    if row["exam_id"] and row["candidate_identity"]:
+        candidate = db.candidate_by_identity(row["exam_id"], row["candidate_identity"])
+    print(f"receipt   {row['receipt']}")
+    print(f"status    {row['status']}{': ' + row['reason'] if row['reason'] else ''}")
+    if candidate is not None:
+        order = [f.id for f in db.exam(candidate.exam_id).candidate_fields]
+        names = sorted(candidate.fields, key=lambda k: order.index(k) if k in order else len(order))
+        fields = ", ".join(f"{k}: {candidate.fields[k]}" for k in names)
+        counts = " (the bundle that counts)" if candidate.bundle_sha256 == row["sha256"] else ""
+        print(f"candidate {candidate.label}{counts} — {fields}")
+    print(f"file      {row['source']}")
+    print(f"imported  {row['imported_at']}")
     return 0
 
 

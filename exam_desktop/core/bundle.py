@@ -509,7 +509,10 @@ def signed_json(data: bytes) -> Any:
 
     Duplicate keys are only refused in the manifest itself: here the signer chose the bytes.
     """
-    return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _no_constant(name: str) -> Any:

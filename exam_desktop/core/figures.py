@@ -8,10 +8,13 @@ PNG output is for previews. Text in figures is shown literally (a `$` is a dolla
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import textwrap
 import threading
@@ -37,7 +40,7 @@ from exam_desktop.core.model import (
 )
 
 # Bump when drawing changes, so cached files of older drawings are not reused.
-RENDERER_VERSION = f"figures-1/matplotlib-{matplotlib.__version__}"
+RENDERER_VERSION = f"figures-2/matplotlib-{matplotlib.__version__}"
 
 # Colour names authors write in banks, mapped to a calm, colour-blind-friendlier palette.
 # Any other matplotlib colour (a name or #rrggbb) is accepted as is.
@@ -73,8 +76,8 @@ _PAD_INCHES = 0.06
 _RENDER_LOCK = threading.Lock()
 
 # Sizes, in inches.
-_IOU_CELL = 0.3
-_IOU_MAX_WIDTH = 4.5
+_IOU_CELL = 0.36
+_IOU_MAX_WIDTH = 4.8
 _GRID_CELL = 0.55  # a 4x4 grid is ~2.2 in wide, a 2x2 choice ~1.1 in
 _GRID_MAX_WIDTH = 4.4
 _MATRIX_ROW = 0.3
@@ -110,6 +113,8 @@ def figure_file(fig: Figure, cache_dir: Path | None = None) -> Path:
     """The figure's SVG file, drawn once and then reused from the cache folder.
 
     The file is named `<figure_hash>.svg` and written atomically, so a reader never sees half a file.
+    If the cache folder cannot be written (a full or read-only home), the figure goes to a private
+    temporary folder of this process instead: a candidate still sees it.
     """
     from exam_desktop import paths
 
@@ -118,11 +123,32 @@ def figure_file(fig: Figure, cache_dir: Path | None = None) -> Path:
     if path.is_file():
         return path
     svg = render_svg(fig)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".figure-", suffix=".tmp")
+    try:
+        return _write_atomically(path, svg)
+    except OSError as exc:
+        problem = f"{folder} ({exc.strerror or exc})"
+    try:
+        return _write_atomically(_private_fallback_dir() / path.name, svg)
+    except OSError as exc:
+        raise FigureNotDrawable(
+            f"Cannot save a drawn figure in {problem} nor in a temporary folder "
+            f"({exc.strerror or exc}): free some disk space or fix the folder's permissions."
+        ) from None
+
+
+@functools.cache
+def _private_fallback_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="exam-desktop-figures-"))  # mode 0700, unique
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _write_atomically(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".figure-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(svg)
+            out.write(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -157,9 +183,7 @@ def _draw(fig: Figure) -> MplFigure:
         return _draw_grid(fig)
     if isinstance(fig, MatrixFigure):
         return _draw_matrix(fig)
-    raise FigureNotDrawable(
-        f"Unknown figure kind {type(fig).__name__}: use iou, grid or matrix."
-    )
+    raise FigureNotDrawable(f"Unknown figure kind {type(fig).__name__}: use iou, grid or matrix.")
 
 
 def _draw_iou(spec: IoUFigure) -> MplFigure:
@@ -171,9 +195,8 @@ def _draw_iou(spec: IoUFigure) -> MplFigure:
     cell = min(_IOU_CELL, _IOU_MAX_WIDTH / width)
     fig, ax = _canvas(width * cell, height * cell)
     ax.set_xlim(0, width)
-    ax.set_ylim(
-        height, 0
-    )  # top-left origin: y grows downward, as in the spec and in images
+    # Top-left origin: y grows downward, as in the spec and in images.
+    ax.set_ylim(height, 0)
     ax.set_xticks(range(width + 1))
     ax.set_yticks(range(height + 1))
     ax.xaxis.tick_top()
@@ -188,12 +211,8 @@ def _draw_iou(spec: IoUFigure) -> MplFigure:
         fill = matplotlib.colors.to_rgba(colour, 0.12)
         rect = (box.x, box.y), box.width, box.height
         ax.add_patch(Rectangle(*rect, facecolor=fill, edgecolor="none", zorder=2))
-        ax.add_patch(
-            Rectangle(
-                *rect, facecolor="none", edgecolor=colour, linewidth=2.2, zorder=4
-            )
-        )
-    font = 8 if cell >= 0.25 else 7
+        ax.add_patch(Rectangle(*rect, facecolor="none", edgecolor=colour, linewidth=2.2, zorder=4))
+    font = 9 if cell >= 0.3 else 8 if cell >= 0.24 else 7
     taken: list[_Area] = []
     for box in spec.boxes:
         others = [b for b in spec.boxes if b is not box]
@@ -234,9 +253,7 @@ def _place_label(
     for x, y, va in spots:
         top = y if va == "top" else y - height
         area = (x, top, x + width, top + height)
-        in_grid = (
-            area[0] >= 0 and area[1] >= 0 and area[2] <= grid[0] and area[3] <= grid[1]
-        )
+        in_grid = area[0] >= 0 and area[1] >= 0 and area[2] <= grid[0] and area[3] <= grid[1]
         if in_grid and not any(_overlaps(area, other) for other in taken + edges):
             chosen = (x, y, va), area
             break
@@ -344,9 +361,7 @@ def _draw_matrix(spec: MatrixFigure) -> MplFigure:
                 va="center_baseline",
             )
     top, bottom = 0.05, rows - 0.05
-    margin = (
-        0.08 / column
-    )  # space between the brackets and the entries, in column units
+    margin = 0.08 / column  # between the brackets and the entries, in column units
     serif = 0.12 / column
     for side, x in (("left", -margin), ("right", cols + margin)):
         tip = x + serif if side == "left" else x - serif

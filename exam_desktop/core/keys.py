@@ -69,9 +69,12 @@ def strict_json(data: bytes) -> Any:
     def no_constant(name: str) -> Any:
         raise ValueError(f"{name} is not allowed")
 
-    return json.loads(
-        data.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constant
-    )
+    try:
+        return json.loads(
+            data.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constant
+        )
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def b64(data: bytes) -> str:

@@ -27,6 +27,7 @@ import os
 import re
 import struct
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,10 +61,7 @@ from exam_desktop.core.keys import (
 from exam_desktop.core.model import (
     CandidateField,
     Exam,
-    MultipleChoice,
     Question,
-    SingleChoice,
-    Template,
     exam_from_dict,
     figure_token,
     from_dict,
@@ -258,8 +256,9 @@ def build_package(
 def candidate_exam_of(exam: Exam) -> Exam:
     """`exam.candidate_copy()`, minus figures that only explanations or feedback refer to.
 
-    Figures are numbered per question; the ones a candidate may see are renumbered in order and
-    their tokens in the stem, options and template rewritten.
+    Figures are numbered per question; the ones a candidate may see (referred to anywhere in the
+    candidate copy of the question: stem, options, prompts, template...) are renumbered in order
+    and their tokens rewritten.
     """
     copy = exam.candidate_copy()
     for section in copy.sections:
@@ -267,43 +266,46 @@ def candidate_exam_of(exam: Exam) -> Exam:
     return copy
 
 
-def _visible_texts(question: Question) -> list[str]:
-    texts = [question.stem]
-    if isinstance(question.answer, (SingleChoice, MultipleChoice)):
-        texts += [c.text for c in question.answer.choices]
-    if isinstance(question.answer, Template):
-        texts.append(question.answer.text)
-    return texts
+def _texts(data: Any) -> Iterator[str]:
+    """Every string in JSON-ready data."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _texts(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _texts(value)
+
+
+def _map_texts(data: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(data, str):
+        return change(data)
+    if isinstance(data, dict):
+        return {key: _map_texts(value, change) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_map_texts(value, change) for value in data]
+    return data
 
 
 def _only_visible_figures(question: Question) -> Question:
+    data = to_dict(question)
+    figures = data.pop("figures")
     used = sorted(
-        {int(m) for text in _visible_texts(question) for m in _FIGURE_TOKEN_RE.findall(text)}
-        & set(range(len(question.figures)))
+        {int(m) for text in _texts(data) for m in _FIGURE_TOKEN_RE.findall(text)}
+        & set(range(len(figures)))
     )
-    if used == list(range(len(question.figures))):
+    if used == list(range(len(figures))):
         return question
     new_index = {old: new for new, old in enumerate(used)}
 
-    def renumber(text: str) -> str:
-        def swap(match: re.Match[str]) -> str:
-            old = int(match.group(1))
-            return figure_token(new_index[old]) if old in new_index else ""
+    def swap(match: re.Match[str]) -> str:
+        old = int(match.group(1))
+        return figure_token(new_index[old]) if old in new_index else ""
 
-        return _FIGURE_TOKEN_RE.sub(swap, text)
-
-    answer = question.answer
-    if isinstance(answer, (SingleChoice, MultipleChoice)):
-        choices = [dataclasses.replace(c, text=renumber(c.text)) for c in answer.choices]
-        answer = dataclasses.replace(answer, choices=choices)
-    if isinstance(answer, Template):
-        answer = dataclasses.replace(answer, text=renumber(answer.text))
-    return dataclasses.replace(
-        question,
-        stem=renumber(question.stem),
-        answer=answer,
-        figures=[question.figures[i] for i in used],
-    )
+    renumbered = _map_texts(data, lambda text: _FIGURE_TOKEN_RE.sub(swap, text))
+    renumbered["figures"] = [figures[i] for i in used]
+    return from_dict(Question, renumbered)
 
 
 def _draw_figures(exam: Exam) -> dict[str, str]:
@@ -316,9 +318,10 @@ def _draw_figures(exam: Exam) -> dict[str, str]:
 
 def _bank_images(exam: Exam, candidate_exam: Exam) -> dict[str, bytes]:
     """Images the candidate-visible text refers to, read from the bank's folder."""
-    texts = [candidate_exam.instructions] + [s.intro for s in candidate_exam.sections]
-    texts += [t for q in candidate_exam.questions for t in _visible_texts(q)]
-    references = sorted({ref for text in texts for ref in _IMAGE_RE.findall(text)})
+    data = to_dict(candidate_exam)
+    for question in (q for section in data["sections"] for q in section["questions"]):
+        question.pop("figures")  # captions are drawn as text, never as Markdown
+    references = sorted({ref for text in _texts(data) for ref in _IMAGE_RE.findall(text)})
     references = [r for r in references if not re.match(r"^[a-z][a-z0-9+.-]*:", r, re.I)]
     if not references:
         return {}

@@ -209,7 +209,7 @@ def _single_fraction(answer: SingleChoice, value: Any) -> float:
 
 
 def _multiple_fraction(answer: MultipleChoice, value: Any) -> float:
-    picked = set(value) if isinstance(value, list) else set()
+    picked = {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
     by_id = {c.id: c for c in answer.choices}
     picked &= by_id.keys()  # ids that are not options of this question earn nothing
     correct = {c.id for c in answer.choices if c.correct}

@@ -1,0 +1,1 @@
+"""The grader (no Qt): database, bundle import, scoring results, regrades, exports and reports."""

@@ -1,4 +1,5 @@
-"""HTML of a question, a candidate's answer and the key: for feedback reports and the grading window.
+"""HTML of a question, a candidate's answer and the key, for feedback reports and the grading
+window.
 
 Bank text goes through `core.render.render_markdown` (math left for MathJax, code highlighted,
 sanitised); everything a candidate typed is escaped. Figures are referred to as
@@ -17,10 +18,12 @@ from typing import Any
 from exam_desktop.core.figures import figure_hash, render_svg
 from exam_desktop.core.model import (
     Essay,
+    Matching,
     Matrix,
     MultipleChoice,
     Numeric,
     NumericAnswer,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -120,7 +123,7 @@ def response_html(question: Question, response: Response | None, language: str =
     value = response.value if response is not None else None
     answer = question.answer
     if isinstance(answer, (SingleChoice, MultipleChoice)):
-        picked = {value} if isinstance(answer, SingleChoice) else set(value or [])
+        picked = picked_ids(value)
         return _choices_html(question, picked, show_key=False)
     if response is None or not response.answered:
         return '<p class="unanswered">No answer.</p>'
@@ -135,13 +138,33 @@ def response_html(question: Question, response: Response | None, language: str =
         return _template_html(answer, value if isinstance(value, dict) else {})
     if isinstance(answer, ShortText):
         return f'<p class="typed">{escaped(value)}</p>'
+    if isinstance(answer, Matching):
+        picks = value if isinstance(value, list) else []
+        return _matching_html(question, answer, picks)
+    if isinstance(answer, Ordering):
+        order = value if isinstance(value, list) else []
+        items = "".join(
+            f'<li class="{"right" if answer.items[i : i + 1] == [item] else "wrong"}">'
+            f"{escaped(item)}</li>"
+            for i, item in enumerate(order)
+        )
+        return f'<ol class="ordering">{items}</ol>'
     if isinstance(answer, Essay):
         words = len(str(value).split())
-        return f'<div class="essay">{typed_text_html(str(value))}</div><p class="words">{words} words</p>'
+        return (
+            f'<div class="essay">{typed_text_html(str(value))}</div>'
+            f'<p class="words">{words} words</p>'
+        )
     return f"<pre>{escaped(value)}</pre>"  # pragma: no cover - every kind is handled above
 
 
-def _choices_html(question: Question, picked: set[Any], *, show_key: bool) -> str:
+def picked_ids(value: Any) -> set[str]:
+    """The option ids in a choice answer (one id, or a list of them); anything else is ignored."""
+    values = value if isinstance(value, list) else [value]
+    return {v for v in values if isinstance(v, str)}
+
+
+def _choices_html(question: Question, picked: set[str], *, show_key: bool) -> str:
     items = []
     for choice in question.answer.choices:  # type: ignore[union-attr]
         classes = []
@@ -157,6 +180,27 @@ def _choices_html(question: Question, picked: set[Any], *, show_key: bool) -> st
             f'<div class="option">{markdown(question, choice.text)}</div></li>'
         )
     return f'<ul class="choices">{"".join(items)}</ul>'
+
+
+def _matching_html(question: Question, answer: Matching, picks: list[Any]) -> str:
+    rows = []
+    for i, prompt in enumerate(answer.prompts):
+        pick = picks[i] if i < len(picks) else None
+        chosen = (
+            answer.options[pick]
+            if isinstance(pick, int)
+            and not isinstance(pick, bool)
+            and 0 <= pick < len(answer.options)
+            else None
+        )
+        cls = ""
+        if answer.key and i < len(answer.key):
+            cls = ' class="right"' if pick == answer.key[i] else ' class="wrong"'
+        rows.append(
+            f"<tr><td>{markdown(question, prompt)}</td>"
+            f"<td{cls}>{markdown(question, chosen) if chosen is not None else '—'}</td></tr>"
+        )
+    return f'<table class="matching">{"".join(rows)}</table>'
 
 
 def _matrix_html(rows: list[Any], answer: Matrix, language: str) -> str:
@@ -228,6 +272,11 @@ def key_html(question: Question, language: str = "en") -> str:
             )
             items.append(f"<li><b>{escaped(blank.name)}</b>: {shown}</li>")
         return f'<ul class="blanks">{"".join(items)}</ul>'
+    if isinstance(answer, Matching):
+        return _matching_html(question, answer, list(answer.key))
+    if isinstance(answer, Ordering):
+        in_order = "".join(f"<li>{escaped(item)}</li>" for item in answer.items)
+        return f'<ol class="ordering">{in_order}</ol>'
     if isinstance(answer, ShortText):
         listed = [a for a in answer.accepted if normalise_text(a) != "*"]
         return "<p>" + " or ".join(f"<code>{escaped(a)}</code>" for a in listed) + "</p>"

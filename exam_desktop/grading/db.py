@@ -62,7 +62,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             exam_id TEXT,
             candidate_identity TEXT,
             receipt TEXT,
-            status TEXT NOT NULL CHECK (status IN ('imported', 'quarantined', 'rejected', 'superseded')),
+            status TEXT NOT NULL
+                CHECK (status IN ('imported', 'quarantined', 'rejected', 'superseded')),
             reason TEXT NOT NULL DEFAULT '',
             source TEXT NOT NULL,
             manifest_json TEXT,

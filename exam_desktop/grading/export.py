@@ -2,8 +2,9 @@
 
 The full table has one row per candidate: number, identification fields, points per question,
 total, maximum, grade (the total on `scale`) and what is still to grade. The Moodle file has
-two columns — an identifier Moodle maps to a user ("Email address" or "ID number") and the grade —
-to be imported with Grades > Import > CSV file, mapping the first column to that user field.
+two columns — an identifier Moodle maps to a user ("Email address" or "ID number") and the
+grade — to be imported with Grades > Import > CSV file, mapping the first column to that user
+field.
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ table.domains td { padding: .2rem .8rem .2rem 0; }
 .bar span { display: block; height: 100%; background: #2a7d4f; }
 section.question { border: 1px solid #d5d9e0; border-radius: .5rem; padding: 1rem 1.25rem;
                    margin: 1.25rem 0; }
-.question header { display: flex; justify-content: space-between; color: #5b6472; font-size: .9rem; }
+.question header { display: flex; justify-content: space-between; color: #5b6472;
+                   font-size: .9rem; }
 .question h2 { font-size: 1.1rem; margin: .3rem 0 .6rem; }
 h3 { font-size: .95rem; margin: 1rem 0 .3rem; color: #39424f; }
 .points { font-weight: 600; }
@@ -67,6 +68,9 @@ table.matrix { border-collapse: collapse; }
 table.matrix td { border: 1px solid #c4c9d2; padding: .2rem .6rem; text-align: right;
                   font-family: ui-monospace, monospace; }
 td.right { background: #e5f4ea; } td.wrong { background: #fbe9e7; }
+table.matching td { border-bottom: 1px solid #d5d9e0; padding: .2rem .6rem; }
+table.matching td p { margin: 0; }
+ol.ordering li.right { background: #e5f4ea; } ol.ordering li.wrong { background: #fbe9e7; }
 pre.template { background: #f4f6f9; padding: .75rem; border-radius: .3rem; }
 .blank { border-bottom: 2px solid #8a93a3; padding: 0 .2rem; }
 .blank.right { background: #e5f4ea; } .blank.wrong { background: #fbe9e7; }
@@ -124,7 +128,8 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
     body = f"""
 <h1>{escaped(exam.title)}</h1>
 <div class="summary">
-  <div><div>{escaped(name)}</div><div class="total">{_points(result.total)} / {_points(result.max_total)}</div></div>
+  <div><div>{escaped(name)}</div>
+    <div class="total">{_points(result.total)} / {_points(result.max_total)}</div></div>
   <div>Grade: <b>{result.grade(scale):g}</b> / {scale:g}</div>
 </div>
 {pending}

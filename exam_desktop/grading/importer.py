@@ -1,7 +1,8 @@
 """Importing result bundles into the grader database: verify, file, auto-grade.
 
-Each bundle is verified against the exam's key (`core.bundle.read_bundle`), then, in one
-transaction, recorded with its responses and scored. The outcomes:
+Each bundle is verified against the exam's key (`core.bundle.read_bundle`: signature, hashes,
+package binding, journal chain, archive limits — never extracted to disk), then recorded with its
+responses and scored, all or nothing (a savepoint per bundle, a commit per batch). The outcomes:
 
   imported          new and genuine: the candidate's answers are graded
   already-imported  the very same file (same SHA-256) was imported before: nothing changes

@@ -43,7 +43,7 @@ class RegradePlan:
             return f"No candidate's score changes ({self.candidates} checked)."
         lines = [f"{'candidate':<16}{'before':>9}{'after':>9}{'change':>9}  questions"]
         for c in self.changes:
-            detail = ", ".join(f"{qid} {old:g}→{new:g}" for qid, (old, new) in c.questions.items())
+            detail = ", ".join(f"{q} {old:g}→{new:g}" for q, (old, new) in c.questions.items())
             lines.append(f"{c.label:<16}{c.old_total:>9g}{c.new_total:>9g}{c.delta:>+9g}  {detail}")
         lines.append(f"{len(self.changes)} of {self.candidates} candidates change.")
         return "\n".join(lines)

@@ -25,9 +25,11 @@ from exam_desktop.core.bundle import (
 from exam_desktop.core.model import (
     Essay,
     Exam,
+    Matching,
     Matrix,
     MultipleChoice,
     Numeric,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -123,6 +125,10 @@ def _right(q: Question, rng: random.Random) -> Any:
         return a.accepted[0].replace("*", "s") if a.accepted else "answer"
     if isinstance(a, Essay):
         return _essay(rng, rng.randint(40, 120))
+    if isinstance(a, Matching):
+        return list(a.key)
+    if isinstance(a, Ordering):
+        return list(a.items)
     return None  # pragma: no cover
 
 
@@ -150,6 +156,10 @@ def _wrong(q: Question, rng: random.Random) -> Any:
         return "no idea"
     if isinstance(a, Essay):
         return _essay(rng, rng.randint(10, 40))
+    if isinstance(a, Matching):
+        return [rng.randrange(len(a.options)) if a.options else None for _ in a.prompts]
+    if isinstance(a, Ordering):
+        return rng.sample(a.items, len(a.items))
     return None  # pragma: no cover
 
 

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam, MultipleChoice, SingleChoice, TrueFalse
-from exam_desktop.grading.answer_view import escaped
+from exam_desktop.grading.answer_view import escaped, picked_ids
 from exam_desktop.grading.results import CandidateResult
 
 UPPER_LOWER_FRACTION = 0.27
@@ -94,10 +94,8 @@ def _option_counts(q, results: list[CandidateResult]) -> tuple[dict[str, int], i
             dont_know += 1
         elif response is None or not response.answered:
             unanswered += 1
-        elif isinstance(q.answer, SingleChoice) and response.value in counts:
-            counts[response.value] += 1
-        elif isinstance(q.answer, MultipleChoice) and isinstance(response.value, list):
-            for choice_id in set(response.value) & counts.keys():
+        elif isinstance(q.answer, (SingleChoice, MultipleChoice)):
+            for choice_id in picked_ids(response.value) & counts.keys():
                 counts[choice_id] += 1
         elif isinstance(q.answer, TrueFalse) and isinstance(response.value, bool):
             counts["true" if response.value else "false"] += 1
@@ -140,9 +138,11 @@ def score_histogram(results: list[CandidateResult], max_total: float) -> Figure:
 def difficulty_plot(items: list[ItemStats]) -> Figure:
     fig = Figure(figsize=(6.4, 4.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
+    # Points are labelled Q1, Q2, ... (the question's number in the exam, as in the report's
+    # table): ids are too long to stay readable where several items overlap.
     shown = [
-        (i.question_id, i.facility, i.discrimination)
-        for i in items
+        (f"Q{n}", i.facility, i.discrimination)
+        for n, i in enumerate(items, start=1)
         if i.facility is not None and i.discrimination is not None
     ]
     ax.axhspan(-1, 0.2, color="#fbe9e7", zorder=0)
@@ -203,11 +203,11 @@ def _report_html(
     sd = math.sqrt(sum((t - mean) ** 2 for t in totals) / n)
     pending = sum(1 for r in results if not r.complete)
     rows = []
-    for i in items:
+    for number, i in enumerate(items, start=1):
         q = exam.question(i.question_id)
         flag = ' class="flag"' if i.discrimination is not None and i.discrimination < 0.2 else ""
         rows.append(
-            f"<tr{flag}><td>{escaped(i.question_id)}</td><td>{escaped(i.title)}</td>"
+            f"<tr{flag}><td>Q{number}</td><td>{escaped(i.question_id)}</td><td>{escaped(i.title)}</td>"
             f"<td>{i.kind}</td><td>{i.max_points:g}</td><td>{_fmt(i.facility)}</td>"
             f"<td>{_fmt(i.discrimination)}</td><td>{_fmt(i.point_biserial)}</td>"
             f"<td>{i.answered}</td><td>{i.dont_know}</td><td>{i.unanswered}</td>"
@@ -235,15 +235,15 @@ tr.flag td {{ background: #fdf1ef; }}
 lowest {totals[0]:.2f} · highest {totals[-1]:.2f} · maximum {exam.total_points:g}</p>
 {pending_note}
 <div class="plots">
-<img alt="Score histogram" src="data:image/png;base64,{base64.b64encode(histogram).decode()}">
-<img alt="Difficulty vs discrimination" src="data:image/png;base64,{base64.b64encode(scatter).decode()}">
+<img alt="Score histogram" src="{_data_url(histogram)}">
+<img alt="Difficulty vs discrimination" src="{_data_url(scatter)}">
 </div>
 <h2>Items</h2>
 <p>Facility: share of the points earned. Discrimination: upper minus lower 27 % of candidates by
 total (rows below 0.2 are shaded). r<sub>pb</sub>: corrected point-biserial correlation.
 Options: times each was chosen (correct ones in green).</p>
 <table>
-<tr><th>id</th><th>question</th><th>kind</th><th>points</th><th>facility</th>
+<tr><th>#</th><th>id</th><th>question</th><th>kind</th><th>points</th><th>facility</th>
 <th>discrimination</th><th>r<sub>pb</sub></th><th>answered</th><th>don’t know</th><th>blank</th>
 <th>options chosen</th></tr>
 {"".join(rows)}
@@ -265,6 +265,10 @@ def _options(q, item: ItemStats) -> str:
         for label, count in item.option_counts.items()
     )
     return f'<div class="options">{spans}</div>'
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _fmt(value: float | None) -> str:

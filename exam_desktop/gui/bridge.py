@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
+
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +65,28 @@ def call_js(
         page.runJavaScript(source, 0, callback)
 
 
-class Bridge(QObject):
-    """The object the page sees as ``bridge``; emits `message(type, payload)` for valid messages."""
+Handler = Callable[[str, dict[str, Any]], None]
 
-    message = Signal(str, dict)
+
+class Bridge(QObject):
+    """The object the page sees as ``bridge``; passes valid messages to its handler.
+
+    Messages that arrive before a handler is set (the page may load while the exam is still being
+    read) are kept and handed over by `set_handler`.
+    """
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.closed = False
         self.rejected: list[str] = []
+        self._handler: Handler | None = None
+        self._early: list[tuple[str, dict[str, Any]]] = []
+
+    def set_handler(self, handler: Handler) -> None:
+        self._handler = handler
+        early, self._early = self._early, []
+        for kind, data in early:
+            handler(kind, data)
 
     @Slot(str)
     def post(self, text: str) -> None:
@@ -86,7 +100,13 @@ class Bridge(QObject):
             self.rejected.append(text)
             log.warning("rejected a page message: %.200s", text)
             return
-        self.message.emit(kind.value, data)
+        if not isinstance(data, dict):
+            self.rejected.append(text)
+            return
+        if self._handler is None:
+            self._early.append((kind.value, data))
+        else:
+            self._handler(kind.value, data)
 
     def close(self) -> None:
         """From now on, every message is dropped (the window is going away or submitted)."""

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +27,14 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 from exam_desktop.core import scoring
 from exam_desktop.core.model import Exam, Matrix, Question, Template
 from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
-from exam_desktop.core.render import highlight_css
 from exam_desktop.core.responses import Response
 from exam_desktop.core.storage import AnswerStore, StorageWriteError
 from exam_desktop.core.timer import ExamClock
 from exam_desktop.gui import results
-from exam_desktop.gui.bridge import Bridge, MessageType, attach_bridge, call_js
+from exam_desktop.gui.bridge import MessageType, call_js
+from exam_desktop.gui.exam_page import ExamPage
 from exam_desktop.gui.question_data import QuestionPages
 from exam_desktop.gui.strings import fill, strings_for
-from exam_desktop.gui.webview import LockedWebView
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ class ExamWindow(QMainWindow):
         *,
         practice: bool = False,
         image_dir: Path | None = None,
+        page: ExamPage | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
@@ -112,18 +115,14 @@ class ExamWindow(QMainWindow):
         self.setWindowTitle(exam.title)
         self.resize(1280, 860)
 
-        self.view = LockedWebView(self)
+        page = page or ExamPage()
+        self.view = page.view
         self.setCentralWidget(self.view)
         self.page = self.view.locked_page
-        handler = self.view.scheme_handler
-        handler.add_generated("highlight.css", highlight_css().encode())
+        self.bridge = page.bridge
         if image_dir is None and exam.source:
             image_dir = Path(exam.source).parent
-        self.pages = QuestionPages(exam, self.strings, handler.add_file, image_dir)
-
-        self.bridge = Bridge(self)
-        self.channel = attach_bridge(self.page, self.bridge)
-        self.bridge.message.connect(self._on_message)
+        self.pages = QuestionPages(exam, self.strings, self.view.scheme_handler.add_file, image_dir)
 
         self.responses: dict[str, Response] = {
             qid: Response(qid) for qid in self.pages.order
@@ -151,7 +150,10 @@ class ExamWindow(QMainWindow):
         self._tick_timer = QTimer(self, interval=TICK_MS)
         self._tick_timer.timeout.connect(self.tick)
 
-        self.view.load_shell()
+        self.commit_ms: deque[float] = deque(maxlen=10_000)  # how long each durable save took
+        if any(q.figures for q in exam.questions):
+            threading.Thread(target=self.pages.draw_all_figures, name="figures", daemon=True).start()
+        self.bridge.set_handler(self._on_message)
 
     # ---------------------------------------------------------------------------- public API
 
@@ -206,6 +208,8 @@ class ExamWindow(QMainWindow):
         call_js(self.page, function, *args)
 
     def _on_message(self, kind: str, data: dict[str, Any]) -> None:
+        if self.bridge.closed:
+            return
         handler = {
             MessageType.READY: self._on_ready,
             MessageType.SHOWN: self._on_shown,
@@ -256,6 +260,14 @@ class ExamWindow(QMainWindow):
             self.clock.start()
         self.tick()
         self._tick_timer.start()
+        QTimer.singleShot(0, self._prepare_next_page)
+
+    def _prepare_next_page(self) -> None:
+        """Build the page data of the questions not yet shown, one per event-loop turn."""
+        missing = self.pages.missing()
+        if missing and not self.is_submitted:
+            self.pages.question(missing[0])
+            QTimer.singleShot(0, self._prepare_next_page)
 
     def _on_shown(self, data: dict[str, Any]) -> None:
         view = str(data.get("view"))
@@ -352,11 +364,13 @@ class ExamWindow(QMainWindow):
         self._save_timer.stop()
         while self._dirty:
             question_id = next(iter(self._dirty))
+            started = time.perf_counter()
             try:
                 self.store.save_response(self.responses[question_id])
             except StorageWriteError as exc:
                 self._save_failed(str(exc))
                 return False
+            self.commit_ms.append((time.perf_counter() - started) * 1000)
             self._dirty.pop(question_id, None)
         if self._retry_timer.isActive() or self.last_save_error:
             self._retry_timer.stop()

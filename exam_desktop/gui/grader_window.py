@@ -96,6 +96,9 @@ table.matrix { border-collapse: collapse; }
 table.matrix td { border: 1px solid #c4c9d2; padding: .2rem .6rem; text-align: right;
                   font-family: ui-monospace, monospace; }
 td.right { background: #e5f4ea; } td.wrong { background: #fbe9e7; }
+table.matching td { border-bottom: 1px solid #d5d9e0; padding: .2rem .6rem; }
+table.matching td p { margin: 0; }
+ol.ordering li.right { background: #e5f4ea; } ol.ordering li.wrong { background: #fbe9e7; }
 pre.template { background: #f4f6f9; padding: .75rem; border-radius: .3rem; white-space: pre-wrap; }
 .blank { border-bottom: 2px solid #8a93a3; padding: 0 .2rem; }
 .blank.right { background: #e5f4ea; } .blank.wrong { background: #fbe9e7; }
@@ -325,16 +328,27 @@ class GraderWindow(QMainWindow):
         else:
             self.progress.setText(f"automatic ({len(self.candidates)} candidates)")
         self.question_box.setItemText(self._question_index(), self._question_label(self.question))
+        done, needed = self._count(None)
+        self.statusBar().showMessage(
+            f"Whole exam: {done} of {needed} answers graded by hand"
+            if needed
+            else "Whole exam: nothing to grade by hand"
+        )
 
-    def _count(self, question: Question) -> tuple[int, int]:
-        """(graded, needing a grader at all) for a question across all candidates."""
-        rows = self.db.execute(
-            "SELECT manual_points IS NOT NULL OR override_points IS NOT NULL FROM scores s "
-            "JOIN candidates c ON c.id = s.candidate_id "
-            "WHERE c.exam_id = ? AND s.question_id = ? AND s.status = 'manual-pending'",
-            (self.exam.id, question.id),
-        ).fetchall()
-        return sum(1 for (done,) in rows if done), len(rows)
+    def _count(self, question: Question | None) -> tuple[int, int]:
+        """(graded, needing a grader at all) across all candidates, for one question or all."""
+        sql = (
+            "SELECT COUNT(*), "
+            "COALESCE(SUM(manual_points IS NOT NULL OR override_points IS NOT NULL), 0) "
+            "FROM scores s JOIN candidates c ON c.id = s.candidate_id "
+            "WHERE c.exam_id = ? AND s.status = 'manual-pending'"
+        )
+        params: tuple[str, ...] = (self.exam.id,)
+        if question is not None:
+            sql += " AND s.question_id = ?"
+            params += (question.id,)
+        needed, done = self.db.execute(sql, params).fetchone()
+        return int(done), int(needed)
 
     def _question_label(self, q: Question) -> str:
         graded, total = self._count(q)
@@ -415,7 +429,7 @@ class GraderWindow(QMainWindow):
             aside += ["<h3>Explanation</h3>", markdown(q, q.explanation)]
         return (
             f'<div class="who">{escaped(self._name(candidate))} · {escaped(q.title)} · '
-            f"{q.points:g} points</div>"
+            f"{q.points:g} point{'' if q.points == 1 else 's'}</div>"
             f'<div class="stem">{stem_html(q)}</div>'
             f'<div class="columns"><section><h3>Answer</h3>'
             f"{response_html(q, response, self.exam.language)}</section>"
@@ -450,7 +464,8 @@ def _auto_text(score: StoredScore) -> str:
             if score.manual_points is None
             else f"{score.manual_points:g} given by hand"
         )
-        return f"{now} · {score.auto_points:g} automatic + up to {score.pending:g} by hand ({hand})"
+        by_hand = f"up to {score.pending:g} by hand ({hand})"
+        return f"{now} · {score.auto_points:g} automatic + {by_hand}"
     return f"{now} · " + {
         "dont-know": "“I don’t know yet”",
         "unanswered": "no answer",

@@ -7,13 +7,14 @@ images as ``exam://app/image/<n>.<ext>``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from exam_desktop.core.figures import figure_file
+from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import (
     Exam,
     Matrix,
@@ -26,6 +27,8 @@ from exam_desktop.core.model import (
 )
 from exam_desktop.core.render import render_markdown
 from exam_desktop.gui.strings import fill
+
+log = logging.getLogger(__name__)
 
 BLANK = re.compile(r"\[\[([^\[\]\s]+)\]\]")
 
@@ -97,8 +100,28 @@ class QuestionPages:
     def _figure_url(self, question: Question, index: int) -> str | None:
         if not 0 <= index < len(question.figures):
             return None
-        path = figure_file(question.figures[index])
+        from exam_desktop.core.figures import figure_file  # matplotlib: loaded only when needed
+
+        try:
+            path = figure_file(question.figures[index])
+        except KnownError as exc:  # a figure the checker let through but matplotlib cannot draw
+            log.error("figure %d of %s not drawn: %s", index + 1, question.id, exc)
+            return None
         return self._add_file("figure", path.name, path)
+
+    def draw_all_figures(self) -> None:
+        """Draw every figure into the disk cache (run in a background thread at start)."""
+        from exam_desktop.core.figures import figure_file
+        for question in self.exam.questions:
+            for figure in question.figures:
+                try:
+                    figure_file(figure)
+                except Exception:  # reported again, with its question, when the question is shown
+                    log.exception("drawing a figure of %s failed", question.id)
+
+    def missing(self) -> list[str]:
+        """Ids of questions whose page data is not built yet."""
+        return [qid for qid in self.order if qid not in self._cache]
 
     def _image_url(self, src: str) -> str | None:
         if self._image_dir is None:

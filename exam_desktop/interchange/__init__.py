@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.model import Exam, MultipleChoice, SingleChoice, Template
+from exam_desktop.core.model import Exam, MultipleChoice, Question, SingleChoice, Template
 from exam_desktop.interchange.detect import FORMATS, detect_format
 from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
 
@@ -62,6 +62,7 @@ def fit_to_bank(exam: Exam, report: ConversionReport) -> None:
     always show in monospace in a bank.
     """
     for q in exam.questions:
+        _no_figure_tokens(q)
         a = q.answer
         if isinstance(a, (SingleChoice, MultipleChoice)) and any(c.feedback for c in a.choices):
             lines = [f"- {c.text.splitlines()[0] if c.text else c.id}: {c.feedback}" for c in a.choices if c.feedback]
@@ -73,6 +74,18 @@ def fit_to_bank(exam: Exam, report: ConversionReport) -> None:
         if isinstance(a, Template) and not a.monospace:
             a.monospace = True
             report.add(q.id, "", "the fill-in text is shown in monospace in a bank")
+
+
+def _no_figure_tokens(q: Question) -> None:
+    """Imported text never refers to figures: a figure token in it would be text, not a figure."""
+
+    def defuse(text: str) -> str:
+        return text.replace("@@figure:", "@@figure\\:") if "@@figure:" in text else text
+
+    q.stem, q.explanation = defuse(q.stem), defuse(q.explanation)
+    if isinstance(q.answer, (SingleChoice, MultipleChoice)):
+        for c in q.answer.choices:
+            c.text = defuse(c.text)
 
 
 def export_exam(exam: Exam, fmt: str) -> ExportResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from exam_desktop.core.model import Exam, Question, Section
+from exam_desktop.core.model import Exam, Matching, Question, Section
 from exam_desktop.interchange.report import ConversionReport
 
 DEFAULT_DURATION_MINUTES = 60
@@ -79,3 +79,30 @@ class ExamBuilder:
             "(change `duration:` in the bank)",
         )
         return exam
+
+
+def one_line(markdown: str) -> str:
+    """Matching prompts and options, ordering items: one line of bank Markdown each."""
+    return " ".join(markdown.split())
+
+
+def matching_from_pairs(pairs: list[tuple[str, str]], scoring: str = "per-prompt") -> Matching:
+    """A matching question from (prompt, answer) pairs; an empty prompt makes its answer a distractor.
+
+    Options are kept in alphabetical order, as the bank parser keeps them (the order never gives the
+    key away)."""
+    clean = [(one_line(p), one_line(a)) for p, a in pairs]
+    options = sorted({a for _, a in clean if a}, key=str.casefold)
+    prompts = [(p, a) for p, a in clean if p]
+    return Matching(
+        [p for p, _ in prompts],
+        options,
+        [options.index(a) for _, a in prompts],
+        scoring="all-or-nothing" if scoring == "all-or-nothing" else "per-prompt",
+    )
+
+
+def matching_pairs(answer: Matching) -> list[tuple[str, str]]:
+    """(prompt, answer) pairs, then ("", distractor) for options no prompt uses."""
+    pairs = [(p, answer.options[i]) for p, i in zip(answer.prompts, answer.key, strict=True)]
+    return pairs + [("", o) for i, o in enumerate(answer.options) if i not in answer.key]

@@ -10,7 +10,7 @@ Mapping (see docs/interchange.md): one `=` among `~` -> single; `%weight%` answe
 one -> multiple (per-option weights); several `=` only -> short; `{#..}` -> numeric; `{T}`/`{F}` ->
 truefalse; `{}` -> essay; text without a block -> the page's introduction (or the exam's
 instructions before the first question); an answer block mid-sentence leaves `_____` in the stem,
-as Moodle shows it. Matching has no kind here yet and is reported, not imported.
+as Moodle shows it; `{=a -> b ...}` -> matching (per prompt, as Moodle scores it).
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from exam_desktop.core.model import (
     Choice,
     Essay,
     Exam,
+    Matching,
     Matrix,
     MultipleChoice,
     Numeric,
     NumericAnswer,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -35,7 +37,7 @@ from exam_desktop.core.model import (
     TrueFalse,
 )
 from exam_desktop.interchange import weights
-from exam_desktop.interchange.builder import ExamBuilder
+from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs
 from exam_desktop.interchange.markup import (
     BLANK_MARKER,
     html_to_markdown,
@@ -337,11 +339,9 @@ def _parse_block(
     elif "=" in body.chars or "~" in body.chars:
         answers = _split_answers(body)
         if all(a.marker == "=" for a in answers) and all("->" in a.text.chars for a in answers):
-            report.add(
-                qid, where, "matching questions have no kind in this app yet: not imported"
-            )
-            return None, ""
-        answer = _choice_or_short(answers, fmt, qid, where, report, folded)
+            answer = _matching(answers, fmt, folded)
+        else:
+            answer = _choice_or_short(answers, fmt, qid, where, report, folded)
     else:
         only = _Answer("=", None, body, None, body.line_at(0))
         text, feedback = _split_feedback(only.text)
@@ -352,6 +352,21 @@ def _parse_block(
                    "(this kind keeps no per-answer feedback)")
         general = "\n\n".join([general, *folded]).strip() if general else "\n\n".join(folded)
     return answer, general
+
+
+def _matching(answers: list[_Answer], fmt: str, folded: list[str]) -> Matching:
+    """`=prompt -> answer` pairs; `= -> answer` is a distractor. Moodle scores per prompt."""
+    pairs: list[tuple[str, str]] = []
+    for a in answers:
+        at = a.text.find("->")
+        prompt, answer = a.text[:at], a.text[at + 2 :]
+        _check_no_control(prompt, "a matching prompt")
+        _check_no_control(answer, "a matching answer")
+        prompt_md = _formatted(prompt.strip(), fmt)[0] if prompt.chars.strip() else ""
+        pairs.append((prompt_md, answer.plain().strip()))
+        if a.feedback is not None and a.feedback.chars.strip():
+            folded.append(_formatted(a.feedback.strip(), fmt)[0])
+    return matching_from_pairs(pairs)
 
 
 def _split_feedback(text: _Text) -> tuple[_Text, _Text | None]:
@@ -434,7 +449,7 @@ def _choice_or_short(
         for i, (text, pct, fb) in enumerate(zip(texts, percents, feedbacks, strict=True))
     ]
     full = [i for i, pct in enumerate(percents) if pct >= 100]
-    if len(full) == 1:
+    if len(full) == 1 and any(a.marker == "=" for a in answers):  # all '~': multiple response
         for choice, pct in zip(choices, percents, strict=True):
             choice.correct = pct >= 100
             if 0 < pct < 100 or pct < 0:
@@ -645,6 +660,14 @@ def _export_block(question: Question, report: ConversionReport) -> str | None:
         if lost:
             report.add(question.id, "", f"{', '.join(lost)} not carried over (GIFT essays have none)")
         return "{" + general + "}"
+    if isinstance(a, Matching):
+        if a.scoring == "all-or-nothing":
+            report.add(question.id, "", "all-or-nothing scoring is not carried over (Moodle scores "
+                       "matching per prompt)")
+        lines = [
+            f"\t={_text(p, question, report) if p else ''} -> {escape(o)}" for p, o in matching_pairs(a)
+        ]
+        return "{\n" + "\n".join(lines) + general + "\n}"
     kind = "matrix" if isinstance(a, Matrix) else "template" if isinstance(a, Template) else a.kind
     report.add(question.id, "", f"{kind} questions cannot be written in GIFT: not exported")
     return None

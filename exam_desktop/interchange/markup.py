@@ -153,6 +153,7 @@ class _HtmlToMarkdown(HTMLParser):
         self.code: list[str] | None = None  # text of the inline <code> being read
         self.language = ""  # of the <pre><code class="language-x"> being read
         self.lists: list[str] = []  # open <ul>/<ol>
+        self.pending: list[str] = []  # text not yet written
         self.had_lists = False
 
     def _emit(self, text: str) -> None:
@@ -162,6 +163,7 @@ class _HtmlToMarkdown(HTMLParser):
             self.out.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._flush()
         raw = self.get_starttag_text() or f"<{tag}>"
         if self.pre is not None:
             if tag == "code" and not self.language:
@@ -193,10 +195,12 @@ class _HtmlToMarkdown(HTMLParser):
             self._emit(raw)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._flush()
         if self.pre is None:
             self._emit(self.get_starttag_text() or f"<{tag}/>")
 
     def handle_endtag(self, tag: str) -> None:
+        self._flush()
         if self.pre is not None:
             if tag == "pre":
                 code = "".join(self.pre).strip("\n")
@@ -228,6 +232,13 @@ class _HtmlToMarkdown(HTMLParser):
             self._emit(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
+        self.pending.append(data)  # the parser may split one text at a '<' inside math
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        data = "".join(self.pending)
+        self.pending = []
         if self.pre is not None:
             self.pre.append(data)
         elif self.code is not None:
@@ -241,6 +252,7 @@ class _HtmlToMarkdown(HTMLParser):
         pass  # comments carry nothing a candidate sees
 
     def result(self) -> str:
+        self._flush()
         text = "".join(self.out)
         text = re.sub(r"[ \t]*\n[ \t]*(\n[ \t]*)+", "\n\n", text).strip()
         text = re.sub(r"[ \t]+\n", "\n", text)
@@ -290,8 +302,11 @@ def moodle_to_markdown(text: str) -> str:
 _LMS_MARKDOWN = None
 
 
-def markdown_to_html(text: str) -> str:
-    """Bank Markdown as HTML an LMS displays like our window (one paragraph: no <p> around it)."""
+def markdown_to_html(text: str, *, math_spans: bool = False) -> str:
+    """Bank Markdown as HTML an LMS displays like our window (one paragraph: no <p> around it).
+
+    Math is left as `\\(..\\)`/`\\[..\\]` text, or with `math_spans` inside
+    `<span class="arithmatex">` elements (for converting it to MathML)."""
     import markdown
 
     global _LMS_MARKDOWN
@@ -306,8 +321,9 @@ def markdown_to_html(text: str) -> str:
         )
     _LMS_MARKDOWN.reset()
     body = _LMS_MARKDOWN.convert(text)
-    body = re.sub(r'<span class="arithmatex">(.*?)</span>', r"\1", body, flags=re.DOTALL)
-    body = re.sub(r'<div class="arithmatex">(.*?)</div>', r"<p>\1</p>", body, flags=re.DOTALL)
+    if not math_spans:
+        body = re.sub(r'<span class="arithmatex">(.*?)</span>', r"\1", body, flags=re.DOTALL)
+        body = re.sub(r'<div class="arithmatex">(.*?)</div>', r"<p>\1</p>", body, flags=re.DOTALL)
     paragraphs = re.findall(r"<p>", body)
     if len(paragraphs) == 1 and body.startswith("<p>") and body.endswith("</p>"):
         body = body[3:-4]

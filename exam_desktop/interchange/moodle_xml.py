@@ -8,7 +8,8 @@ truefalse, shortanswer -> short (partial-credit answers reported), numerical -> 
 (word limits, grader info as rubric), cloze/multianswer -> template with one blank per embedded
 answer, description -> page introduction, category -> section, tags, idnumber -> question id,
 embedded images (`@@PLUGINFILE@@` + base64 `<file>`) -> files saved next to the bank.
-Matching, ordering, drag-and-drop and calculated questions are reported, not imported.
+matching -> matching (per prompt), ordering (the qtype_ordering plugin) -> ordering.
+Drag-and-drop, select-missing-words and calculated questions are reported, not imported.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from exam_desktop.core.model import (
     Choice,
     Essay,
     Exam,
+    Matching,
     Matrix,
     MultipleChoice,
     Numeric,
     NumericAnswer,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -41,7 +44,7 @@ from exam_desktop.core.model import (
     TrueFalse,
 )
 from exam_desktop.interchange import weights
-from exam_desktop.interchange.builder import ExamBuilder
+from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs, one_line
 from exam_desktop.interchange.markup import (
     html_to_markdown,
     lms_math_to_markdown,
@@ -53,9 +56,7 @@ from exam_desktop.interchange.markup import (
 from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
 
 UNSUPPORTED = {
-    "matching": "matching",
     "ddmatch": "drag-and-drop matching",
-    "ordering": "ordering",
     "gapselect": "select missing words",
     "ddwtos": "drag and drop into text",
     "ddimageortext": "drag and drop onto image",
@@ -226,6 +227,10 @@ def _question(
         answer = _numerical(element, answers, where, reader, folded)
     elif kind == "essay":
         answer = _essay(element, where, reader)
+    elif kind == "matching":
+        answer = _matching(element, where, reader)
+    elif kind == "ordering":
+        answer = _ordering(element, answers, where, reader, label)
     elif kind in ("cloze", "multianswer"):
         answer, stem = _cloze(*raw_stem, where, report, label)
     else:
@@ -351,6 +356,29 @@ def _numerical(
     if others > 0:
         reader.report.add("", f"{where}/units", f"{others} alternative unit(s) with multipliers not imported")
     return Numeric(result, unit=units[0] if units else "")
+
+
+def _matching(element: ET.Element, where: str, reader: _Reader) -> Matching:
+    pairs = []
+    for k, sub in enumerate(element.findall("subquestion"), start=1):
+        prompt = reader.text_of(sub, f"{where}/subquestion[{k}]")
+        pairs.append((prompt, (sub.findtext("answer/text") or "").strip()))
+    if sum(1 for p, _ in pairs if p) < 2:
+        raise _Malformed(where, "a matching question needs at least two subquestions with text")
+    return matching_from_pairs(pairs)
+
+
+def _ordering(
+    element: ET.Element, answers: list[ET.Element], where: str, reader: _Reader, label: str
+) -> Ordering:
+    """Moodle's ordering question: answers in their correct order."""
+    items = [one_line(reader.text_of(a, f"{where}/answer[{k}]")) for k, a in enumerate(answers, start=1)]
+    if len(items) < 2:
+        raise _Malformed(where, "an ordering question needs at least two items")
+    grading = (element.findtext("gradingtype") or "-1").strip()
+    if grading not in ("-1", "0"):
+        reader.report.add(label, f"{where}/gradingtype", f"grading type {grading} is scored per position here")
+    return Ordering(items, scoring="all-or-nothing" if grading == "-1" else "per-position")
 
 
 def _essay(element: ET.Element, where: str, reader: _Reader) -> Essay:
@@ -485,7 +513,8 @@ def _description(quiz: ET.Element, name: str, text: str, report: ConversionRepor
 def _export_question(quiz: ET.Element, question: Question, report: ConversionReport) -> None:
     a = question.answer
     kinds = {SingleChoice: "multichoice", MultipleChoice: "multichoice", TrueFalse: "truefalse",
-             Numeric: "numerical", ShortText: "shortanswer", Essay: "essay", Template: "cloze"}  # fmt: skip
+             Numeric: "numerical", ShortText: "shortanswer", Essay: "essay", Template: "cloze",
+             Matching: "matching", Ordering: "ordering"}  # fmt: skip
     kind = kinds.get(type(a))
     if kind is None or (isinstance(a, Template) and any(b.manual for b in a.blanks)):
         why = "blanks graded by hand" if isinstance(a, Template) else f"{a.kind} questions"
@@ -543,6 +572,21 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         if a.max_words:
             _sub(element, "maxwordlimit", str(a.max_words))
         _textual(element, "graderinfo", a.rubric, question, report)
+    elif isinstance(a, Matching):
+        if a.scoring == "all-or-nothing":
+            report.add(question.id, "", "all-or-nothing scoring is not carried over (Moodle scores "
+                       "matching per prompt)")
+        _sub(element, "shuffleanswers", "true")
+        for prompt, option in matching_pairs(a):
+            sub = _textual(element, "subquestion", prompt, question, report)
+            _sub(_sub(sub, "answer"), "text", option)
+    elif isinstance(a, Ordering):
+        _sub(element, "layouttype", "VERTICAL")
+        _sub(element, "selecttype", "ALL")
+        _sub(element, "selectcount", "0")
+        _sub(element, "gradingtype", "-1" if a.scoring == "all-or-nothing" else "0")
+        for item in a.items:
+            _textual(element, "answer", item, question, report, fraction="1")
     if question.tags:
         tags = _sub(element, "tags")
         for tag in question.tags:

@@ -4,8 +4,9 @@ Import reads each item the manifest lists, member by member from the zip (never 
 defusedxml. Interactions map as follows (see docs/interchange.md): choice -> single (maxChoices=1)
 or multiple, two choices `true`/`false` -> truefalse, one text entry -> short (float/integer
 responses -> numeric), several text entries or inline choices -> template blanks, extended text ->
-essay, scorer rubric blocks -> rubric, modal feedback -> explanation. MathML becomes TeX.
-Match, order, gap match, associate, hotspot and other interactions are reported, not imported.
+essay, match -> matching, order -> ordering, scorer rubric blocks -> rubric, modal feedback ->
+explanation. MathML becomes TeX. Gap match, associate, hotspot and other interactions are reported,
+not imported.
 
 Export writes a QTI 2.1 content package: one item per question, MathML converted from the TeX with
 the TeX kept as an annotation, and the standard response-processing templates.
@@ -26,19 +27,26 @@ from exam_desktop.core.model import (
     Choice,
     Essay,
     Exam,
+    Matching,
     MultipleChoice,
     Numeric,
     NumericAnswer,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
     Template,
     TrueFalse,
 )
-from exam_desktop.core.render import render_markdown
 from exam_desktop.interchange import weights
-from exam_desktop.interchange.builder import ExamBuilder
-from exam_desktop.interchange.markup import BLANK_MARKER, html_to_markdown, markdown_math_to_lms, title_from_text
+from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs, one_line
+from exam_desktop.interchange.markup import (
+    BLANK_MARKER,
+    html_to_markdown,
+    markdown_math_to_lms,
+    markdown_to_html,
+    title_from_text,
+)
 from exam_desktop.interchange.mathml import MATHML_NS, MathMLNotConvertible, is_display, mathml_to_tex, tex_to_mathml
 from exam_desktop.interchange.moodle_xml import parse_xml
 from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
@@ -48,7 +56,7 @@ QTI_NAMESPACES = {QTI_NS, "http://www.imsglobal.org/xsd/imsqti_v2p2", "http://ww
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
 TEMPLATES = "http://www.imsglobal.org/question/qti_v2p1/rptemplates/"
 UNSUPPORTED = {
-    "matchInteraction": "match", "orderInteraction": "order", "gapMatchInteraction": "gap match",
+    "gapMatchInteraction": "gap match",
     "associateInteraction": "associate", "hotspotInteraction": "hotspot", "hottextInteraction": "hot text",
     "graphicOrderInteraction": "graphic order", "graphicAssociateInteraction": "graphic associate",
     "graphicGapMatchInteraction": "graphic gap match", "selectPointInteraction": "select point",
@@ -56,7 +64,10 @@ UNSUPPORTED = {
     "uploadInteraction": "file upload", "drawingInteraction": "drawing", "mediaInteraction": "media",
     "customInteraction": "custom", "endAttemptInteraction": "end attempt",
 }  # fmt: skip
-_INTERACTIONS = {"choiceInteraction", "textEntryInteraction", "extendedTextInteraction", "inlineChoiceInteraction"}
+_INTERACTIONS = {
+    "choiceInteraction", "textEntryInteraction", "extendedTextInteraction", "inlineChoiceInteraction",
+    "matchInteraction", "orderInteraction",
+}  # fmt: skip
 
 
 class NotQti(KnownError):
@@ -191,14 +202,18 @@ class _ItemReader:
             return None
         kinds = {_local(e.tag) for e in interactions}
         rubric = self._rubric(body)
-        if len(interactions) == 1 and kinds <= {"choiceInteraction", "extendedTextInteraction"}:
+        if len(interactions) == 1 and kinds <= {"matchInteraction", "orderInteraction"}:
+            interaction = interactions[0]
+            answer = self._match(interaction) if "matchInteraction" in kinds else self._order(interaction)
+            stem = self._markdown(body, skip=interaction, prompt=_first(interaction, "prompt"))
+        elif len(interactions) == 1 and kinds <= {"choiceInteraction", "extendedTextInteraction"}:
             interaction = interactions[0]
             answer = self._choice(interaction) if "choiceInteraction" in kinds else Essay(rubric=rubric)
             stem = self._markdown(body, skip=interaction, prompt=_first(interaction, "prompt"))
         elif len(interactions) == 1 and kinds == {"textEntryInteraction"}:
             answer = self._text_entry(interactions[0])
-            stem = self._markdown(body, replace={interactions[0]: BLANK_MARKER})
-            stem = re.sub(rf"\s*{BLANK_MARKER}\s*$", "", stem)
+            stem = self._markdown(body, replace={interactions[0]: "@@ENTRY@@"})
+            stem = re.sub(r"\s*@@ENTRY@@\s*$", "", stem).replace("@@ENTRY@@", BLANK_MARKER)
         elif kinds <= {"textEntryInteraction", "inlineChoiceInteraction"}:
             labels = [_blank_name(e, i) for i, e in enumerate(interactions, start=1)]
             names = {e: f"[[{label}]]" for e, label in zip(interactions, labels, strict=True)}
@@ -303,6 +318,7 @@ class _ItemReader:
             self.report.add(self.label, "itemBody//math", f"MathML not converted to TeX ({exc}): "
                             f"kept as the text '{text}'")
             return text
+        tex = html.escape(tex, quote=False)
         return f"\\[{tex}\\]" if is_display(element) else f"\\({tex}\\)"
 
     # -- responses ---------------------------------------------------------------------------
@@ -334,8 +350,16 @@ class _ItemReader:
         for outcome in _children(self.root, "outcomeDeclaration"):
             if outcome.get("identifier") == "SCORE" and outcome.get("normalMaximum"):
                 return float(outcome.get("normalMaximum", "1"))
-        uppers = [float(m.get("upperBound")) for m in _descendants(self.root, "mapping") if m.get("upperBound")]
-        return sum(uppers) if uppers else 1.0
+        total = 0.0
+        for declaration in self.responses.values():
+            mapping = _first(declaration, "mapping")
+            if mapping is None:
+                continue
+            values = [v for v in self._mapping(declaration).values() if v > 0]
+            best = sum(values) if declaration.get("cardinality") != "single" else max(values, default=0.0)
+            upper = mapping.get("upperBound")
+            total += min(best, float(upper)) if upper else best
+        return total or 1.0
 
     def _template_name(self) -> str:
         processing = _first(self.root, "responseProcessing")
@@ -383,6 +407,37 @@ class _ItemReader:
                 choices, [100 * mapping.get(i, 0.0) / top for i in ids]
             )
         return MultipleChoice(choices, scoring="all-or-nothing")
+
+    def _match(self, interaction: ET.Element) -> Matching:
+        """Two simpleMatchSets: prompts (first) and answers (second); directed pairs are the key."""
+        sets = _children(interaction, "simpleMatchSet")
+        if len(sets) != 2:
+            raise _Malformed("itemBody/matchInteraction", "a match interaction needs two simpleMatchSets")
+        sources, targets = ({c.get("identifier", ""): one_line(self._markdown(c)) for c in
+                             _children(m, "simpleAssociableChoice")} for m in sets)  # fmt: skip
+        pairs = [value.split() for value in self._correct(self._declaration(interaction))]
+        key = {src: tgt for src, tgt in (p for p in pairs if len(p) == 2)}
+        unmatched = [sources[s] for s in sources if s not in key]
+        if unmatched:
+            self.report.add(self.label, "responseDeclaration", "prompts without a correct answer "
+                            f"left out: {', '.join(unmatched)}")
+        weights_seen = {v for k, v in self._mapping(self._declaration(interaction)).items() if v > 0}
+        if len(weights_seen) > 1:
+            self.report.add(self.label, "responseDeclaration/mapping", "pairs had different weights: "
+                            "every prompt now counts the same")
+        used = set(key.values())
+        matched = [(sources[s], targets.get(t, t)) for s, t in key.items() if s in sources]
+        scoring = "all-or-nothing" if self._template_name() == "match_correct" else "per-prompt"
+        return matching_from_pairs(matched + [("", t) for i, t in targets.items() if i not in used], scoring)
+
+    def _order(self, interaction: ET.Element) -> Ordering:
+        texts = {c.get("identifier", ""): one_line(self._markdown(c)) for c in _children(interaction, "simpleChoice")}
+        order = self._correct(self._declaration(interaction))
+        if sorted(order) != sorted(texts):
+            raise _Malformed("responseDeclaration", "the correct order does not list every choice once")
+        if self._template_name() not in ("match_correct", ""):
+            self.report.add(self.label, "responseProcessing", "scored all-or-nothing here")
+        return Ordering([texts[i] for i in order])
 
     def _text_entry(self, interaction: ET.Element) -> ShortText | Numeric:
         declaration = self._declaration(interaction)
@@ -449,7 +504,8 @@ def _html_with_mathml(markdown: str, parent: ET.Element, question: Question, rep
     """Bank Markdown rendered to XHTML inside `parent`, math as MathML with its TeX annotation."""
     if "@@figure:" in markdown:
         report.add(question.id, "", "figures are not carried over (drawn by this app only)")
-    rendered = _plain_code_blocks(render_markdown(markdown))
+        markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
+    rendered = markdown_to_html(markdown, math_spans=True)
     xhtml = re.sub(r"<(br|hr|img)([^>]*?)/?>", r"<\1\2/>", rendered)
     try:
         wrapper = ET.fromstring(f"<div>{_entities_to_chars(xhtml)}</div>")
@@ -457,16 +513,6 @@ def _html_with_mathml(markdown: str, parent: ET.Element, question: Question, rep
         wrapper = ET.Element("div")
         ET.SubElement(wrapper, "p").text = markdown_math_to_lms(markdown)
     _append_qti(parent, wrapper)
-
-
-def _plain_code_blocks(rendered: str) -> str:
-    """Highlighted code blocks as plain `<pre><code>` (QTI has no use for pygments' spans)."""
-
-    def plain(m: re.Match[str]) -> str:
-        code = re.sub(r"<[^>]+>", "", m.group(0))
-        return f"<pre><code>{code.strip(chr(10))}</code></pre>"
-
-    return re.sub(r'<div class="highlight"><pre>.*?</pre></div>', plain, rendered, flags=re.DOTALL)
 
 
 def _entities_to_chars(text: str) -> str:
@@ -489,7 +535,8 @@ def _append_qti(parent: ET.Element, wrapper: ET.Element) -> None:
             else:
                 parent.append(math)
         else:
-            attrs = {k: v for k, v in child.attrib.items() if k in ("src", "alt", "width", "height", "href")}
+            kept = ("src", "alt", "width", "height", "href") + (("class",) if child.tag == "code" else ())
+            attrs = {k: v for k, v in child.attrib.items() if k in kept}
             copy = ET.SubElement(parent, _q(child.tag), attrs)
             _append_qti(copy, child)
         if child.tail:
@@ -675,6 +722,43 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
         template = "" if len(a.blanks) > 1 else "map_response"
         if len(a.blanks) > 1:
             _sum_processing(item, [f"RESPONSE_{b.name}" for b in a.blanks])
+    elif isinstance(a, Matching):
+        pairs = matching_pairs(a)
+        sources = [(f"P{i}", p) for i, (p, _) in enumerate(pairs, start=1) if p]
+        targets = [(f"A{i}", o) for i, o in enumerate(a.options, start=1)]
+        target_of = {o: t for t, o in targets}
+        correct = [f"{s} {target_of[o]}" for (s, _), (_, o) in zip(sources, pairs, strict=False)]
+        per_prompt = a.scoring == "per-prompt"
+        mapping = {c: question.points / len(sources) for c in correct} if per_prompt else None
+        _declare(item, "RESPONSE", "multiple", "directedPair", correct, mapping,
+                 bounds=(0.0, question.points) if mapping else None)
+        template = "map_response" if per_prompt else "match_correct"
+        _outcomes(item, question.points)
+        body = _sub(item, "itemBody")
+        _html_with_mathml(question.stem, body, question, report)
+        interaction = _sub(body, "matchInteraction", {"responseIdentifier": "RESPONSE", "shuffle": "true",
+                                                      "maxAssociations": str(len(sources))})  # fmt: skip
+        for identifier_texts, match_max in ((sources, "1"), (targets, str(len(sources)))):
+            match_set = _sub(interaction, "simpleMatchSet")
+            for identifier, text in identifier_texts:
+                choice = _sub(match_set, "simpleAssociableChoice", {"identifier": identifier, "matchMax": match_max})
+                _html_with_mathml(text, choice, question, report)
+                _unwrap_single_paragraph(choice)
+    elif isinstance(a, Ordering):
+        if a.scoring == "per-position":
+            report.add(question.id, "", "per-position scoring is written as all-or-nothing (QTI's "
+                       "standard templates score orderings as a whole)")
+        ids = [f"I{i}" for i in range(1, len(a.items) + 1)]
+        _declare(item, "RESPONSE", "ordered", "identifier", ids)
+        template = "match_correct"
+        _outcomes(item, question.points)
+        body = _sub(item, "itemBody")
+        _html_with_mathml(question.stem, body, question, report)
+        interaction = _sub(body, "orderInteraction", {"responseIdentifier": "RESPONSE", "shuffle": "true"})
+        for identifier, text in sorted(zip(ids, a.items, strict=True), key=lambda p: p[1].casefold()):
+            choice = _sub(interaction, "simpleChoice", {"identifier": identifier})
+            _html_with_mathml(text, choice, question, report)
+            _unwrap_single_paragraph(choice)
     else:
         report.add(question.id, "", f"{a.kind} questions cannot be written in QTI: not exported")
         return None

@@ -39,15 +39,19 @@ def db(tmp_path):
 
 @pytest.fixture
 def window(qtbot, db):
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     from exam_desktop.gui.grader_window import GraderWindow
 
     win = GraderWindow(db, sample_exam(), grader="mb")
-    qtbot.addWidget(win)
     with qtbot.waitSignal(win.answer_shown, timeout=20000):
         win.show()
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow)
-    return win
+    yield win
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # page before profile
 
 
 def choose_question(qtbot, win, question_id: str) -> None:
@@ -87,6 +91,7 @@ def test_grading_an_essay_with_the_keyboard(qtbot, window, db, tmp_path):
         qtbot.keyClick(window.comment, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert window.candidate_label.text() == "Candidate 2  (2 of 4)"
     assert window.progress.text() == "1 of 3 graded"
+    assert window.statusBar().currentMessage() == "Whole exam: 1 of 7 answers graded by hand"
     ada = db.candidates(sample_exam().id)[0]
     saved = db.score(ada.id, "gans")
     assert (saved.manual_points, saved.comment, saved.grader) == (

@@ -255,3 +255,30 @@ def test_hostile_files_are_rejected_and_nothing_is_extracted(workspace, capsys):
     created = sorted(set(tmp.rglob("*")) - set(before))
     assert all(p.name.startswith("grader.db") for p in created)
     assert not (tmp.parent / "outside.txt").exists()
+
+
+def test_a_bundle_is_found_by_its_receipt_code(workspace, capsys):
+    tmp, key_path, key = workspace
+    write_bundle_file(key, tmp / "usb", "ada@uni.it", answers(**PERFECT))
+    db_path = tmp / "grader.db"
+    grade("import", "--key", key_path, tmp / "usb", "--db", db_path)
+    capsys.readouterr()
+    (result,) = results_of(db_path)
+    db = GraderDB.open(db_path)
+    receipt = db.bundle(result.candidate.bundle_sha256)["receipt"]
+    db.close()
+
+    assert grade("receipt", receipt.lower().replace("-", " "), "--db", db_path) == 0
+    out = capsys.readouterr().out
+    assert "Candidate 1 (the bundle that counts) — name: Ada, email: ada@uni.it" in out
+    assert grade("receipt", "AAAA-BBBB", "--db", db_path) == 1
+    assert "No bundle with receipt AAAA-BBBB" in capsys.readouterr().err
+
+
+def test_commands_on_a_missing_database_say_what_to_do(tmp_path, capsys):
+    missing = tmp_path / "nowhere.db"
+    assert grade("--db", missing) == 1
+    assert grade("export", "--csv", tmp_path / "x.csv", "--db", missing) == 1
+    err = capsys.readouterr().err
+    assert err.count("import bundles first") == 2
+    assert not missing.exists()

@@ -222,3 +222,57 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
     path.write_bytes(b"this is a spreadsheet, not a database" * 100)
     with pytest.raises(GraderDatabaseError, match="not a grader database"):
         GraderDB.open(path)
+
+
+def test_the_grading_core_does_not_load_qt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import exam_desktop.core.scoring, exam_desktop.grading.importer, exam_desktop.grading.regrade\n"
+        "import exam_desktop.grading.export, exam_desktop.grading.feedback, exam_desktop.grading.stats\n"
+        "from exam_desktop.grading.stats import png_bytes, score_histogram\n"
+        "png_bytes(score_histogram([], 10))\n"
+        "print('PySide6' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+ODD_VALUES = [[["a"]], [{"x": 1}], {"a": [1]}, 3.5, False, "zz", [None, 7], {"shape": 5}]
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES, ids=[repr(v)[:12] for v in ODD_VALUES])
+def test_answers_of_the_wrong_shape_score_nothing_and_break_no_report(db, odd, tmp_path):
+    """A signed bundle proves who sent it, not that their machine was honest: any JSON may come."""
+    from exam_desktop.grading.answer_view import key_html, response_html
+    from exam_desktop.grading.feedback import write_feedback
+    from exam_desktop.grading.stats import item_statistics
+
+    values = {q.id: odd for q in sample_exam().questions}
+    file(db, VerifiedBundle({"candidate": {"email": "odd@uni.it"}}, answers(**values)))
+    file(db, bundle("ada@uni.it", **PERFECT))
+    odd_result, perfect = exam_results(db, sample_exam())
+    auto = {q: s.points for q, s in odd_result.scores.items() if s.status == "auto"}
+    assert set(auto.values()) <= {0.0}
+    for q in sample_exam().questions:
+        response_html(q, odd_result.responses.get(q.id))
+        key_html(q)
+    assert len(item_statistics(sample_exam(), [odd_result, perfect])) == 9
+    write_feedback(sample_exam(), [odd_result], tmp_path / "feedback")
+
+
+def test_matching_and_ordering_answers_are_shown_marked():
+    from exam_desktop.core.model import Matching, Ordering, Question
+    from exam_desktop.grading.answer_view import key_html, response_html
+
+    matching = Question(
+        "m", "M", 2, "", Matching(["Conv2D", "MaxPool"], ["downsamples", "features"], [1, 0])
+    )
+    shown = response_html(matching, Response("m", [1, 1]))
+    assert shown.count('class="right"') == 1 and shown.count('class="wrong"') == 1
+    assert "features" in key_html(matching)
+    ordering = Question("o", "O", 1, "", Ordering(["forward", "loss", "backward"]))
+    shown = response_html(ordering, Response("o", ["forward", "backward", "loss"]))
+    assert shown.count('class="right"') == 1 and shown.count('class="wrong"') == 2

@@ -1,8 +1,8 @@
 """Every GIFT fixture of gift-parser-ide imports to the meaning its JSON describes; bad ones are refused.
 
 The JSON trees describe that project's parser; we compare meaning: kind, title, text, answers,
-weights and feedback. What our model cannot hold (matching, partial credit on short answers) must be
-named in the import report instead.
+weights and feedback. What our model cannot hold (partial credit on short answers) must be named in
+the import report instead.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from conftest import SHARED, shared_path
 
 from exam_desktop.core.errors import BankError
-from exam_desktop.core.model import MultipleChoice, Question, SingleChoice
+from exam_desktop.core.model import Matching, MultipleChoice, Question, SingleChoice
 from exam_desktop.core.render import render_markdown
 from exam_desktop.interchange.gift import import_gift
 from exam_desktop.interchange.markup import BLANK_MARKER
@@ -65,6 +65,17 @@ def _our_percents(q: Question) -> list[float]:
         n = sum(c.correct for c in a.choices)
         return [100 / n if c.correct else -100 / n for c in a.choices]
     return [(c.weight or 0.0) * 100 for c in a.choices]
+
+
+def _check_matching(item: dict, q: Question) -> None:
+    assert isinstance(q.answer, Matching)
+    if item["title"]:
+        assert q.title == item["title"]
+    assert seen(q.stem) == _text(item["stem"])
+    pairs = [(_text(p["subquestion"]), norm(p["subanswer"])) for p in item["matchPairs"]]
+    ours = [(seen(p), norm(q.answer.options[k])) for p, k in zip(q.answer.prompts, q.answer.key, strict=True)]
+    assert ours == [(p, a) for p, a in pairs if p]
+    assert sorted(norm(o) for o in q.answer.options) == sorted({a for _, a in pairs})
 
 
 def _check_question(item: dict, q: Question, report) -> None:  # noqa: C901 - one branch per kind
@@ -130,7 +141,7 @@ def test_valid_gift_imports_to_the_meaning_of_its_json(name: str) -> None:
         elif item["type"] == "Description":
             assert _text(item["stem"]) in intros
         elif item["type"] == "Matching":
-            assert report.mentions("matching")
+            _check_matching(item, next(questions))
         else:
             _check_question(item, next(questions), report)
     assert next(questions, None) is None

@@ -1,0 +1,35 @@
+"""Practice mode: a bank taken in a normal window, with the key, ending with the results page."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from exam_desktop.gui.application import qt_application
+from exam_desktop.gui.exam_page import ExamPage
+
+if TYPE_CHECKING:
+    from exam_desktop.gui.exam_window import ExamWindow
+
+
+def open_practice(bank: Path) -> ExamWindow:
+    """Read `bank` and show it as a practice exam; raises BankError (a KnownError) for a bad bank.
+
+    The page starts loading first: QtWebEngine starts its processes while the bank is read and the
+    answer file opened.
+    """
+    qt_application()
+    page = ExamPage()
+    from exam_desktop.core.bank import load_bank
+    from exam_desktop.core.storage import AnswerStore
+    from exam_desktop.core.timer import ExamClock
+    from exam_desktop.gui.exam_window import ExamWindow
+    from exam_desktop.paths import data_dir
+
+    exam = load_bank(bank)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    store = AnswerStore.open(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")
+    window = ExamWindow(exam, store, ExamClock(exam.duration_minutes * 60), practice=True, page=page)
+    window.show()
+    return window
