@@ -42,9 +42,18 @@ window.exam = (() => {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Typesetting: only the new node, errors shown in the page.
+  // Typesetting: only new nodes, one job at a time, errors shown in the page. A question's math is
+  // typeset once — ahead of time (exam.prefetch) or on its first visit — and kept for later visits.
 
-  async function typeset(node) {
+  let mathQueue = Promise.resolve();
+
+  function typeset(node) {
+    const job = mathQueue.then(() => typesetNow(node));
+    mathQueue = job.catch(() => {});
+    return job;
+  }
+
+  async function typesetNow(node) {
     const errors = [];
     try {
       await window.mathjaxReady;
@@ -59,17 +68,49 @@ window.exam = (() => {
     return errors;
   }
 
+  function imagesLoaded(node) {
+    return Promise.all([...node.querySelectorAll("img")].map((img) =>
+      img.complete ? Promise.resolve() : new Promise((r) => { img.onload = img.onerror = r; })));
+  }
+
+  const prepared = new Map(); // question id -> Promise of {intro, stem, options, errors}
+
+  function prepare(q) {
+    if (!prepared.has(q.id)) {
+      prepared.set(q.id, (async () => {
+        const area = el("div", { class: "prepare-area", "aria-hidden": "true" });
+        const parts = {
+          intro: q.section_intro_html ? el("div", { class: "section-intro", html: q.section_intro_html }) : null,
+          stem: el("div", { class: "stem", html: q.html_stem }),
+          options: (q.options || []).map((o) => el("span", { class: "option-body", html: o.html })),
+          prompts: (q.prompts_html || []).map((h) => el("span", { class: "prompt-body", html: h })),
+          matchOptions: (q.match_options_html || []).map((h) => el("span", { class: "match-option-body", html: h })),
+          items: (q.items_html || []).map((h) => el("span", { class: "item-body", html: h })),
+        };
+        area.append(...[parts.intro, parts.stem, ...parts.options, ...parts.prompts, ...parts.matchOptions, ...parts.items].filter(Boolean));
+        $("prepare").append(area);
+        parts.errors = await typeset(area);
+        await imagesLoaded(area);
+        area.remove();
+        return parts;
+      })());
+    }
+    return prepared.get(q.id);
+  }
+
+  async function prefetch(q) {
+    await prepare(q);
+    post("prepared", { id: q.id });
+  }
+
   async function replaceView(node, kind, id, focusTarget) {
     const view = $("view");
     const started = performance.now();
-    if (window.MathJax && MathJax.typesetClear) MathJax.typesetClear([view]);
     node.classList.add("pending");
     view.replaceChildren(node);
     const errors = await typeset(node);
     node.classList.remove("pending");
-    const images = [...node.querySelectorAll("img")].map((img) =>
-      img.complete ? Promise.resolve() : new Promise((r) => { img.onload = img.onerror = r; }));
-    await Promise.all(images);
+    await imagesLoaded(node);
     if (focusTarget) focusTarget.focus({ preventScroll: true });
     window.scrollTo(0, 0);
     post("shown", { view: kind, id: id, ms: performance.now() - started, math_errors: errors });
@@ -115,6 +156,7 @@ window.exam = (() => {
     }
     setStatus(data.status || []);
     setHighContrast(!!data.high_contrast);
+    setSaveState("saved", S.saved); // nothing typed yet, nothing waiting
   }
 
   function setStatus(list) {
@@ -155,19 +197,24 @@ window.exam = (() => {
   // ------------------------------------------------------------------------------------------
   // Questions.
 
-  function showQuestion(q) {
+  let showing = 0; // the latest showQuestion call wins
+
+  async function showQuestion(q) {
+    const started = performance.now();
+    const token = ++showing;
+    const parts = await prepare(q);
+    if (token !== showing) return;
     const inputs = [];
     current = { data: q, inputs, value: q.response.value };
-    const article = el("article", { class: "question", "data-id": q.id, "data-kind": q.kind, "aria-labelledby": "q-title" });
-    if (q.section_intro_html) article.append(el("div", { class: "section-intro", html: q.section_intro_html }));
+    const article = el("article", { class: "question", "data-id": q.id, "data-kind": q.kind, "aria-labelledby": "q-title", tabindex: "-1" });
+    if (parts.intro) article.append(parts.intro);
     article.append(el("header", { class: "question-header" },
       el("p", { class: "question-position", text: q.position_text }),
       el("h1", { id: "q-title", text: q.title }),
       el("p", { class: "points", text: q.points_text })));
-    article.append(el("div", { class: "stem", html: q.html_stem }));
+    article.append(parts.stem);
     const answer = el("div", { class: "answer" });
-    const builder = BUILDERS[q.kind];
-    builder(q, answer, inputs);
+    BUILDERS[q.kind](q, answer, inputs, parts.options, parts);
     article.append(answer);
 
     if (config.allow_dont_know) {
@@ -185,14 +232,16 @@ window.exam = (() => {
     $("page-indicator").textContent = q.page_text;
     $("flag").setAttribute("aria-pressed", String(!!q.response.flagged));
     updateFlagButton();
-    $("previous").disabled = q.first;
-    $("next").disabled = q.last;
+    $("previous").disabled = q.first || locked;
+    $("next").disabled = q.last || locked;
     $("controls").hidden = false;
     markCurrent(q.id);
+    $("view").replaceChildren(article);
     setDisabled(!!q.response.dont_know);
-    const focus = inputs.find((x) => !x.disabled) || article;
-    if (focus === article) article.tabIndex = -1;
-    return replaceView(article, "question", q.id, q.focus ? focus : null);
+    const focus = inputs.find((x) => !x.disabled);
+    if (q.focus) (focus || article).focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+    post("shown", { view: "question", id: q.id, ms: performance.now() - started, math_errors: parts.errors });
   }
 
   function changed() {
@@ -211,7 +260,7 @@ window.exam = (() => {
   function clearInputs() {
     for (const input of current.inputs) {
       if (input.type === "radio" || input.type === "checkbox") input.checked = false;
-      else input.value = "";
+      else if (input.tagName !== "BUTTON") input.value = "";
     }
     if (current.afterClear) current.afterClear();
   }
@@ -227,30 +276,36 @@ window.exam = (() => {
       onclick: () => { clearInputs(); post("clear", { question_id: q.id }); saving(); } });
   }
 
-  function choiceList(q, answer, inputs, type, options, selected) {
+  // bodies: the options' typeset nodes (prepared); plain text labels when there are none.
+  function choiceList(q, answer, inputs, type, options, selected, bodies) {
     const list = el("div", { class: "options " + type, role: type === "radio" ? "radiogroup" : "group", "aria-labelledby": "q-title" });
     options.forEach((option, i) => {
       const id = `opt-${i}`;
       const input = el("input", { type, id, name: "answer", value: option.id, checked: selected(option.id), onchange: changed });
       inputs.push(input);
-      list.append(el("label", { class: "option", for: id }, input,
-        el("span", { class: "option-letter", text: String.fromCharCode(65 + i) }),
-        el("span", { class: "option-body", html: option.html })));
+      const label = el("label", { class: "option", for: id }, input);
+      const body = bodies && bodies[i] ? bodies[i] : el("span", { class: "option-body", text: option.text });
+      const letter = String.fromCharCode(65 + i);
+      // No "A" in front of an option that is itself just "A" (or "A)", "(A)").
+      const named = body.textContent.trim().replace(/^\(|[).]$/g, "") === letter;
+      if (option.letter !== false && !named) label.append(el("span", { class: "option-letter", text: letter }));
+      label.append(body);
+      list.append(label);
     });
     answer.append(list);
   }
 
   const BUILDERS = {
-    single(q, answer, inputs) {
+    single(q, answer, inputs, bodies) {
       answer.append(el("p", { class: "hint", text: S.pick_one }));
-      choiceList(q, answer, inputs, "radio", q.options, (id) => q.response.value === id);
+      choiceList(q, answer, inputs, "radio", q.options, (id) => q.response.value === id, bodies);
       answer.append(clearButton(q));
     },
-    multiple(q, answer, inputs) {
+    multiple(q, answer, inputs, bodies) {
       const picked = new Set(q.response.value || []);
       const hint = q.select_exactly ? t("select_exactly", { n: q.select_exactly }) : S.select_all;
       answer.append(el("p", { class: "hint", text: hint }));
-      choiceList(q, answer, inputs, "checkbox", q.options, (id) => picked.has(id));
+      choiceList(q, answer, inputs, "checkbox", q.options, (id) => picked.has(id), bodies);
       const counter = el("p", { class: "counter", "aria-live": "polite" });
       const count = () => {
         const n = inputs.filter((x) => x.checked).length;
@@ -265,13 +320,9 @@ window.exam = (() => {
     },
     truefalse(q, answer, inputs) {
       answer.append(el("p", { class: "hint", text: S.pick_one }));
-      const options = [{ id: "true", html: "" }, { id: "false", html: "" }];
+      const options = [{ id: "true", text: S.true_label, letter: false }, { id: "false", text: S.false_label, letter: false }];
       const value = q.response.value;
-      choiceList(q, answer, inputs, "radio", options, (id) => value !== null && value !== undefined && String(value) === id);
-      const bodies = answer.querySelectorAll(".option-body");
-      bodies[0].textContent = S.true_label;
-      bodies[1].textContent = S.false_label;
-      for (const letter of answer.querySelectorAll(".option-letter")) letter.remove();
+      choiceList(q, answer, inputs, "radio", options, (id) => value !== null && value !== undefined && String(value) === id, null);
       answer.append(clearButton(q));
     },
     numeric(q, answer, inputs) {
@@ -282,8 +333,10 @@ window.exam = (() => {
       answer.append(el("div", { class: "numeric-row" },
         el("label", { for: "numeric", class: "field-label", text: S.your_answer }), input,
         q.unit ? el("span", { class: "unit", text: q.unit }) : null));
-      answer.append(el("p", { id: "number-feedback", class: "number-feedback", "aria-live": "polite" }));
-      if (q.number_feedback) numberFeedback(q.id, q.number_feedback);
+      const feedback = q.number_feedback || { ok: true, message: "" };
+      answer.append(el("p", { id: "number-feedback", class: "number-feedback " + (feedback.ok ? "ok" : "bad"),
+        "aria-live": "polite", text: feedback.message }));
+      if (!feedback.ok && feedback.message) input.setAttribute("aria-invalid", "true");
     },
     matrix(q, answer, inputs) {
       const value = q.response.value || [];
@@ -346,7 +399,57 @@ window.exam = (() => {
     },
   };
 
+  const letterOf = (i) => String.fromCharCode(65 + i);
+
+  Object.assign(BUILDERS, {
+    matching(q, answer, inputs, bodies, parts) {
+      answer.append(el("p", { class: "hint", text: S.matching_hint }));
+      const legend = el("ol", { class: "match-options", "aria-label": S.answers_list });
+      parts.matchOptions.forEach((body, j) => legend.append(el("li", {},
+        el("span", { class: "option-letter", text: letterOf(j) }), body)));
+      const table = el("table", { class: "matching" });
+      const value = q.response.value || [];
+      parts.prompts.forEach((body, i) => {
+        const select = el("select", { id: `match-${i}`, "data-prompt": String(i), "aria-labelledby": `prompt-${i}`, onchange: changed });
+        select.append(el("option", { value: "", text: S.choose }));
+        q.match_options_text.forEach((text, j) => select.append(el("option", { value: String(j), text: `${letterOf(j)} — ${text}` })));
+        if (value[i] !== null && value[i] !== undefined) select.value = String(value[i]);
+        inputs.push(select);
+        table.append(el("tr", {}, el("td", { id: `prompt-${i}`, class: "prompt" }, body), el("td", {}, select)));
+      });
+      answer.append(table, el("p", { class: "hint", text: S.answers_list }), legend);
+    },
+    ordering(q, answer, inputs, bodies, parts) {
+      answer.append(el("p", { class: "hint", text: S.ordering_hint }));
+      const list = el("ol", { class: "ordering" });
+      const saved = Array.isArray(q.response.value) ? q.response.value : null;
+      const rows = new Map();
+      q.items.forEach((text, i) => {
+        const up = el("button", { type: "button", class: "move", "aria-label": t("move_up", { item: text }), text: "↑",
+          onclick: () => move(row, -1, up) });
+        const down = el("button", { type: "button", class: "move", "aria-label": t("move_down", { item: text }), text: "↓",
+          onclick: () => move(row, 1, down) });
+        const row = el("li", { "data-item": text }, parts.items[i], el("span", { class: "move-buttons" }, up, down));
+        rows.set(text, row);
+        inputs.push(up, down);
+      });
+      const place = (order) => list.replaceChildren(...order.map((text) => rows.get(text)));
+      place(saved || q.items);
+      const move = (row, step, button) => {
+        const sibling = step < 0 ? row.previousElementSibling : row.nextElementSibling;
+        if (!sibling) return;
+        if (step < 0) list.insertBefore(row, sibling); else list.insertBefore(sibling, row);
+        button.focus();
+        changed();
+      };
+      current.afterClear = () => place(q.items);
+      answer.append(list, el("button", { type: "button", class: "keep-order", text: S.keep_order, onclick: changed }));
+    },
+  });
+
   const VALUES = {
+    matching: (q, inputs) => inputs.map((x) => (x.value === "" ? null : Number(x.value))),
+    ordering: () => [...document.querySelectorAll("ol.ordering > li")].map((li) => li.dataset.item),
     single: (q, inputs) => { const on = inputs.find((x) => x.checked); return on ? on.value : null; },
     multiple: (q, inputs) => inputs.filter((x) => x.checked).map((x) => x.value),
     truefalse: (q, inputs) => { const on = inputs.find((x) => x.checked); return on ? on.value === "true" : null; },
@@ -560,14 +663,19 @@ window.exam = (() => {
       updateFlagButton();
       post("flag", { question_id: current.data.id, flagged: on });
     };
-    $("contrast-toggle").onclick = () => setHighContrast(!document.body.classList.contains("contrast"));
+    $("contrast-toggle").onclick = () => {
+      const on = !document.body.classList.contains("contrast");
+      setHighContrast(on);
+      post("theme", { high_contrast: on });
+    };
     document.addEventListener("keydown", onKey);
     window.addEventListener("error", (event) => post("page_error", { message: String(event.message) }));
     window.addEventListener("unhandledrejection", (event) => post("page_error", { message: String(event.reason) }));
     document.addEventListener("contextmenu", (event) => event.preventDefault());
     document.addEventListener("dragstart", (event) => event.preventDefault());
-    const channel = new Promise((resolve) => new QWebChannel(qt.webChannelTransport, resolve));
-    Promise.all([channel, window.mathjaxReady]).then(([ch]) => {
+    // "ready" as soon as the channel is up: the first question is built while MathJax is still
+    // loading, and typeset the moment it is ready.
+    new QWebChannel(qt.webChannelTransport, (ch) => {
       bridge = ch.objects.bridge;
       post("ready", {});
     });
@@ -576,7 +684,7 @@ window.exam = (() => {
   document.addEventListener("DOMContentLoaded", start);
 
   return {
-    init, setStatus, showQuestion, showReview, showResults, showMessage, numberFeedback,
+    init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
   };
 })();

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from exam_desktop.core.errors import KnownError
 from exam_desktop.paths import BANKS_DIR
 
 NAME = "demo"
@@ -20,15 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exam_desktop.core.bank import load_bank
-
-    load_bank(args.bank)  # a bad bank is reported before anything starts
-
+    if not args.bank.exists():
+        raise KnownError(f"{args.bank}: no such file")
     from exam_desktop.gui.application import qt_application
     from exam_desktop.gui.practice import open_practice
 
     app = qt_application()
-    window = open_practice(args.bank)
+    window = open_practice(args.bank)  # a bad bank: BankError before any window is shown
     print(f"Practice answers are saved in {window.store.path}")
     try:
         return app.exec()

@@ -11,7 +11,7 @@ from exam_desktop.core.errors import BankError, KnownError
 from exam_desktop.interchange import FORMATS, import_file
 
 NAME = "import"
-HELP = "turn a GIFT, Moodle XML, Aiken or QTI file into a Markdown bank"
+HELP = "turn a GIFT, Moodle XML, Aiken, QTI or text2qti file into a Markdown bank"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output: Path = args.output or args.file.with_suffix(".md")
+    if output.resolve() == args.file.resolve():
+        raise KnownError(f"{output} is the file being imported: name the bank with -o")
     if output.exists() and not args.force:
         raise KnownError(f"{output} exists: choose another name with -o, or add --force to overwrite it")
     result = import_file(args.file, args.fmt)

@@ -15,6 +15,12 @@ def qt_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    # No dev tools: remote debugging would open the exam page to any local browser.
+    os.environ.pop("QTWEBENGINE_REMOTE_DEBUGGING", None)
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "remote-debugging" in flags:
+        kept = [f for f in flags.split() if "remote-debugging" not in f]
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(kept)
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium refuses to run its sandbox as root (containers, CI); lab machines run as a user.
         flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")

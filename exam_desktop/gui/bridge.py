@@ -19,7 +19,6 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
 
-
 log = logging.getLogger(__name__)
 
 
@@ -28,6 +27,7 @@ class MessageType(enum.StrEnum):
 
     READY = "ready"  # shell loaded, MathJax and the channel up
     SHOWN = "shown"  # a question (or review/results page) is in the page and typeset
+    PREPARED = "prepared"  # {id}: a question's math is typeset ahead of its first visit
     PAINTED = "painted"  # the frame asked for by exam.whenPainted() has been drawn
     ANSWER_CHANGED = "answer_changed"  # {question_id, value}
     NAVIGATE = "navigate"  # {target: question id | "next" | "previous" | "review"}
@@ -37,6 +37,7 @@ class MessageType(enum.StrEnum):
     CLEAR = "clear"  # {question_id}
     SUBMIT_REQUEST = "submit_request"  # the candidate confirmed "Submit"
     ZOOM = "zoom"  # {step: +1 | -1 | 0}
+    THEME = "theme"  # {high_contrast: bool}
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
 
 

@@ -7,15 +7,41 @@ QtWebEngine needs a few hundred milliseconds to start its processes and load Mat
 
 from __future__ import annotations
 
-from exam_desktop.core.render import highlight_css
+from PySide6.QtCore import QDeadlineTimer, QEventLoop, QTimer
+
 from exam_desktop.gui.bridge import Bridge, attach_bridge
 from exam_desktop.gui.webview import LockedWebView
+
+LAST_SCRIPT = "/shell.js"  # the shell's last <script>
 
 
 class ExamPage:
     def __init__(self) -> None:
         self.view = LockedWebView()
-        self.view.scheme_handler.add_generated("highlight.css", highlight_css().encode())
         self.bridge = Bridge(self.view)
         self.channel = attach_bridge(self.view.locked_page, self.bridge)
         self.view.load_shell()
+        # Imported only now (Markdown, pygments: ~0.05 s), while QtWebEngine starts its processes;
+        # the page asks for this stylesheet only after this constructor has returned.
+        from exam_desktop.core.render import highlight_css
+
+        self.view.scheme_handler.add_generated("highlight.css", highlight_css().encode())
+
+    def start_loading(self, timeout_ms: int = 3000) -> None:
+        """Run the event loop until the page has asked for all its scripts.
+
+        The requests for the shell and MathJax are answered on this thread; once they are out,
+        QtWebEngine parses MathJax in its own process while this one carries on.
+        """
+        loop = QEventLoop()
+        deadline = QDeadlineTimer(timeout_ms)
+        served = self.view.scheme_handler.served
+
+        def check() -> None:
+            if LAST_SCRIPT in served or deadline.hasExpired():
+                loop.quit()
+            else:
+                QTimer.singleShot(2, check)
+
+        QTimer.singleShot(0, check)
+        loop.exec()

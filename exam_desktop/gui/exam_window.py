@@ -24,15 +24,13 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from exam_desktop.core import scoring
-from exam_desktop.core.model import Exam, Matrix, Question, Template
+from exam_desktop.core.model import Exam, Matching, Matrix, Ordering, Question, Template
 from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
 from exam_desktop.core.responses import Response
 from exam_desktop.core.storage import AnswerStore, StorageWriteError
 from exam_desktop.core.timer import ExamClock
-from exam_desktop.gui import results
 from exam_desktop.gui.bridge import MessageType, call_js
-from exam_desktop.gui.exam_page import ExamPage
+from exam_desktop.gui.exam_page import LAST_SCRIPT, ExamPage
 from exam_desktop.gui.question_data import QuestionPages
 from exam_desktop.gui.strings import fill, strings_for
 
@@ -41,6 +39,7 @@ log = logging.getLogger(__name__)
 TEXT_KINDS = frozenset({"numeric", "matrix", "template", "short", "essay"})
 SAVE_DELAY_MS = 700  # text fields: the longest an answer waits in memory while being typed
 RETRY_MS = 2000  # after a failed write
+POSITION_DELAY_MS = 1000  # the question to resume at is written this long after moving
 TICK_MS = 500
 CLOCK_PERSIST_S = 5.0
 WARNINGS = ((5 * 60, "critical", "notice_5"), (15 * 60, "warning", "notice_15"))
@@ -79,6 +78,14 @@ def clean_value(question: Question, value: Any) -> Any:
             and all(isinstance(r, list) and len(r) == answer.cols for r in value)
         ):
             return [[str(cell)[:100] for cell in row] for row in value]
+    elif kind == "matching" and isinstance(answer, Matching):
+        count = len(answer.options)
+        if isinstance(value, list) and len(value) == len(answer.prompts):
+            if all(v is None or (type(v) is int and 0 <= v < count) for v in value):
+                return value
+    elif kind == "ordering" and isinstance(answer, Ordering):
+        if value is None or (isinstance(value, list) and sorted(value) == sorted(answer.items)):
+            return value
     elif kind == "template" and isinstance(answer, Template):
         if isinstance(value, dict):
             names = [b.name for b in answer.blanks]
@@ -92,8 +99,10 @@ class ExamWindow(QMainWindow):
     ready = Signal()  # the page is up and shows the first question
     shown = Signal(str, str)  # (view: "question" | "review" | "results" | "message", question id)
     submitted = Signal(str)  # reason: "candidate" | "time" | whatever `submit()` was given
+    saved = Signal()  # every answer changed so far is committed to the answer file
     save_failed = Signal(str)  # the message shown in the banner
     painted = Signal(str)  # token given to request_paint(): the page has drawn its current content
+    all_prepared = Signal()  # every question is typeset ahead: moving between them is a swap
 
     def __init__(
         self,
@@ -131,13 +140,14 @@ class ExamWindow(QMainWindow):
             {qid: r for qid, r in store.responses().items() if qid in self.responses}
         )
         self._dirty: dict[str, None] = {}  # ordered set of question ids not yet committed
-        self.current_id: str | None = None
-        self.is_ready = False
+        self.is_ready = False  # the page is up and has been given the exam
         self.is_submitted = False
         self.locked = False
         self.page_errors: list[str] = []
         self.last_math_errors: list[str] = []
-        self._has_shown = False
+        self.prepared: set[str] = set()  # questions the page has typeset ahead
+        self._sent_for_prefetch: set[str] = set()
+        self.has_shown = False  # the first question is on screen (`ready` was emitted)
         self.last_save_error: str | None = None
         self._zoom = 0
         self._warned: set[str] = set()
@@ -149,11 +159,26 @@ class ExamWindow(QMainWindow):
         self._retry_timer.timeout.connect(self.flush)
         self._tick_timer = QTimer(self, interval=TICK_MS)
         self._tick_timer.timeout.connect(self.tick)
+        self._position_timer = QTimer(self, singleShot=True, interval=POSITION_DELAY_MS)
+        self._position_timer.timeout.connect(self._save_position)
 
         self.commit_ms: deque[float] = deque(maxlen=10_000)  # how long each durable save took
         if any(q.figures for q in exam.questions):
             threading.Thread(target=self.pages.draw_all_figures, name="figures", daemon=True).start()
+        self._saved_position = store.get_meta("position")
+        self.current_id = (
+            self._saved_position if self._saved_position in self.responses else self.pages.order[0]
+        )
+        if LAST_SCRIPT in self.view.scheme_handler.served:
+            QTimer.singleShot(0, self._prepare_first_page)
+        else:
+            self.view.scheme_handler.file_served.connect(self._prepare_first_page)
         self.bridge.set_handler(self._on_message)
+
+    def _prepare_first_page(self, served: str = LAST_SCRIPT) -> None:
+        """Build the first question's page data while QtWebEngine parses MathJax, not after."""
+        if served == LAST_SCRIPT and self.current_id is not None:
+            self.pages.question(self.current_id)
 
     # ---------------------------------------------------------------------------- public API
 
@@ -183,6 +208,7 @@ class ExamWindow(QMainWindow):
         self.is_submitted = True
         self._tick_timer.stop()
         self.flush()
+        self._save_position()
         if self.clock.running:
             self.clock.pause()
         self._persist_clock(force=True)
@@ -221,8 +247,10 @@ class ExamWindow(QMainWindow):
             MessageType.CLEAR: self._on_clear,
             MessageType.SUBMIT_REQUEST: lambda _data: self.submit("candidate"),
             MessageType.ZOOM: self._on_zoom,
+            MessageType.THEME: self._on_theme,
             MessageType.PAGE_ERROR: self._on_page_error,
             MessageType.PAINTED: lambda data: self.painted.emit(str(data.get("token"))),
+            MessageType.PREPARED: self._on_prepared,
         }[MessageType(kind)]
         try:
             handler(data)
@@ -233,6 +261,7 @@ class ExamWindow(QMainWindow):
         if self.is_ready:
             return
         self.is_ready = True
+        comfort = self.store.get_meta("comfort") or {}  # zoom and theme come back after a restart
         self._js(
             "exam.init",
             {
@@ -244,13 +273,14 @@ class ExamWindow(QMainWindow):
                 "allow_rating": self.exam.allow_rating,
                 "questions": self.pages.navigator(),
                 "status": self._status(list(self.responses)),
+                "high_contrast": bool(comfort.get("high_contrast")),
             },
         )
+        self._zoom = min(max(int(comfort.get("zoom_step", 0)), 0), len(ZOOM_STEPS) - 1)
+        if self._zoom:
+            self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
         if self.locked:
             self._js("exam.setLocked", True, self.strings["locked"])
-        saved = self.store.get_meta("position")
-        if self.current_id is None:
-            self.current_id = saved if saved in self.responses else self.pages.order[0]
         if self.store.get_meta("submitted") is not None:
             self.is_submitted = True
             self._show_end("resumed")
@@ -263,10 +293,26 @@ class ExamWindow(QMainWindow):
         QTimer.singleShot(0, self._prepare_next_page)
 
     def _prepare_next_page(self) -> None:
-        """Build the page data of the questions not yet shown, one per event-loop turn."""
-        missing = self.pages.missing()
-        if missing and not self.is_submitted:
-            self.pages.question(missing[0])
+        """Hand the page the next question to typeset ahead, nearest to the current one first.
+
+        One at a time: a question the candidate moves to never waits behind a queue of others.
+        """
+        if self.is_submitted or self.bridge.closed:
+            return
+        order = self.pages.order
+        here = order.index(self.current_id) if self.current_id in order else 0
+        waiting = [q for q in order if q not in self._sent_for_prefetch]
+        if not waiting:
+            return
+        nearest = min(waiting, key=lambda q: (abs(order.index(q) - here), order.index(q) < here))
+        self._sent_for_prefetch.add(nearest)
+        self._js("exam.prefetch", self.pages.question(nearest))  # the next when this one is done
+
+    def _on_prepared(self, data: dict[str, Any]) -> None:
+        self.prepared.add(str(data["id"]))
+        if len(self.prepared) == len(self.pages.order):
+            self.all_prepared.emit()
+        else:
             QTimer.singleShot(0, self._prepare_next_page)
 
     def _on_shown(self, data: dict[str, Any]) -> None:
@@ -275,7 +321,7 @@ class ExamWindow(QMainWindow):
         self.last_math_errors = [str(e) for e in errors]
         if errors:
             log.warning("math errors in %s %s: %s", view, data.get("id"), errors)
-        first, self._has_shown = not self._has_shown, True
+        first, self.has_shown = not self.has_shown, True
         self.shown.emit(view, str(data.get("id") or ""))
         if first:
             self.ready.emit()
@@ -288,6 +334,17 @@ class ExamWindow(QMainWindow):
         step = int(data["step"])
         self._zoom = 0 if step == 0 else max(0, min(len(ZOOM_STEPS) - 1, self._zoom + step))
         self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
+        self._save_comfort(zoom_step=self._zoom)
+
+    def _on_theme(self, data: dict[str, Any]) -> None:
+        self._save_comfort(high_contrast=bool(data["high_contrast"]))
+
+    def _save_comfort(self, **settings: Any) -> None:
+        try:
+            comfort = self.store.get_meta("comfort") or {}
+            self.store.set_meta("comfort", {**comfort, **settings})
+        except StorageWriteError as exc:
+            self._save_failed(str(exc))
 
     # ---------------------------------------------------------------------------- answers
 
@@ -347,11 +404,11 @@ class ExamWindow(QMainWindow):
 
     def _changed(self, response: Response, *, immediate: bool = True) -> None:
         self._dirty[response.question_id] = None
-        self._js("exam.setStatus", self._status([response.question_id]))
         if immediate:
-            self.flush()
+            self.flush()  # first the commit, then the page's updates (they compete for the CPU)
         elif not self._save_timer.isActive():
             self._save_timer.start()
+        self._js("exam.setStatus", self._status([response.question_id]))
 
     def _status(self, ids: list[str]) -> list[dict[str, Any]]:
         return [
@@ -362,6 +419,7 @@ class ExamWindow(QMainWindow):
     def flush(self) -> bool:
         """Write every answer not yet committed; True when nothing is left unsaved."""
         self._save_timer.stop()
+        wrote = False
         while self._dirty:
             question_id = next(iter(self._dirty))
             started = time.perf_counter()
@@ -372,11 +430,15 @@ class ExamWindow(QMainWindow):
                 return False
             self.commit_ms.append((time.perf_counter() - started) * 1000)
             self._dirty.pop(question_id, None)
+            wrote = True
         if self._retry_timer.isActive() or self.last_save_error:
             self._retry_timer.stop()
             self.last_save_error = None
             self._js("exam.showBanner", None)
-        self._js("exam.setSaveState", "saved", self.strings["saved"])
+            wrote = True
+        if wrote:
+            self._js("exam.setSaveState", "saved", self.strings["saved"])
+            self.saved.emit()
         return True
 
     def _save_failed(self, message: str) -> None:
@@ -428,8 +490,15 @@ class ExamWindow(QMainWindow):
         if data["kind"] == "numeric" and isinstance(response.value, str):
             data["number_feedback"] = self._number_feedback(response.value)
         self._js("exam.showQuestion", data)
+        if self.current_id != self._saved_position and not self._position_timer.isActive():
+            self._position_timer.start()  # where to resume: written a moment later, not per move
+
+    def _save_position(self) -> None:
+        if self.current_id == self._saved_position:
+            return
         try:
             self.store.set_meta("position", self.current_id)
+            self._saved_position = self.current_id
         except StorageWriteError as exc:
             self._save_failed(str(exc))
 
@@ -443,9 +512,7 @@ class ExamWindow(QMainWindow):
         unanswered = [q for q in self.pages.order if not self.responses[q].answered]
         flagged = [q for q in self.pages.order if self.responses[q].flagged]
         total = len(self.pages.order)
-        confirm = (
-            fill(s["confirm_submit_open"], n=len(unanswered)) if unanswered else s["confirm_submit"]
-        )
+        confirm = fill(s["confirm_submit_open"], n=len(unanswered)) if unanswered else s["confirm_submit"]
         self._js(
             "exam.showReview",
             {
@@ -461,6 +528,9 @@ class ExamWindow(QMainWindow):
     def _show_end(self, reason: str) -> None:
         self._js("exam.setTimer", "", "")
         if self.practice:
+            from exam_desktop.core import scoring
+            from exam_desktop.gui import results
+
             score = scoring.score_exam(self.exam, self.responses)
             self._js("exam.showResults", results.results_page(self.exam, self.pages, self.responses, score))
             return
@@ -504,6 +574,7 @@ class ExamWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.flush()
+        self._save_position()
         if not self.is_submitted:
             self._persist_clock(force=True)
         self._tick_timer.stop()

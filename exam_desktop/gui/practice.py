@@ -19,14 +19,16 @@ def open_practice(bank: Path) -> ExamWindow:
     The page starts loading first: QtWebEngine starts its processes while the bank is read and the
     answer file opened.
     """
-    qt_application()
+    app = qt_application()
     page = ExamPage()
+    page.start_loading()
     from exam_desktop.core.bank import load_bank
     from exam_desktop.core.storage import AnswerStore
     from exam_desktop.core.timer import ExamClock
     from exam_desktop.gui.exam_window import ExamWindow
     from exam_desktop.paths import data_dir
 
+    app.processEvents()
     exam = load_bank(bank)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     store = AnswerStore.open(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")

@@ -22,7 +22,9 @@ from exam_desktop.gui.application import qt_application
 from exam_desktop.gui.exam_window import ExamWindow
 
 WIDTH = 1280
-MIN_HEIGHT = 720
+# Tall enough for nearly every question, so the view is rarely resized between shots (a resized
+# view takes a few frames to catch up); the picture is cropped to the content.
+HEIGHT = 3200
 TIMEOUT_MS = 30_000
 STABLE_ROUNDS = 12
 
@@ -64,13 +66,13 @@ def render_previews(
     if question_id is not None and question_id not in {q.id for q in exam.questions}:
         known = ", ".join(q.id for q in exam.questions)
         raise KnownError(f"The bank has no question with id {question_id!r}. Its ids: {known}.")
-    app = qt_application()
+    qt_application()
     out.mkdir(parents=True, exist_ok=True)
     done: list[PreviewedQuestion] = []
     with tempfile.TemporaryDirectory(prefix="exam-preview-") as tmp:
         store = AnswerStore.open(Path(tmp) / "answers.sqlite")
         window = ExamWindow(exam, store, ExamClock(exam.duration_minutes * 60))
-        window.resize(WIDTH, MIN_HEIGHT)
+        window.resize(WIDTH, HEIGHT)
         window.show()
         try:
             wait_for(window.ready, lambda: True, "loading")

@@ -17,9 +17,11 @@ from typing import Any
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import (
     Exam,
+    Matching,
     Matrix,
     MultipleChoice,
     Numeric,
+    Ordering,
     Question,
     Section,
     SingleChoice,
@@ -47,6 +49,11 @@ class Position:
 def format_points(points: float, strings: dict[str, str]) -> str:
     shown = f"{points:g}"
     return strings["points_one"] if points == 1 else fill(strings["points_many"], n=shown)
+
+
+def plain_text(markdown_text: str) -> str:
+    """A short Markdown text as plain text for places that cannot hold HTML (a <select>)."""
+    return re.sub(r"[*_`]|\\[()\[\]]", "", markdown_text).replace("$", "").strip()
 
 
 def template_parts(template: Template) -> list[dict[str, Any]]:
@@ -96,6 +103,13 @@ class QuestionPages:
     def markdown(self, text: str, question: Question | None = None) -> str:
         figure_url = (lambda n: self._figure_url(question, n)) if question else None
         return render_markdown(text, figure_url=figure_url, image_url=self._image_url)
+
+    def inline_markdown(self, text: str, question: Question | None = None) -> str:
+        """A short text (a prompt, an item) as HTML without its enclosing paragraph."""
+        html = self.markdown(text, question).strip()
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return html
 
     def _figure_url(self, question: Question, index: int) -> str | None:
         if not 0 <= index < len(question.figures):
@@ -157,8 +171,14 @@ class QuestionPages:
             "title": q.title,
             "points_text": format_points(q.points, s),
             "position_text": fill(s["question_of"], n=position.number, total=len(self.order)),
-            "page_text": fill(s["page_of"], n=position.page, total=self.pages)
-            + (f" · {position.section.title}" if position.section.title else ""),
+            "page_text": " · ".join(
+                part
+                for part in (
+                    fill(s["page_of"], n=position.page, total=self.pages) if self.pages > 1 else "",
+                    position.section.title,
+                )
+                if part
+            ),
             "html_stem": self.markdown(q.stem, q),
             "first": position.number == 1,
             "last": position.number == len(self.order),
@@ -179,6 +199,13 @@ class QuestionPages:
         elif isinstance(answer, Template):
             data["template"] = template_parts(answer)
             data["monospace"] = answer.monospace
+        elif isinstance(answer, Matching):
+            data["prompts_html"] = [self.inline_markdown(p, q) for p in answer.prompts]
+            data["match_options_html"] = [self.inline_markdown(o, q) for o in answer.options]
+            data["match_options_text"] = [plain_text(o) for o in answer.options]
+        elif isinstance(answer, Ordering):
+            data["items"] = list(answer.items)  # the candidate copy: alphabetical, never the key
+            data["items_html"] = [self.inline_markdown(i, q) for i in answer.items]
         elif q.kind == "essay":
             data["min_words"] = answer.min_words  # type: ignore[union-attr]
             data["max_words"] = answer.max_words  # type: ignore[union-attr]

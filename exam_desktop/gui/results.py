@@ -10,10 +10,12 @@ from typing import Any
 from exam_desktop.core.model import (
     Essay,
     Exam,
+    Matching,
     Matrix,
     MultipleChoice,
     Numeric,
     NumericAnswer,
+    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -41,6 +43,11 @@ def _list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
+def _points(value: float) -> str:
+    """Points as people write them: 1, 0.5, 1.56 (never 1.5556)."""
+    return f"{round(value, 2):g}"
+
+
 def _numeric_key(answer: NumericAnswer) -> str:
     value = f"{answer.value:g}"
     if answer.tolerance:
@@ -58,22 +65,41 @@ def selected_html(pages: QuestionPages, q: Question, response: Response, s: dict
     if not response.answered:
         return _text(s["nothing_selected"])
     answer, value = q.answer, response.value
-    if isinstance(answer, (SingleChoice, MultipleChoice)):
-        picked = [value] if isinstance(answer, SingleChoice) else list(value)
-        return _list([pages.markdown(c.text, q) for c in answer.choices if c.id in picked])
+    if isinstance(answer, SingleChoice):
+        return "".join(pages.markdown(c.text, q) for c in answer.choices if c.id == value)
+    if isinstance(answer, MultipleChoice):
+        return _list([pages.markdown(c.text, q) for c in answer.choices if c.id in value])
     if isinstance(answer, TrueFalse):
         return _text(s["true_label"] if value else s["false_label"])
     if isinstance(answer, Matrix):
         return _table(value)
     if isinstance(answer, Template):
         return _list([html.escape(f"{name}: {text}") for name, text in value.items()])
+    if isinstance(answer, Matching):
+        return _pairs(pages, q, answer, value)
+    if isinstance(answer, Ordering):
+        return _ordered(pages, q, value)
     return _text(str(value))
+
+
+def _pairs(pages: QuestionPages, q: Question, answer: Matching, picks: list[int | None]) -> str:
+    rows = []
+    for prompt, pick in zip(answer.prompts, picks):
+        chosen = pages.inline_markdown(answer.options[pick], q) if pick is not None else "—"
+        rows.append(f"{pages.inline_markdown(prompt, q)} → {chosen}")
+    return _list(rows)
+
+
+def _ordered(pages: QuestionPages, q: Question, items: list[str]) -> str:
+    return "<ol>" + "".join(f"<li>{pages.inline_markdown(i, q)}</li>" for i in items) + "</ol>"
 
 
 def correct_html(pages: QuestionPages, q: Question, s: dict[str, str]) -> str:
     """The key of `q`, as HTML."""
     answer = q.answer
-    if isinstance(answer, (SingleChoice, MultipleChoice)):
+    if isinstance(answer, SingleChoice):
+        return "".join(pages.markdown(c.text, q) for c in answer.choices if c.correct)
+    if isinstance(answer, MultipleChoice):
         return _list([pages.markdown(c.text, q) for c in answer.choices if c.correct])
     if isinstance(answer, TrueFalse):
         return _text(s["true_label"] if answer.answer else s["false_label"])
@@ -91,6 +117,10 @@ def correct_html(pages: QuestionPages, q: Question, s: dict[str, str]) -> str:
         )
     if isinstance(answer, ShortText):
         return _list([html.escape(a) for a in answer.accepted])
+    if isinstance(answer, Matching):
+        return _pairs(pages, q, answer, list(answer.key))
+    if isinstance(answer, Ordering):
+        return _ordered(pages, q, answer.items)
     if isinstance(answer, Essay) and answer.rubric:
         return pages.markdown(answer.rubric, q)
     return ""
@@ -112,9 +142,11 @@ def results_page(
     for q in exam.questions:
         result = score.per_question[q.id]
         response = responses.get(q.id) or Response(q.id)
-        points = fill(s["points_many"], n=f"{result.points:g}") + f" / {result.max_points:g}"
+        points = fill(s["points_of"], points=_points(result.points), max=_points(result.max_points))
         if result.status == "manual-pending":
-            points += " — " + fill(s["graded_by_hand"], points=f"{result.pending:g}", max=f"{result.max_points:g}")
+            points += " — " + fill(
+                s["graded_by_hand"], points=_points(result.pending), max=_points(result.max_points)
+            )
         position = pages.positions[q.id]
         questions.append(
             {
@@ -130,10 +162,10 @@ def results_page(
     return {
         "title": s["results_title"],
         "score_text": fill(
-            s["score_text"], points=f"{score.total:g}", max=f"{score.max_total:g}", percent=percent
+            s["score_text"], points=_points(score.total), max=_points(score.max_total), percent=percent
         ),
         "domains": [
-            {"tag": tag, "text": f"{t.points:g} / {t.max_points:g} ({t.fraction:.0%})"}
+            {"tag": tag, "text": f"{_points(t.points)} / {_points(t.max_points)} ({t.fraction:.0%})"}
             for tag, t in sorted(score.per_tag.items())
         ],
         "questions": questions,

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QUrl, Signal
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
@@ -82,6 +83,8 @@ def _inside(folder: Path, relative: str) -> Path | None:
 class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
     """Serves ``exam://app/<path>``: the shell, MathJax, and figures/images registered by the app."""
 
+    file_served = Signal(str)  # the path just served, e.g. "/shell.js"
+
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._files: dict[str, Path] = {}  # "figure/<name>" / "image/<n>" -> file on disk
@@ -126,6 +129,7 @@ class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
                 job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
                 return
         self.served.append(url.path())
+        self.file_served.emit(url.path())
         buffer = QBuffer(job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -156,7 +160,7 @@ class LockedPage(QWebEnginePage):
         self.refused_navigations: list[str] = []
         self._shell_requested = False
         self.permissionRequested.connect(lambda permission: permission.deny())
-        self.console_messages: list[str] = []
+        self.console_messages: deque[str] = deque(maxlen=200)  # the page's console, for bug reports
 
     def acceptNavigationRequest(self, url, navigation_type, is_main_frame) -> bool:  # noqa: N802
         if is_main_frame and url == SHELL_URL and not self._shell_requested:

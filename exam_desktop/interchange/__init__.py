@@ -1,4 +1,4 @@
-"""Question banks in and out of other systems: GIFT, Moodle XML, Aiken, QTI 2.1/2.2.
+"""Question banks in and out of other systems: GIFT, Moodle XML, Aiken, QTI 2.1/2.2 (and text2qti in).
 
 `import_file(path)` reads a file into an exam ready for `write_bank`, with a report of everything
 not carried over; `export_exam(exam, fmt)` writes one, with a report of what the format cannot
@@ -15,22 +15,42 @@ from exam_desktop.core.model import Exam, MultipleChoice, Question, SingleChoice
 from exam_desktop.interchange.detect import FORMATS, detect_format
 from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
 
-__all__ = ["FORMATS", "import_file", "import_data", "export_exam", "ImportResult", "ExportResult"]
+__all__ = [
+    "FORMATS", "import_file", "import_data", "export_exam", "ImportResult", "ExportResult", "NothingImported",
+]  # fmt: skip
 
 
 class NothingImported(KnownError):
     """The file held nothing our banks can hold."""
 
 
-def _importer(fmt: str) -> Callable[[bytes, str], ImportResult]:
-    from exam_desktop.interchange import aiken, gift, moodle_xml, qti
+def _decoded(data: bytes, report: ConversionReport) -> str:
+    """Text files are UTF-8; Windows-1252 (older Moodle and Word exports) is accepted and said."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.add("", "", f"not UTF-8 (byte {exc.start + 1}): read as Windows-1252; check accented letters")
+        return data.decode("cp1252", "replace")
 
-    text = lambda read: lambda data, source: read(data.decode("utf-8-sig", "replace"), source)  # noqa: E731
+
+def _importer(fmt: str) -> Callable[[bytes, str], ImportResult]:
+    from exam_desktop.interchange import aiken, gift, moodle_xml, qti, text2qti
+
+    def text(read: Callable[[str, str], ImportResult]) -> Callable[[bytes, str], ImportResult]:
+        def run(data: bytes, source: str) -> ImportResult:
+            notes = ConversionReport()
+            result = read(_decoded(data, notes), source)
+            result.report.items[:0] = notes.items
+            return result
+
+        return run
+
     return {
         "gift": text(gift.import_gift),
         "aiken": text(aiken.import_aiken),
         "moodle-xml": moodle_xml.import_moodle_xml,
         "qti": qti.import_qti,
+        "text2qti": text(text2qti.import_text2qti),
     }[fmt]
 
 
@@ -99,5 +119,5 @@ def export_exam(exam: Exam, fmt: str) -> ExportResult:
         "qti": qti.export_qti,
     }
     if fmt not in exporters:
-        raise KnownError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
+        raise KnownError(f"cannot export to '{fmt}': use one of {', '.join(exporters)}")
     return exporters[fmt](exam)

@@ -59,8 +59,8 @@ def import_aiken(text: str, source: str | Path = "<aiken>") -> ImportResult:
                 number += 1
                 stem_md = lms_math_to_markdown("\n".join(stem))
                 choices = [
-                    Choice(weights.choice_id(i), lms_math_to_markdown(t), correct=(l == letter))
-                    for i, (l, t) in enumerate(options)
+                    Choice(weights.choice_id(i), lms_math_to_markdown(text), correct=(option_letter == letter))
+                    for i, (option_letter, text) in enumerate(options)
                 ]
                 builder.add(Question(
                     id=builder.unique_id("", number), title=title_from_text(stem_md), points=1.0,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from exam_desktop.core.errors import KnownError
 
-FORMATS = ("gift", "moodle-xml", "aiken", "qti")
+FORMATS = ("gift", "moodle-xml", "aiken", "qti", "text2qti")
 _ROOT_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
 
 
@@ -37,6 +37,10 @@ def sniff(data: bytes) -> str | None:
     if root is not None:
         return None
     text = data.decode("utf-8", "replace")
+    from exam_desktop.interchange.text2qti import looks_like_text2qti
+
+    if looks_like_text2qti(text):
+        return "text2qti"
     if re.search(r"^\s*ANSWER\s*:\s*[A-Z]\s*$", text, re.MULTILINE | re.IGNORECASE) and re.search(
         r"^\s*[A-Z][.)]\s+\S", text, re.MULTILINE
     ):
@@ -55,7 +59,7 @@ def detect_format(path: Path, data: bytes, claimed: str | None = None) -> str:
     if claimed:
         if claimed not in FORMATS:
             raise FormatNotRecognised(f"unknown format '{claimed}': use one of {', '.join(FORMATS)}")
-        if seen and seen != claimed and not (claimed == "gift" and seen == "aiken"):
+        if seen and seen != claimed and not (claimed in ("gift", "text2qti") and seen in ("aiken", "gift", "text2qti")):
             raise FormatNotRecognised(f"{path} is not {_NAMES[claimed]}: its content looks like {_NAMES[seen]}")
         if seen is None and claimed in ("moodle-xml", "qti"):
             root = xml_root(data)
@@ -64,7 +68,7 @@ def detect_format(path: Path, data: bytes, claimed: str | None = None) -> str:
         return claimed
     if seen is None:
         raise FormatNotRecognised(
-            f"{path}: cannot tell its format (GIFT, Moodle XML, Aiken or QTI); name it with --from"
+            f"{path}: cannot tell its format (GIFT, Moodle XML, Aiken, QTI or text2qti); name it with --from"
         )
     return seen
 
@@ -74,4 +78,5 @@ _NAMES = {
     "moodle-xml": "a Moodle XML file",
     "aiken": "an Aiken file",
     "qti": "a QTI item or package",
+    "text2qti": "a text2qti quiz",
 }

@@ -6,8 +6,8 @@ Import follows Moodle's own reader (question/format/gift): questions are separat
 Unlike Moodle, an unescaped control character in text is an error with its line (as GIFT's
 specification asks), so a typo never turns into a silently different question.
 
-Mapping (see docs/interchange.md): one `=` among `~` -> single; `%weight%` answers without a 100%
-one -> multiple (per-option weights); several `=` only -> short; `{#..}` -> numeric; `{T}`/`{F}` ->
+Mapping (see docs/interchange.md): one `=` among `~` -> single; only `~` answers with `%weight%`
+-> multiple (partial or per-option weights); `=` answers only -> short; `{#..}` -> numeric; `{T}`/`{F}` ->
 truefalse; `{}` -> essay; text without a block -> the page's introduction (or the exam's
 instructions before the first question); an answer block mid-sentence leaves `_____` in the stem,
 as Moodle shows it; `{=a -> b ...}` -> matching (per prompt, as Moodle scores it).
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem
 from exam_desktop.core.model import (
+    Answer,
     Choice,
     Essay,
     Exam,
@@ -29,7 +30,6 @@ from exam_desktop.core.model import (
     MultipleChoice,
     Numeric,
     NumericAnswer,
-    Ordering,
     Question,
     ShortText,
     SingleChoice,
@@ -61,6 +61,8 @@ _META_RE = re.compile(r"\[(id|tag):([^\]]+)\]")
 
 
 class GiftSyntaxError(Exception):
+    """A malformed question, with the line to point at (collected into a BankError)."""
+
     def __init__(self, line: int, message: str):
         super().__init__(message)
         self.line = line
@@ -125,9 +127,9 @@ def _decode(lines: list[tuple[int, str]]) -> _Text:
     return _Text("".join(chars), numbers)
 
 
-def _check_no_control(text: _Text, what: str, allowed: str = "") -> None:
+def _check_no_control(text: _Text, what: str) -> None:
     for i, c in enumerate(text.chars):
-        if c in CONTROL and c not in allowed:
+        if c in CONTROL:
             raise GiftSyntaxError(
                 text.line_at(i),
                 f"unescaped '{c}' in {what}: write '\\{c}' (GIFT reserves ~ = # {{ }} :)",
@@ -168,12 +170,9 @@ class _Answer:
 
 
 @dataclass
-class _Parsed:
-    """One question (or description, or category) as found in the file."""
+class _Meta:
+    """What `//` comments before a question say: `[id:x]`, `[tag:y]`."""
 
-    line: int
-    title: str = ""
-    category: str | None = None
     meta_id: str = ""
     tags: list[str] = field(default_factory=list)
 
@@ -183,19 +182,15 @@ def import_gift(text: str, source: str | Path = "<gift>") -> ImportResult:
     report = ConversionReport()
     builder = ExamBuilder(source, report)
     problems: list[BankProblem] = []
-    categories: list[str] = []
     number = 0
     for chunk in _chunks(text):
         try:
-            number += _import_chunk(chunk, builder, report, categories, number + 1)
+            number += _import_chunk(chunk, builder, report, number + 1)
         except GiftSyntaxError as exc:
             problems.append(BankProblem(str(source), exc.line, exc.message))
     if problems:
         raise BankError(problems)
-    exam = builder.finish(_exam_title(categories))
-    if categories:
-        _retitle_sections(exam, categories)
-    return ImportResult(exam, report)
+    return ImportResult(builder.finish(), report)
 
 
 def _chunks(text: str) -> list[list[tuple[int, str]]]:
@@ -213,11 +208,10 @@ def _import_chunk(
     chunk: list[tuple[int, str]],
     builder: ExamBuilder,
     report: ConversionReport,
-    categories: list[str],
     number: int,
 ) -> int:
     """Import one blank-line-separated group; returns how many questions it added (0 or 1)."""
-    meta = _Parsed(chunk[0][0])
+    meta = _Meta()
     body: list[tuple[int, str]] = []
     for lineno, line in chunk:
         if line.lstrip().startswith("//"):
@@ -232,9 +226,7 @@ def _import_chunk(
         return 0
     first = body[0][1].lstrip()
     if first.startswith("$CATEGORY:"):
-        category = first[len("$CATEGORY:") :].strip()
-        categories.append(category)
-        builder.start_section(category)
+        builder.start_category(first[len("$CATEGORY:") :])
         body = body[1:]
         if not body:
             return 0
@@ -243,7 +235,7 @@ def _import_chunk(
 
 
 def _import_question(
-    text: _Text, meta: _Parsed, builder: ExamBuilder, report: ConversionReport, number: int
+    text: _Text, meta: _Meta, builder: ExamBuilder, report: ConversionReport, number: int
 ) -> int:
     start = len(text.chars) - len(text.chars.lstrip())
     line = text.line_at(start)
@@ -267,10 +259,7 @@ def _import_question(
         if title:
             report.add(title, f"line {line}", "the title of a description is not kept (page "
                        "introductions have none)")
-        if not builder.section.questions and len(builder.sections) == 1 and not builder.section.title:
-            builder.instructions = f"{builder.instructions}\n\n{intro}".strip()
-        else:
-            builder.add_intro(intro)
+        builder.add_description(intro)
         return 0
     close_at = rest.find("}", open_at + 1)
     if close_at < 0:
@@ -289,7 +278,8 @@ def _import_question(
     head_md = _to_markdown(head.plain(), fmt) if head.chars.strip() else ""
     if tail.chars.strip():
         tail_md = _to_markdown(tail.plain(), fmt)
-        sep_before = " " if head.chars[-1:].isspace() else ""
+        ends_block = head_md.rstrip().endswith("```")  # after a code block: a new paragraph
+        sep_before = "\n\n" if ends_block else " " if head.chars[-1:].isspace() else ""
         sep_after = " " if tail.chars[:1].isspace() else ""
         stem = f"{head_md}{sep_before}{BLANK_MARKER}{sep_after}{tail_md}".strip()
     else:
@@ -300,7 +290,7 @@ def _import_question(
     if answer is None:
         return 0
     qid = builder.unique_id(meta.meta_id, number)
-    builder.add(
+    added = builder.add(
         Question(
             id=qid,
             title=name,
@@ -312,7 +302,7 @@ def _import_question(
             line=line,
         )
     )
-    return 1
+    return 1 if added else 0
 
 
 def _split_general_feedback(block: _Text, fmt: str) -> tuple[_Text, str]:
@@ -325,11 +315,12 @@ def _split_general_feedback(block: _Text, fmt: str) -> tuple[_Text, str]:
 
 def _parse_block(
     block: _Text, fmt: str, qid: str, where: str, report: ConversionReport
-) -> tuple[object | None, str]:
+) -> tuple[Answer | None, str]:
     """The answer kind of an answer block and the question's explanation."""
     block, general = _split_general_feedback(block, fmt)
     folded: list[str] = []
     body = block.strip()
+    answer: Answer
     if not body.chars:
         return Essay(), general
     if body.chars.startswith("#"):
@@ -363,6 +354,8 @@ def _matching(answers: list[_Answer], fmt: str, folded: list[str]) -> Matching:
         _check_no_control(prompt, "a matching prompt")
         _check_no_control(answer, "a matching answer")
         prompt_md = _formatted(prompt.strip(), fmt)[0] if prompt.chars.strip() else ""
+        if not answer.plain().strip():
+            raise GiftSyntaxError(a.line, "a matching pair needs an answer after '->'")
         pairs.append((prompt_md, answer.plain().strip()))
         if a.feedback is not None and a.feedback.chars.strip():
             folded.append(_formatted(a.feedback.strip(), fmt)[0])
@@ -402,7 +395,7 @@ def _split_answers(body: _Text) -> list[_Answer]:
 
 
 def _answer_text(answer: _Answer, fmt: str) -> str:
-    _check_no_control(answer.text, "an answer", allowed="")
+    _check_no_control(answer.text, "an answer")
     return _formatted(answer.text.strip(), fmt)[0]
 
 
@@ -426,7 +419,7 @@ def _choice_or_short(
     where: str,
     report: ConversionReport,
     folded: list[str],
-) -> object:
+) -> SingleChoice | MultipleChoice | ShortText:
     feedbacks = [_feedback_text(a, fmt) for a in answers]
     percents = [_percent(a) for a in answers]
     if all(a.marker == "=" for a in answers):  # short answer: every answer starts with '='
@@ -500,13 +493,13 @@ def _numeric_answer(text: _Text, weight: float) -> NumericAnswer:
         return NumericAnswer((low + high) / 2, abs(high - low) / 2, weight=weight)
     value, _, tolerance = raw.partition(":")
     return NumericAnswer(
-        _parse_number(value, line), _parse_number(tolerance, line) if tolerance else 0.0,
+        _parse_number(value, line), abs(_parse_number(tolerance, line)) if tolerance else 0.0,
         weight=weight,
     )
 
 
 def _parse_numeric(body: _Text, fmt: str, folded: list[str]) -> Numeric:
-    # ':' is the tolerance separator here, so only a stray '{' '}' '~' '=' is an error.
+    """`{#x}`, `{#x:tol}`, `{#a..b}` or weighted `=`/`~` answers (':' separates the tolerance)."""
     stripped = body.strip()
     if not stripped.chars or stripped.chars[0] not in "=~":
         text, feedback = _split_feedback(stripped)
@@ -525,30 +518,6 @@ def _parse_numeric(body: _Text, fmt: str, folded: list[str]) -> Numeric:
         if fb:
             folded.append(f"*{a.text.plain().strip()}*: {fb}")
     return Numeric(answers)
-
-
-def _exam_title(categories: list[str]) -> str:
-    if not categories:
-        return ""
-    parts = _category_parts(categories[0])
-    return parts[0] if parts else ""
-
-
-def _category_parts(category: str) -> list[str]:
-    """A Moodle category path without its context (`$course$/top/...`); `//` is a literal `/`."""
-    path = re.sub(r"^\$[a-z0-9]+\$/", "", category.strip())
-    parts = [p.replace("\x00", "/").strip() for p in path.replace("//", "\x00").split("/")]
-    if parts and parts[0] == "top":
-        parts = parts[1:]
-    return [p for p in parts if p]
-
-
-def _retitle_sections(exam: Exam, categories: list[str]) -> None:
-    """Sections were titled with whole category paths; keep the part below the exam's title."""
-    for section in exam.sections:
-        if section.title in categories:
-            parts = _category_parts(section.title)
-            section.title = "/".join(parts[1:]) if len(parts) > 1 else (parts[0] if parts else "")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -253,6 +253,8 @@ class _HtmlToMarkdown(HTMLParser):
 
     def result(self) -> str:
         self._flush()
+        if self.pre is not None:  # a <pre> never closed: its text still counts
+            self.handle_endtag("pre")
         text = "".join(self.out)
         text = re.sub(r"[ \t]*\n[ \t]*(\n[ \t]*)+", "\n\n", text).strip()
         text = re.sub(r"[ \t]+\n", "\n", text)

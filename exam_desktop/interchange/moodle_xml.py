@@ -21,18 +21,19 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 
 from exam_desktop.core.errors import BankError, BankProblem, KnownError
 from exam_desktop.core.model import (
+    Answer,
     Blank,
     Choice,
     Essay,
     Exam,
     Matching,
-    Matrix,
     MultipleChoice,
     Numeric,
     NumericAnswer,
@@ -45,6 +46,7 @@ from exam_desktop.core.model import (
 )
 from exam_desktop.interchange import weights
 from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs, one_line
+from exam_desktop.interchange.figure_images import has_figures, replace_figures
 from exam_desktop.interchange.markup import (
     html_to_markdown,
     lms_math_to_markdown,
@@ -74,15 +76,41 @@ class NotMoodleXml(KnownError):
     """The file is not Moodle XML (another format, or not XML at all)."""
 
 
-def parse_xml(data: bytes, source: str) -> ET.Element:
-    """Parse untrusted XML safely; malformed XML becomes a BankError with its line."""
+class _LineNumbers(ET.TreeBuilder):
+    """Builds the tree and notes the line where each element starts (for `file:line:` messages)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[ET.Element, int] = {}
+        self.expat = None
+
+    def start(self, tag, attrs):  # type: ignore[no-untyped-def]
+        element = super().start(tag, attrs)
+        self.lines[element] = self.expat.CurrentLineNumber if self.expat is not None else 0
+        return element
+
+
+def parse_xml_with_lines(data: bytes, source: str) -> tuple[ET.Element, dict[ET.Element, int]]:
+    """Parse untrusted XML safely (no DTD entities, nothing external); malformed XML becomes a
+    BankError with its line. Returns the root and each element's starting line."""
+    builder = _LineNumbers()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    builder.expat = parser.parser
     try:
-        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        parser.feed(data)
+        return parser.close(), builder.lines
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else 0
         raise BankError([BankProblem(source, line, f"the XML is not well-formed: {exc.msg}")]) from None
+    except LookupError as exc:  # an XML declaration naming an unknown encoding
+        raise BankError([BankProblem(source, 1, f"the XML declares an encoding Python does not know: {exc}")]) from None
     except DefusedXmlException as exc:
-        raise BankError([BankProblem(source, 0, f"the XML declares entities, refused for safety: {exc}")]) from None
+        raise BankError([BankProblem(source, 1, f"the XML declares entities, refused for safety: {exc}")]) from None
+
+
+def parse_xml(data: bytes, source: str) -> ET.Element:
+    """Parse untrusted XML safely; see `parse_xml_with_lines`."""
+    return parse_xml_with_lines(data, source)[0]
 
 
 def _local(tag: str) -> str:
@@ -105,7 +133,8 @@ class _Reader:
         raw = element.findtext("text") or ""
         for file in element.findall("file"):
             self._keep_file(file, where)
-        return raw.replace("@@PLUGINFILE@@/", "images/"), element.get("format", "html")
+        raw = re.sub(r"@@PLUGINFILE@@/([^\"'<>\s]+)", lambda m: "images/" + unquote(m.group(1)), raw)
+        return raw, element.get("format", "html")
 
     def text_of(self, element: ET.Element | None, where: str) -> str:
         """Such an element's text as bank Markdown."""
@@ -138,7 +167,7 @@ def to_markdown(text: str, fmt: str) -> str:
 def import_moodle_xml(data: bytes, source: str | Path = "<moodle-xml>") -> ImportResult:
     """Read a Moodle XML quiz file into an exam."""
     source = str(source)
-    root = parse_xml(data, source)
+    root, lines = parse_xml_with_lines(data, source)
     if _local(root.tag) != "quiz":
         raise NotMoodleXml(
             f"{source} is not a Moodle XML file: its root element is <{_local(root.tag)}>, not <quiz>"
@@ -146,7 +175,6 @@ def import_moodle_xml(data: bytes, source: str | Path = "<moodle-xml>") -> Impor
     report = ConversionReport()
     reader = _Reader(source, report)
     builder = ExamBuilder(source, report)
-    categories: list[list[str]] = []
     problems: list[BankProblem] = []
     number = 0
     for index, element in enumerate(root.findall("question"), start=1):
@@ -154,42 +182,26 @@ def import_moodle_xml(data: bytes, source: str | Path = "<moodle-xml>") -> Impor
         kind = element.get("type", "")
         try:
             if kind == "category":
-                path = _category_parts(element.findtext("category/text") or "")
-                categories.append(path)
-                builder.start_section("/".join(path[1:]) if len(path) > 1 else (path[0] if path else ""))
+                builder.start_category(element.findtext("category/text") or "")
                 continue
             if kind == "description":
-                text = reader.text_of(element.find("questiontext"), where)
-                if not builder.section.questions and len(builder.sections) == 1 and not builder.section.title:
-                    builder.instructions = f"{builder.instructions}\n\n{text}".strip()
-                else:
-                    builder.add_intro(text)
+                builder.add_description(reader.text_of(element.find("questiontext"), where))
                 continue
             question = _question(element, kind, where, reader, builder, number + 1)
         except _Malformed as exc:
-            problems.append(BankProblem(source, 0, f"{exc.where}: {exc}"))
+            problems.append(BankProblem(source, lines.get(element, 0), f"{exc.where}: {exc}"))
             continue
-        if question is not None:
+        if question is not None and builder.add(question, where):
             number += 1
-            builder.add(question)
     if problems:
         raise BankError(problems)
-    exam = builder.finish(categories[0][0] if categories and categories[0] else "")
-    return ImportResult(exam, report, reader.files)
+    return ImportResult(builder.finish(), report, reader.files)
 
 
 class _Malformed(Exception):
     def __init__(self, where: str, message: str):
         super().__init__(message)
         self.where = where
-
-
-def _category_parts(path: str) -> list[str]:
-    path = re.sub(r"^\$[a-z0-9]+\$/", "", path.strip())
-    parts = [p.replace("\x00", "/").strip() for p in path.replace("//", "\x00").split("/")]
-    if parts and parts[0] == "top":
-        parts = parts[1:]
-    return [p for p in parts if p]
 
 
 def _number(text: str | None, where: str, default: float | None = None) -> float:
@@ -217,6 +229,7 @@ def _question(
     explanation = reader.text_of(element.find("generalfeedback"), f"{where}/generalfeedback")
     folded: list[str] = []
     answers = element.findall("answer")
+    answer: Answer
     if kind == "multichoice":
         answer = _multichoice(element, answers, where, reader, label)
     elif kind == "truefalse":
@@ -362,7 +375,10 @@ def _matching(element: ET.Element, where: str, reader: _Reader) -> Matching:
     pairs = []
     for k, sub in enumerate(element.findall("subquestion"), start=1):
         prompt = reader.text_of(sub, f"{where}/subquestion[{k}]")
-        pairs.append((prompt, (sub.findtext("answer/text") or "").strip()))
+        answer = (sub.findtext("answer/text") or "").strip()
+        if not answer:
+            raise _Malformed(f"{where}/subquestion[{k}]/answer", "a matching pair needs an answer")
+        pairs.append((prompt, answer))
     if sum(1 for p, _ in pairs if p) < 2:
         raise _Malformed(where, "a matching question needs at least two subquestions with text")
     return matching_from_pairs(pairs)
@@ -445,10 +461,14 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 def _textual(parent: ET.Element, tag: str, markdown: str, question: Question | None,
              report: ConversionReport, **attrs: str) -> ET.Element:
     element = _sub(parent, tag, format="html", **attrs)
-    if question is not None and "@@figure:" in markdown:
-        report.add(question.id, "", "figures are not carried over (drawn by this app only)")
-        markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
     text = markdown_to_html(markdown)
+    if question is not None and has_figures(text):
+        report.add(question.id, "", "figures are written as PNG images: they import back as images, "
+                   "not as editable figures")
+        files: dict[str, bytes] = {}
+        text = replace_figures(text, question, "@@PLUGINFILE@@/", files)
+        for name, data in files.items():
+            _sub(element, "file", base64.b64encode(data).decode("ascii"), name=name, path="/", encoding="base64")
     if question is not None and "images/" in text:
         text = _embed_images(element, text, question, report)
     _sub(element, "text", text)

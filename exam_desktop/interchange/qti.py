@@ -19,10 +19,12 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from exam_desktop.core.errors import BankError, BankProblem, KnownError
 from exam_desktop.core.model import (
+    Answer,
     Blank,
     Choice,
     Essay,
@@ -40,6 +42,7 @@ from exam_desktop.core.model import (
 )
 from exam_desktop.interchange import weights
 from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs, one_line
+from exam_desktop.interchange.figure_images import has_figures, replace_figures
 from exam_desktop.interchange.markup import (
     BLANK_MARKER,
     html_to_markdown,
@@ -47,11 +50,18 @@ from exam_desktop.interchange.markup import (
     markdown_to_html,
     title_from_text,
 )
-from exam_desktop.interchange.mathml import MATHML_NS, MathMLNotConvertible, is_display, mathml_to_tex, tex_to_mathml
-from exam_desktop.interchange.moodle_xml import parse_xml
+from exam_desktop.interchange.mathml import (
+    MATHML_NS,
+    MathMLNotConvertible,
+    is_display,
+    mathml_to_tex,
+    tex_to_mathml,
+)
+from exam_desktop.interchange.moodle_xml import parse_xml, parse_xml_with_lines
 from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
+MAX_MEMBER_BYTES = 20 * 1024 * 1024  # an item or image larger than this is refused (zip bombs)
 QTI_NAMESPACES = {QTI_NS, "http://www.imsglobal.org/xsd/imsqti_v2p2", "http://www.imsglobal.org/xsd/imsqti_v2p0"}
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
 TEMPLATES = "http://www.imsglobal.org/question/qti_v2p1/rptemplates/"
@@ -107,17 +117,17 @@ def import_qti(data: bytes, source: str | Path = "<qti>") -> ImportResult:
         items = [(source, data, "")]
     problems: list[BankProblem] = []
     for number, (name, xml, base) in enumerate(items, start=1):
-        root = parse_xml(xml, name)
+        root, lines = parse_xml_with_lines(xml, name)
         if _local(root.tag) != "assessmentItem":
             raise NotQti(f"{name} is not a QTI item: its root element is <{_local(root.tag)}>, "
                          "not <assessmentItem>")
         try:
             question = _ItemReader(root, name, base, report).question(builder, number)
         except _Malformed as exc:
-            problems.append(BankProblem(name, 0, f"{exc.where}: {exc}"))
+            problems.append(BankProblem(name, lines.get(root, 1), f"{exc.where}: {exc}"))
             continue
         if question is not None:
-            builder.add(question)
+            builder.add(question, name.split("!", 1)[-1] if "!" in name else "")
     if problems:
         raise BankError(problems)
     return ImportResult(builder.finish(), report, files)
@@ -144,16 +154,22 @@ def _package_items(
                 if member is None or member not in package.namelist():
                     report.add("", where, f"item file '{href}' is missing from the package: skipped")
                     continue
+                if package.getinfo(member).file_size > MAX_MEMBER_BYTES:
+                    report.add("", where, f"item file '{href}' is larger than {MAX_MEMBER_BYTES >> 20} MB: skipped")
+                    continue
                 items.append((f"{source}!{member}", package.read(member), str(PurePosixPath(member).parent)))
             elif kind.startswith("imsqti_test_xml"):
                 continue  # the test's item order is the manifest's order
-            elif kind == "webcontent" or not kind.startswith("imsqti"):
-                for file in _descendants(resource, "file"):
-                    member = _safe_member(file.get("href", ""))
-                    if member and member in package.namelist() and not member.endswith(".xml"):
-                        files[f"images/{member}"] = package.read(member)
-            else:
+            elif kind.startswith("imsqti"):
                 report.add("", where, f"resource type '{kind}' is not supported: skipped")
+                continue
+            for file in _descendants(resource, "file"):  # images and other media the items show
+                member = _safe_member(file.get("href", ""))
+                if member and member in package.namelist() and not member.endswith(".xml"):
+                    if package.getinfo(member).file_size > MAX_MEMBER_BYTES:
+                        report.add("", where, f"file '{member}' is larger than {MAX_MEMBER_BYTES >> 20} MB: not saved")
+                        continue
+                    files[f"images/{member}"] = package.read(member)
         if not items:
             raise NotQti(f"{source}: the manifest lists no QTI items")
         return items
@@ -172,6 +188,14 @@ class _Malformed(Exception):
         self.where = where
 
 
+def _number(text: str | None, where: str) -> float:
+    """A number from the item; anything else is a malformed item, said with where it is."""
+    try:
+        return float((text or "").strip())
+    except ValueError:
+        raise _Malformed(where, f"'{(text or '').strip()}' is not a number") from None
+
+
 def _blank_name(interaction: ET.Element, number: int) -> str:
     """A blank's name from its response identifier (`RESPONSE_shape` -> `shape`), else `b<number>`."""
     name = interaction.get("responseIdentifier", "").removeprefix("RESPONSE_")
@@ -187,6 +211,7 @@ class _ItemReader:
         self.base = "" if base in ("", ".") else base + "/"
         self.report = report
         self.label = f"'{root.get('title') or root.get('identifier') or source}'"
+        self.member = source.split("!", 1)[1] + ": " if "!" in source else ""
         self.responses = {d.get("identifier", ""): d for d in _children(root, "responseDeclaration")}
 
     def question(self, builder: ExamBuilder, number: int) -> Question | None:
@@ -196,12 +221,13 @@ class _ItemReader:
         interactions = [e for e in body.iter() if _local(e.tag).endswith("Interaction")]
         unsupported = [e for e in interactions if _local(e.tag) not in _INTERACTIONS]
         if unsupported or not interactions:
-            names = ", ".join(sorted({UNSUPPORTED.get(_local(e.tag), _local(e.tag)) for e in unsupported}))
-            why = f"{names} interactions have no kind in this app yet" if unsupported else "it has no interaction"
-            self.report.add(self.label, "assessmentItem/itemBody", f"{why}: not imported")
+            listed = ", ".join(sorted({UNSUPPORTED.get(_local(e.tag), _local(e.tag)) for e in unsupported}))
+            why = f"{listed} interactions have no kind in this app yet" if unsupported else "it has no interaction"
+            self.report.add(self.label, self.member + "assessmentItem/itemBody", f"{why}: not imported")
             return None
         kinds = {_local(e.tag) for e in interactions}
         rubric = self._rubric(body)
+        answer: Answer
         if len(interactions) == 1 and kinds <= {"matchInteraction", "orderInteraction"}:
             interaction = interactions[0]
             answer = self._match(interaction) if "matchInteraction" in kinds else self._order(interaction)
@@ -227,11 +253,11 @@ class _ItemReader:
                 answer = Template(self._markdown(body, replace=names), blanks, monospace=False, rubric=rubric)
                 stem = ""
         else:
-            self.report.add(self.label, "assessmentItem/itemBody", "several interactions of different "
+            self.report.add(self.label, self.member + "assessmentItem/itemBody", "several interactions of different "
                             f"kinds ({', '.join(sorted(kinds))}) in one item: not imported")
             return None
         if rubric and not isinstance(answer, (Essay, Template)):
-            self.report.add(self.label, "itemBody/rubricBlock", "the scorer rubric is kept in the explanation")
+            self.report.add(self.label, self.member + "itemBody/rubricBlock", "the scorer rubric is kept in the explanation")
         explanation = "\n\n".join(
             p for p in [*(self._markdown(f) for f in _children(self.root, "modalFeedback")),
                         rubric if rubric and not isinstance(answer, (Essay, Template)) else ""] if p
@@ -252,7 +278,7 @@ class _ItemReader:
         blocks = [b for b in _descendants(body, "rubricBlock") if "scorer" in (b.get("view") or "")]
         others = [b for b in _descendants(body, "rubricBlock") if b not in blocks]
         if others:
-            self.report.add(self.label, "itemBody/rubricBlock", "rubric blocks for candidates are "
+            self.report.add(self.label, self.member + "itemBody/rubricBlock", "rubric blocks for candidates are "
                             "kept in the question text")
         return "\n\n".join(self._markdown(b) for b in blocks)
 
@@ -315,7 +341,7 @@ class _ItemReader:
             tex = mathml_to_tex(element)
         except MathMLNotConvertible as exc:
             text = " ".join("".join(element.itertext()).split())
-            self.report.add(self.label, "itemBody//math", f"MathML not converted to TeX ({exc}): "
+            self.report.add(self.label, self.member + "itemBody//math", f"MathML not converted to TeX ({exc}): "
                             f"kept as the text '{text}'")
             return text
         tex = html.escape(tex, quote=False)
@@ -339,17 +365,18 @@ class _ItemReader:
         mapping = _first(declaration, "mapping")
         if mapping is None:
             return {}
-        return {e.get("mapKey", ""): float(e.get("mappedValue", "0")) for e in _children(mapping, "mapEntry")}
+        return {e.get("mapKey", ""): _number(e.get("mappedValue"), "mapping/mapEntry/@mappedValue")
+                for e in _children(mapping, "mapEntry")}
 
     def _max_score(self) -> float:
         for outcome in _children(self.root, "outcomeDeclaration"):
             if outcome.get("identifier") in ("MAXSCORE",):
                 value = _first(outcome, "value")
                 if value is not None and value.text:
-                    return float(value.text)
+                    return _number(value.text, "outcomeDeclaration[MAXSCORE]")
         for outcome in _children(self.root, "outcomeDeclaration"):
             if outcome.get("identifier") == "SCORE" and outcome.get("normalMaximum"):
-                return float(outcome.get("normalMaximum", "1"))
+                return _number(outcome.get("normalMaximum"), "outcomeDeclaration/@normalMaximum")
         total = 0.0
         for declaration in self.responses.values():
             mapping = _first(declaration, "mapping")
@@ -358,7 +385,7 @@ class _ItemReader:
             values = [v for v in self._mapping(declaration).values() if v > 0]
             best = sum(values) if declaration.get("cardinality") != "single" else max(values, default=0.0)
             upper = mapping.get("upperBound")
-            total += min(best, float(upper)) if upper else best
+            total += min(best, _number(upper, "mapping/@upperBound")) if upper else best
         return total or 1.0
 
     def _template_name(self) -> str:
@@ -391,7 +418,7 @@ class _ItemReader:
             raise _Malformed("itemBody/choiceInteraction", "the interaction has no simpleChoice")
         template = self._template_name()
         if template == "custom":
-            self.report.add(self.label, "responseProcessing", "custom response processing: "
+            self.report.add(self.label, self.member + "responseProcessing", "custom response processing: "
                             "scored here from the correct response and mapping")
         if interaction.get("maxChoices", "1") == "1" and len(correct) <= 1:
             if not correct:
@@ -419,14 +446,16 @@ class _ItemReader:
         key = {src: tgt for src, tgt in (p for p in pairs if len(p) == 2)}
         unmatched = [sources[s] for s in sources if s not in key]
         if unmatched:
-            self.report.add(self.label, "responseDeclaration", "prompts without a correct answer "
+            self.report.add(self.label, self.member + "responseDeclaration", "prompts without a correct answer "
                             f"left out: {', '.join(unmatched)}")
         weights_seen = {v for k, v in self._mapping(self._declaration(interaction)).items() if v > 0}
         if len(weights_seen) > 1:
-            self.report.add(self.label, "responseDeclaration/mapping", "pairs had different weights: "
+            self.report.add(self.label, self.member + "responseDeclaration/mapping", "pairs had different weights: "
                             "every prompt now counts the same")
         used = set(key.values())
         matched = [(sources[s], targets.get(t, t)) for s, t in key.items() if s in sources]
+        if any(not answer.strip() for _, answer in matched) or any(not t.strip() for t in targets.values()):
+            raise _Malformed("itemBody/matchInteraction", "a match choice has no text")
         scoring = "all-or-nothing" if self._template_name() == "match_correct" else "per-prompt"
         return matching_from_pairs(matched + [("", t) for i, t in targets.items() if i not in used], scoring)
 
@@ -436,7 +465,7 @@ class _ItemReader:
         if sorted(order) != sorted(texts):
             raise _Malformed("responseDeclaration", "the correct order does not list every choice once")
         if self._template_name() not in ("match_correct", ""):
-            self.report.add(self.label, "responseProcessing", "scored all-or-nothing here")
+            self.report.add(self.label, self.member + "responseProcessing", "scored all-or-nothing here")
         return Ordering([texts[i] for i in order])
 
     def _text_entry(self, interaction: ET.Element) -> ShortText | Numeric:
@@ -451,14 +480,14 @@ class _ItemReader:
                 raise _Malformed("responseDeclaration", "no correct value for the numeric item")
             if tolerances:
                 return Numeric([NumericAnswer(v, t, weight=w) for v, t, w in tolerances])
-            return Numeric([NumericAnswer(float(v)) for v in values])
+            return Numeric([NumericAnswer(_number(v, "correctResponse/value")) for v in values])
         top = max(mapping.values(), default=0.0)
         accepted = list(correct)
         for key, value in mapping.items():
             if value >= top and key not in accepted:
                 accepted.append(key)
             elif 0 < value < top:
-                self.report.add(self.label, "responseDeclaration/mapping",
+                self.report.add(self.label, self.member + "responseDeclaration/mapping",
                                 f"answer '{key}' worth {value:g} of {top:g} not imported "
                                 "(short answers here are all-or-nothing)")
         case = any(e.get("caseSensitive") == "true" for e in _descendants(declaration, "mapEntry"))
@@ -473,23 +502,25 @@ class _ItemReader:
             values = [v for v in _descendants(branch, "baseValue")]
             if equal is None or len(values) < 2 or equal.get("toleranceMode") != "absolute":
                 continue
-            tolerance = float((equal.get("tolerance") or "0").split()[0])
-            found.append((float(values[0].text or 0), tolerance, float(values[1].text or 0) / top))
+            tolerance = _number(((equal.get("tolerance") or "0").split() or ["0"])[0], "equal/@tolerance")
+            value, score = (_number(v.text, "responseCondition/baseValue") for v in values[:2])
+            found.append((value, tolerance, score / top))
         return found
 
     def _blank(self, interaction: ET.Element, name: str) -> Blank:
         declaration = self._declaration(interaction)
         if _local(interaction.tag) == "inlineChoiceInteraction":
             texts = {c.get("identifier"): "".join(c.itertext()).strip() for c in _children(interaction, "inlineChoice")}
-            self.report.add(self.label, "itemBody/inlineChoiceInteraction",
+            self.report.add(self.label, self.member + "itemBody/inlineChoiceInteraction",
                             f"blank {name} was a menu of options: candidates now type the answer")
             return Blank(name, accepted=[texts.get(c, c) for c in self._correct(declaration)])
         answer = self._text_entry(interaction)
+        width = int(_number(interaction.get("expectedLength") or "0", "textEntryInteraction/@expectedLength"))
         if isinstance(answer, Numeric):
-            self.report.add(self.label, "itemBody/textEntryInteraction",
+            self.report.add(self.label, self.member + "itemBody/textEntryInteraction",
                             f"blank {name} was numeric: accepted only as written, without tolerance")
-            return Blank(name, accepted=[f"{a.value:g}" for a in answer.answers])
-        return Blank(name, accepted=answer.accepted, case_sensitive=answer.case_sensitive)
+            return Blank(name, accepted=[f"{a.value:g}" for a in answer.answers], width=width)
+        return Blank(name, accepted=answer.accepted, case_sensitive=answer.case_sensitive, width=width)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -500,12 +531,24 @@ def _q(tag: str) -> str:
     return f"{{{QTI_NS}}}{tag}"
 
 
+@dataclass
+class _PackageReport(ConversionReport):
+    """The export's report, plus the figure images each item needs: {question id: {file: PNG}}."""
+
+    figures: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    bank_dir: Path | None = None
+
+
 def _html_with_mathml(markdown: str, parent: ET.Element, question: Question, report: ConversionReport) -> None:
     """Bank Markdown rendered to XHTML inside `parent`, math as MathML with its TeX annotation."""
-    if "@@figure:" in markdown:
-        report.add(question.id, "", "figures are not carried over (drawn by this app only)")
-        markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
     rendered = markdown_to_html(markdown, math_spans=True)
+    if has_figures(rendered):
+        report.add(question.id, "", "figures are written as PNG images: they import back as images, "
+                   "not as editable figures")
+        files = report.figures.setdefault(question.id, {}) if isinstance(report, _PackageReport) else {}
+        rendered = replace_figures(rendered, question, "", files)
+    if 'src="images/' in rendered and isinstance(report, _PackageReport):
+        rendered = _bank_images(rendered, question, report)
     xhtml = re.sub(r"<(br|hr|img)([^>]*?)/?>", r"<\1\2/>", rendered)
     try:
         wrapper = ET.fromstring(f"<div>{_entities_to_chars(xhtml)}</div>")
@@ -513,6 +556,21 @@ def _html_with_mathml(markdown: str, parent: ET.Element, question: Question, rep
         wrapper = ET.Element("div")
         ET.SubElement(wrapper, "p").text = markdown_math_to_lms(markdown)
     _append_qti(parent, wrapper)
+
+
+def _bank_images(rendered: str, question: Question, report: _PackageReport) -> str:
+    """Images next to the bank (`images/x.png`) go into the package beside the item."""
+
+    def embed(m: re.Match[str]) -> str:
+        relative = html.unescape(m.group(1))
+        file = (report.bank_dir or Path(".")) / relative
+        if not file.is_file() or ".." in PurePosixPath(relative).parts:
+            report.add(question.id, "", f"image '{relative}' not found next to the bank: not packaged")
+            return m.group(0)
+        report.figures.setdefault(question.id, {})[relative] = file.read_bytes()
+        return f'src="{html.escape(relative, quote=True)}"'
+
+    return re.sub(r'src="(images/[^"]+)"', embed, rendered)
 
 
 def _entities_to_chars(text: str) -> str:
@@ -552,7 +610,7 @@ def _append_text(parent: ET.Element, text: str) -> None:
 
 def export_qti(exam: Exam) -> ExportResult:
     """The exam as a QTI 2.1 content package (zip), with a report of what QTI cannot hold."""
-    report = ConversionReport()
+    report = _PackageReport(bank_dir=Path(exam.source).parent if exam.source else None)
     ET.register_namespace("", QTI_NS)
     ET.register_namespace("m", MATHML_NS)
     items: list[tuple[str, bytes]] = []
@@ -567,26 +625,32 @@ def export_qti(exam: Exam) -> ExportResult:
                 report.add(question.id, "", "tags are not carried over (QTI items have none)")
             items.append((f"items/{question.id}.xml",
                           b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(item, encoding="utf-8")))
+    figures = {f"items/{q.id}.xml": {f"items/{n}": png for n, png in report.figures.get(q.id, {}).items()}
+               for q in exam.questions}  # fmt: skip
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("imsmanifest.xml", _manifest(exam, [name for name, _ in items]))
+        package.writestr("imsmanifest.xml", _manifest(exam, [(name, list(figures.get(name, {}))) for name, _ in items]))
         for name, data in items:
             package.writestr(name, data)
+            for image, png in figures.get(name, {}).items():
+                package.writestr(image, png)
     return ExportResult(buffer.getvalue(), report, ".zip")
 
 
-def _manifest(exam: Exam, names: list[str]) -> bytes:
+def _manifest(exam: Exam, items: list[tuple[str, list[str]]]) -> bytes:
+    """The package's manifest: one resource per item, listing the item and the images it shows."""
     resources = "\n".join(
-        f'    <resource identifier="R{i}" type="imsqti_item_xmlv2p1" href="{html.escape(n)}">'
-        f'<file href="{html.escape(n)}"/></resource>'
-        for i, n in enumerate(names, start=1)
+        f'    <resource identifier="R{i}" type="imsqti_item_xmlv2p1" href="{html.escape(name)}">'
+        + "".join(f'<file href="{html.escape(f)}"/>' for f in [name, *images])
+        + "</resource>"
+        for i, (name, images) in enumerate(items, start=1)
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<manifest xmlns="{CP_NS}" identifier="{html.escape(exam.id)}">\n'
         f"  <metadata><schema>QTIv2.1 Package</schema><schemaversion>1.0.0</schemaversion></metadata>\n"
         f"  <organizations/>\n  <resources>\n{resources}\n  </resources>\n</manifest>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _sub(parent: ET.Element, tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -> ET.Element:
@@ -606,12 +670,12 @@ def _declare(item: ET.Element, identifier: str, cardinality: str, base_type: str
         for value in correct:
             _sub(response, "value", text=value)
     if mapping:
-        attrs = {"defaultValue": "0"}
+        attrs: dict[str, str] = {"defaultValue": "0"}
         if bounds:
             attrs.update(lowerBound=f"{bounds[0]:g}", upperBound=f"{bounds[1]:g}")
         element = _sub(declaration, "mapping", attrs)
-        for key, value in mapping.items():
-            entry = {"mapKey": key, "mappedValue": f"{value:g}"}
+        for key, mapped in mapping.items():
+            entry = {"mapKey": key, "mappedValue": f"{mapped:g}"}
             if base_type == "string":
                 entry["caseSensitive"] = "true" if case_sensitive else "false"
             _sub(element, "mapEntry", entry)
@@ -714,8 +778,12 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
         holder = _sub(body, "pre" if a.monospace else "p")
         parts = re.split(r"\[\[([A-Za-z0-9_-]+)\]\]", a.text)
         holder.text = parts[0]
+        widths = {b.name: b.width for b in a.blanks}
         for name, after in zip(parts[1::2], parts[2::2], strict=True):
-            entry = _sub(holder, "textEntryInteraction", {"responseIdentifier": f"RESPONSE_{name}"})
+            attrs = {"responseIdentifier": f"RESPONSE_{name}"}
+            if widths.get(name):
+                attrs["expectedLength"] = str(widths[name])
+            entry = _sub(holder, "textEntryInteraction", attrs)
             entry.tail = after
         if len(a.blanks) > 1:
             report.add(question.id, "", "several blanks: scored with a summing response processing")
@@ -754,18 +822,18 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
         _outcomes(item, question.points)
         body = _sub(item, "itemBody")
         _html_with_mathml(question.stem, body, question, report)
-        interaction = _sub(body, "orderInteraction", {"responseIdentifier": "RESPONSE", "shuffle": "true"})
+        order = _sub(body, "orderInteraction", {"responseIdentifier": "RESPONSE", "shuffle": "true"})
         for identifier, text in sorted(zip(ids, a.items, strict=True), key=lambda p: p[1].casefold()):
-            choice = _sub(interaction, "simpleChoice", {"identifier": identifier})
+            choice = _sub(order, "simpleChoice", {"identifier": identifier})
             _html_with_mathml(text, choice, question, report)
             _unwrap_single_paragraph(choice)
     else:
         report.add(question.id, "", f"{a.kind} questions cannot be written in QTI: not exported")
         return None
     if question.explanation.strip():
-        feedback = _sub(item, "modalFeedback", {"outcomeIdentifier": "FEEDBACK", "identifier": "explanation",
-                                               "showHide": "show"})  # fmt: skip
-        _html_with_mathml(question.explanation, feedback, question, report)
+        modal = _sub(item, "modalFeedback", {"outcomeIdentifier": "FEEDBACK", "identifier": "explanation",
+                                             "showHide": "show"})  # fmt: skip
+        _html_with_mathml(question.explanation, modal, question, report)
     if tolerances and isinstance(a, Numeric):
         _numeric_processing(item, a, question.points)
     elif template:

@@ -34,7 +34,9 @@ class ConversionReport:
     items: list[ReportItem] = field(default_factory=list)
 
     def add(self, question: str, where: str, message: str) -> None:
-        self.items.append(ReportItem(question, where, message))
+        item = ReportItem(question, where, message)
+        if item not in self.items:  # the same loss met in several texts of a question is said once
+            self.items.append(item)
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -44,6 +44,8 @@ def test_the_first_question_is_shown_with_its_math_typeset(window):
     assert window.current_id == "minibatches"
     assert text_of(window, "#q-title") == "Mini-batches"
     assert js(window, "return document.querySelectorAll('.stem mjx-container svg').length") >= 1
+    # assistive MathML for screen readers next to every formula
+    assert js(window, "return document.querySelectorAll('.stem mjx-container mjx-assistive-mml math').length") >= 1
     assert text_of(window, "#page-indicator") == "Page 1 of 3 · Choices"
     assert window.page_errors == []
 
@@ -182,6 +184,28 @@ def test_keyboard_alone_answers_and_moves_on(qtbot, window, store_path):
     wait_saved(qtbot, store_path, "birnn", lambda r: r.value == ["a", "c", "d"])
 
 
+def test_keyboard_alone_fills_text_fields_and_matrix_cells(qtbot, window, store_path):
+    target = window.view.focusProxy()
+    with qtbot.waitSignal(window.shown, timeout=TIMEOUT, check_params_cb=lambda v, i: i == "relu"):
+        js(window, "document.querySelector('.nav-question[data-id=relu]').focus(); return true;")
+        QTest.keyClick(target, Qt.Key.Key_Return)  # the navigator's buttons work with Enter
+    QTest.keyClick(target, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # the first cell has
+    QTest.keyClicks(target, "7")  # the focus on arrival; its earlier "5" is replaced
+    QTest.keyClick(target, Qt.Key.Key_Tab)
+    QTest.keyClicks(target, "-1")
+    QTest.keyClick(target, Qt.Key.Key_Down)
+    QTest.keyClicks(target, "3")
+    wait_saved(qtbot, store_path, "relu", lambda r: r.value[0][:2] == ["7", "-1"] and r.value[1][1] == "3")
+
+    go(qtbot, window, "summary")  # answered before: select and replace
+    QTest.keyClick(target, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(target, "(None, 1, 2, 3)")
+    QTest.keyClick(target, Qt.Key.Key_Tab)
+    QTest.keyClick(target, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(target, "42")
+    wait_saved(qtbot, store_path, "summary", lambda r: r.value == {"conv1_shape": "(None, 1, 2, 3)", "conv1_params": "42"})
+
+
 def test_ctrl_plus_zooms_up_to_200_percent(qtbot, window):
     for _ in range(8):
         key(window, "body", "+", ctrlKey=True)
@@ -213,7 +237,7 @@ def test_review_lists_unanswered_and_flagged_then_submit_after_confirmation(qtbo
         click(window, "#confirm-ok")
     assert submitted.args == ["candidate"]
     assert window.store.get_meta("submitted") == {"reason": "candidate"}
-    assert saved(store_path)["summary"].value["conv1_params"] == "1216"
+    assert saved(store_path)["summary"].value["conv1_params"] == "42"
     # after submit the page no longer changes answers
     window.bridge.post('{"type": "answer_changed", "question_id": "hpo", "value": "late"}')
     assert saved(store_path)["hpo"].value != "late"

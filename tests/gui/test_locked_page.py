@@ -81,7 +81,10 @@ def test_the_profile_blocks_every_request_outside_the_app(qtbot, window):
 def test_the_bridge_rejects_unknown_or_malformed_messages_and_drops_them_after_teardown(qapp):
     bridge = Bridge()
     received = []
-    bridge.message.connect(lambda kind, data: received.append((kind, data)))
+    bridge.post('{"type": "ready"}')  # before the window listens: kept, handed over
+    bridge.set_handler(lambda kind, data: received.append((kind, data)))
+    assert received == [("ready", {})]
+    received.clear()
     bridge.post('{"type": "flag", "question_id": "q1", "flagged": true}')
     bridge.post('{"type": "eval", "code": "import os"}')
     bridge.post("not json")

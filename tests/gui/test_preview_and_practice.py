@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 from conftest import BANKS
-from pagetools import click, close_window, js, open_window, text_of
+from pagetools import click, close_window, js, text_of
 from PySide6.QtGui import QImage
 
 from exam_desktop.cli import main
+from exam_desktop.cli.cmd_demo import DEFAULT_BANK
 from exam_desktop.core.bank import find_banks, load_bank
+from exam_desktop.gui.practice import open_practice
+from exam_desktop.gui.preview import wait_for
 
 pytestmark = pytest.mark.gui
 
@@ -43,11 +46,16 @@ def test_preview_reports_an_unknown_question_id(qapp, tmp_path, capsys):
     assert "no question with id 'nope'" in capsys.readouterr().err
 
 
-def test_practice_run_ends_with_score_domains_selection_key_and_explanation(qtbot, qapp, tmp_path):
-    exam = load_bank(BANKS / "ml-engineers-test.md")
-    window = open_window(exam, tmp_path / "practice.sqlite", practice=True)
+def test_demo_opens_the_ml_test_in_practice_mode_and_ends_with_full_results(qtbot, qapp):
+    exam = load_bank(DEFAULT_BANK)
+    window = open_practice(DEFAULT_BANK)  # what `exam-desktop demo` opens
     try:
-        assert text_of(window, "#timer") == "1:45:00 left"
+        if not window.has_shown:
+            wait_for(window.ready, lambda: True, "loading")
+        assert window.practice and window.exam.title == "Machine Learning Engineers Test"
+        assert text_of(window, "#timer") in ("1:45:00 left", "1:44:59 left")
+        assert window.clock.running
+        assert js(window, "return document.querySelectorAll('.stem mjx-container svg').length") >= 2
         click(window, "label[for=opt-1]")  # the right answer to the first question
         with qtbot.waitSignal(window.shown, timeout=5000, check_params_cb=lambda v, i: v == "review"):
             click(window, "#review")

@@ -8,6 +8,7 @@ import pytest
 from exam_desktop.core.errors import BankError
 from exam_desktop.core.model import Choice, Exam, Question, Section, ShortText, SingleChoice
 from exam_desktop.core.render import render_markdown
+from exam_desktop.interchange import import_data
 from exam_desktop.interchange.aiken import export_aiken, import_aiken
 from exam_desktop.interchange.gift import escape, export_gift, import_gift
 
@@ -110,3 +111,10 @@ def test_gift_problems_are_all_listed_with_their_lines() -> None:
     assert [(p.line, p.message.split(":")[0]) for p in caught.value.problems] == [
         (1, "unescaped '=' in the question text"), (5, "the answer block opened here is not closed with '}' (a blank line ends a question)"),
     ]  # fmt: skip
+
+
+def test_a_windows_1252_file_is_read_and_the_report_says_so() -> None:
+    result = import_data("::Café::Où est le café? {=ici}\n".encode("cp1252"), "cafe.gift")
+    assert result.exam.questions[0].title == "Café"
+    assert result.exam.questions[0].stem == "Où est le café?"
+    assert result.report.mentions("read as Windows-1252")

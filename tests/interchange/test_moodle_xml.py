@@ -109,11 +109,12 @@ def test_malformed_xml_names_the_line() -> None:
 
 
 def test_a_bad_number_names_the_element_path() -> None:
-    xml = b"""<quiz><question type="numerical"><name><text>n</text></name>
+    xml = b"""<quiz>\n<question type="numerical"><name><text>n</text></name>
 <questiontext><text>How many?</text></questiontext>
 <answer fraction="100"><text>twelve</text></answer></question></quiz>"""
-    with pytest.raises(BankError, match=r"quiz/question\[1\]/answer\[1\]/text: 'twelve' is not a number"):
+    with pytest.raises(BankError) as caught:
         import_moodle_xml(xml, "n.xml")
+    assert str(caught.value) == "n.xml:2: quiz/question[1]/answer[1]/text: 'twelve' is not a number"
 
 
 def test_other_xml_is_not_moodle_xml() -> None:

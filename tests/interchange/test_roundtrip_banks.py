@@ -8,6 +8,7 @@ the trip through the format *and* through the written Markdown bank.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from conftest import BANKS
 
 from exam_desktop.core.bank import load_bank, parse_bank, write_bank
 from exam_desktop.core.model import (
+    Choice,
     Essay,
     Exam,
     Matching,
@@ -40,9 +42,15 @@ OWN_BANK = Path(__file__).resolve().parent.parent / "data" / "interchange" / "ev
 FORMATS = {"gift": "bank.gift", "moodle-xml": "bank.xml", "qti": "bank.zip"}
 
 
-def seen(markdown: str) -> str:
-    """Rendered HTML, whitespace collapsed, figures as their placeholder text."""
-    markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
+def seen(markdown: str, fmt: str = "") -> str:
+    """Rendered HTML, whitespace collapsed. Figures: GIFT has only their name; Moodle XML and QTI
+    carry them as images (which the renderer shows without their bank-relative source here)."""
+
+    def figure(m: re.Match[str]) -> str:
+        n = int(m.group(1)) + 1
+        return f'<img src="x.png" alt="Figure {n}"/>' if fmt in ("moodle-xml", "qti") else f"[Figure {n}]"
+
+    markdown = re.sub(r"@@figure:(\d+)@@", figure, markdown)
     html = render_markdown(markdown)
     html = re.sub(r"\\\[\s+", r"\\[", re.sub(r"\s+\\\]", r"\\]", html))  # spaces inside display TeX
     html = re.sub(r'<code class="[^"]*">', "<code>", html)  # a fence's language label
@@ -64,12 +72,12 @@ def scores(q: Question) -> object:
     """The key as scores: what each possible answer earns."""
     a = q.answer
     if isinstance(a, SingleChoice):
-        return [(c.correct, round(1.0 if c.correct else (c.weight or 0.0), 4)) for c in a.choices]
+        return [(c.text, c.correct, round(1.0 if c.correct else (c.weight or 0.0), 4)) for c in a.choices]
     if isinstance(a, MultipleChoice):
         if a.scoring == "all-or-nothing":
             return ("all-or-nothing", [c.correct for c in a.choices])
         fractions = fractions_of_multiple(a, q.id, ConversionReport())
-        return [(c.correct, round(f, 4)) for c, f in zip(a.choices, fractions, strict=True)]
+        return [(c.text, c.correct, round(f, 4)) for c, f in zip(a.choices, fractions, strict=True)]
     if isinstance(a, Numeric):
         return [
             (round(n.value, 6), round(abs(n.value) * n.tolerance if n.relative else n.tolerance, 6), n.weight)
@@ -95,10 +103,13 @@ def scores(q: Question) -> object:
 def expected(fmt: str, q: Question) -> dict:
     """What the question must look like after the trip, given what `fmt` cannot hold."""
     a = q.answer
-    view = {"id": q.id, "title": q.title, "kind": q.kind, "points": q.points, "stem": seen(q.stem),
-            "explanation": seen(q.explanation), "tags": q.tags}  # fmt: skip
+    view = {"id": q.id, "title": q.title, "kind": q.kind, "points": q.points, "stem": seen(q.stem, fmt),
+            "explanation": seen(q.explanation, fmt), "tags": q.tags}  # fmt: skip
+    if isinstance(a, (SingleChoice, MultipleChoice)):
+        choices = [Choice(c.id, seen(c.text, fmt), c.correct, c.weight) for c in a.choices]
+        a = type(a)(choices) if isinstance(a, SingleChoice) else dataclasses.replace(a, choices=choices)
     if isinstance(a, MultipleChoice) and a.scoring == "all-or-nothing" and fmt != "qti":
-        a = MultipleChoice(a.choices, scoring="partial")
+        a = dataclasses.replace(a, scoring="partial")
     if isinstance(a, Matching) and fmt != "qti":
         a = Matching(a.prompts, a.options, a.key, scoring="per-prompt")  # Moodle scores per prompt
     if isinstance(a, Ordering) and fmt != "moodle-xml":
@@ -120,6 +131,10 @@ def expected(fmt: str, q: Question) -> dict:
 
 
 def actual(q: Question) -> dict:
+    a = q.answer
+    if isinstance(a, (SingleChoice, MultipleChoice)):
+        choices = [Choice(c.id, seen(c.text), c.correct, c.weight) for c in a.choices]
+        q = dataclasses.replace(q, answer=dataclasses.replace(a, choices=choices))
     view = {"id": q.id, "title": q.title, "kind": q.kind, "points": q.points, "stem": seen(q.stem),
             "explanation": seen(q.explanation), "tags": q.tags, "scores": scores(q)}  # fmt: skip
     if isinstance(q.answer, Numeric):
@@ -127,19 +142,22 @@ def actual(q: Question) -> dict:
     return view
 
 
-def round_trip(exam: Exam, fmt: str) -> tuple[Exam, ConversionReport]:
+def round_trip(exam: Exam, fmt: str) -> tuple[Exam, ConversionReport, dict[str, bytes]]:
     exported = export_exam(exam, fmt)
     imported = import_data(exported.data, FORMATS[fmt], fmt)
     back = parse_bank(write_bank(imported.exam), "roundtrip.md")  # as `exam-desktop import` writes it
-    return back, exported.report
+    return back, exported.report, imported.files
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("bank", [*SEED_BANKS, OWN_BANK.name])
 def test_bank_survives_export_and_import(bank: str, fmt: str) -> None:
     exam = load_bank(OWN_BANK if bank == OWN_BANK.name else BANKS / bank)
-    back, report = round_trip(exam, fmt)
+    back, report, files = round_trip(exam, fmt)
     after = {q.id: q for q in back.questions}
+    drawn = sum(len(q.figures) for q in exam.questions if holds(fmt, q))
+    assert len([f for f in files if f.endswith(".png")]) == (0 if fmt == "gift" else drawn)
+    assert all(png.startswith(b"\x89PNG") for png in files.values())
     for q in exam.questions:
         if not holds(fmt, q):
             assert q.id not in after
@@ -169,6 +187,6 @@ def test_every_loss_is_reported(fmt: str) -> None:
 def test_import_export_import_is_stable(fmt: str) -> None:
     """A second trip changes nothing: what survived once survives again, byte for byte in the bank."""
     exam = load_bank(OWN_BANK)
-    once, _ = round_trip(exam, fmt)
-    twice, _ = round_trip(once, fmt)
+    once, _, _ = round_trip(exam, fmt)
+    twice, _, _ = round_trip(once, fmt)
     assert write_bank(twice) == write_bank(once)

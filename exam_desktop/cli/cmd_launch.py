@@ -1,0 +1,163 @@
+"""`exam-desktop launch EXAM.exam`: the proctored session on a lab machine, in the kiosk."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from exam_desktop import paths
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.incidents import INCIDENT_KINDS, SessionRules
+from exam_desktop.core.keys import installed_office_key, load_public_key
+from exam_desktop.core.package import read_package_header
+from exam_desktop.core.resume import recover_session, session_path
+from exam_desktop.core.session import ExamSession, LaunchSettings
+
+if TYPE_CHECKING:
+    from exam_desktop.gui.kiosk import KioskWindow
+
+NAME = "launch"
+HELP = "run a proctored exam from its package: preflight, identification, start code, kiosk"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("package", type=Path, metavar="EXAM.exam", help="the candidate package")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"where answers and the journal are kept, on a local disk (default: {paths.data_dir()})",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the result bundle goes at the end (default: the one set at build, if any)",
+    )
+    parser.add_argument(
+        "--office-key",
+        type=Path,
+        default=None,
+        metavar="PUB",
+        help="the exam office public key the package must be signed with "
+        "(default: the one installed with `exam-desktop keys install`)",
+    )
+    parser.add_argument(
+        "--pin",
+        metavar="PIN",
+        help="the invigilator PIN, if none was set at build (kept only as a salted hash)",
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="RULES",
+        help="incident rules: a JSON file, JSON text, or kind=action pairs such as "
+        f"'focus-lost=lock,grace=10' (kinds: {', '.join(INCIDENT_KINDS)}; actions: log, warn, "
+        "lock; grace: minutes of downtime credited without the PIN). See docs/lockdown.md",
+    )
+    parser.add_argument(
+        "--recover",
+        action="store_true",
+        help="invigilator: the session's answer file is damaged; move it aside, copy everything "
+        "readable into a new one and continue from it",
+    )
+    parser.add_argument(
+        "--windowed",
+        action="store_true",
+        help="for rehearsals: a normal window instead of full screen (the lockdown still applies)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    kiosk = start(args)
+    from exam_desktop.gui.application import qt_application
+
+    qt_application().exec()
+    return 0 if kiosk.finished or not kiosk.exam_running else 1
+
+
+def start(args: argparse.Namespace) -> KioskWindow:
+    """Check everything that needs no window, then open the kiosk (the caller runs Qt's loop)."""
+    try:
+        settings = launch_settings(args)
+        if args.recover:
+            recover(settings)
+        session = open_session(settings, args.pin)
+    except KnownError as exc:
+        if on_screen():  # a kiosk session has no terminal: say it on the screen too
+            from exam_desktop.gui.kiosk import show_refusal
+
+            show_refusal(str(exc))
+        raise
+    from exam_desktop.gui.application import qt_application  # Qt only once the checks passed
+    from exam_desktop.gui.kiosk import open_kiosk
+
+    qt_application()
+    return open_kiosk(session, full_screen=not args.windowed)
+
+
+def launch_settings(args: argparse.Namespace) -> LaunchSettings:
+    data_dir = args.data_dir or paths.data_dir()
+    office_key = load_public_key(args.office_key) if args.office_key else installed_office_key(data_dir)
+    if office_key is None:
+        print(
+            "note: no exam office key is installed on this machine; the package is checked "
+            "against the key it carries (install one with `exam-desktop keys install`).",
+            file=sys.stderr,
+        )
+    return LaunchSettings(
+        package=args.package,
+        data_dir=data_dir,
+        results_dir=args.results_dir,
+        office_public_key=office_key,
+        pin=args.pin,
+        rules=SessionRules.parse(args.policy) if args.policy else None,
+    )
+
+
+def open_session(settings: LaunchSettings, pin: str | None) -> ExamSession:
+    """The session, after the checks that need no window: package, answer file, PIN, preflight."""
+    session = ExamSession(settings)  # refuses a damaged package or session before any window
+    try:
+        session.preflight()
+    except KnownError:
+        session.close()
+        raise
+    stored_pin = session.desk is not None and session.desk.pin_record is not None
+    if pin is None and session.header.pin is None and not stored_pin:
+        session.close()
+        raise KnownError(
+            "No invigilator PIN is set for this exam: give one with --pin (or at build), so that "
+            "an invigilator can unlock, extend and end it."
+        )
+    return session
+
+
+def on_screen() -> bool:
+    """Whether a person can see a window (not when Qt draws offscreen, e.g. in tests)."""
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in (
+        "win32",
+        "darwin",
+    )
+
+
+def recover(settings: LaunchSettings) -> None:
+    """Move a damaged answer file aside and rebuild it from what is readable."""
+    header = read_package_header(settings.package, settings.office_public_key)
+    package_hash = hashlib.sha256(Path(settings.package).read_bytes()).hexdigest()
+    path = session_path(settings.data_dir, header.exam_id, package_hash)
+    if not path.exists():
+        raise KnownError(f"There is no session of this package on this machine ({path}).")
+    recovery = recover_session(path)
+    state = "complete" if recovery.complete else "INCOMPLETE: " + "; ".join(recovery.problems)
+    print(
+        f"Recovered {recovery.responses} answers and {recovery.events} journal entries into "
+        f"{recovery.path} ({state}). The damaged file was kept next to it."
+    )
