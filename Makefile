@@ -24,13 +24,16 @@ run: $(STAMP)
 ## The whole test suite (Qt offscreen, real QtWebEngine, real SQLite).
 test: $(STAMP)
 	bash scripts/system-deps.sh
+	$(BIN)/python -m ruff check exam_desktop tests bench
+	$(BIN)/python -m mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 check: $(STAMP)
 	$(BIN)/exam-desktop check banks/
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check exam_desktop tests
+	$(BIN)/python -m ruff check exam_desktop tests bench
+	$(BIN)/python -m mypy
 
 ## The one-folder app for lab machines: dist/exam-desktop/ (docs/deploying.md). Build it on the
 ## oldest Linux the seats run, with the xcb libraries installed so they are bundled.

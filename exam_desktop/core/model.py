@@ -71,7 +71,7 @@ class MatrixFigure:
     caption: str = ""
 
 
-Figure = Union[IoUFigure, GridFigure, MatrixFigure]
+Figure = Union[IoUFigure, GridFigure, MatrixFigure]  # noqa: UP007 - a runtime key for from_dict
 FIGURE_KINDS: dict[str, type] = {cls.kind: cls for cls in (IoUFigure, GridFigure, MatrixFigure)}
 
 # Markdown text (stems, options, explanations) refers to a figure of its question by this token;
@@ -280,7 +280,7 @@ class Ordering:
         return Ordering(sorted(self.items, key=str.casefold))
 
 
-Answer = Union[
+Answer = Union[  # noqa: UP007 - a runtime key for from_dict
     SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay, Matching, Ordering
 ]
 ANSWER_KINDS: dict[str, type] = {
@@ -439,7 +439,7 @@ def _build(tp: Any, data: Any) -> Any:
         if data not in args:
             raise ValueError(f"{data!r} is not one of {args}")
         return data
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise ValueError(f"expected an object for {tp.__name__}")
         hints = typing.get_type_hints(tp)

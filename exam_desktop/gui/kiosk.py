@@ -377,7 +377,9 @@ class KioskWindow(QWidget):
             lines = [f"**Time left: {format_remaining(plan.remaining_s)}**", ""]
             self.begin_button.setText("Continue the exam")
         else:
-            lines = [f"**Duration: {exam.duration_minutes} minutes**", ""]
+            hours, minutes = divmod(exam.duration_minutes, 60)
+            duration = f"{hours} h {minutes:02d} min" if hours else f"{minutes} minutes"
+            lines = [f"**Duration: {duration}**", ""]
         lines.append(exam.instructions or "Answer every question. Your answers are saved at once.")
         self.instructions.setText("\n".join(lines))
         self._update_begin()

@@ -174,7 +174,7 @@ class _Parser:
             allow_rating=meta.get("rating", False),
         )
         seen: dict[str, int] = {}
-        for title, number, intro, blocks in sections:
+        for title, _line, intro, blocks in sections:
             section = Section(title, [], _text(intro))
             for raw in blocks:
                 question = self.question(raw)
@@ -285,10 +285,10 @@ class _Parser:
                 self.problem(raw.line, f"unknown attribute '{key}' for a {kind} question (allowed: {allowed})")
         points = 1.0
         if "points" in attrs:
-            points = self.number(attrs["points"], raw.line, "points")
-            if points is not None and points < 0:
+            parsed = self.number(attrs["points"], raw.line, "points")
+            if parsed is not None and parsed < 0:
                 self.problem(raw.line, "points cannot be negative")
-            points = points if points is not None else 1.0
+            points = parsed if parsed is not None else 1.0
         tags = [t.strip() for t in attrs.get("tags", "").split(",") if t.strip()]
 
         body = _Body(self, raw, kind)
@@ -404,7 +404,7 @@ class _Body:
                 content, i = _fenced(lines, i)
                 if name in self.fences:
                     self.p.problem(number, f"a second '```{name}' block in this question")
-                self.fences[name] = (number, [l for _, l in content])
+                self.fences[name] = (number, [text for _, text in content])
                 continue
             if fence and fence.group(3).split()[:1] == ["figure"]:
                 content, i = _fenced(lines, i)
@@ -908,7 +908,7 @@ def _fenced(lines: list[tuple[int, str]], start: int) -> tuple[list[tuple[int, s
     opening = FENCE_RE.match(lines[start][1])
     assert opening
     indent, marker = opening.group(1), opening.group(2)
-    content = []
+    content: list[tuple[int, str]] = []
     i = start + 1
     while i < len(lines):
         closing = FENCE_RE.match(lines[i][1])
