@@ -35,7 +35,6 @@ from exam_desktop.core.package import (
     PackageRejected,
     StartCodeRejected,
     build_package,
-    candidate_exam_of,
     load_key_file,
     open_package,
     package_content,
@@ -194,7 +193,7 @@ def test_the_grader_key_file_holds_every_secret(built):
 
 def test_right_code_opens_the_candidate_exam(built, canary_exam):
     opened = open_package(built.package_bytes, built.start_code)
-    assert to_dict(opened.exam) == to_dict(candidate_exam_of(canary_exam))
+    assert to_dict(opened.exam) == to_dict(canary_exam.candidate_copy())
     single = opened.exam.question("q-single")
     assert [c.correct for c in single.answer.choices] == [False, False]
     assert single.explanation == ""
@@ -333,12 +332,12 @@ def test_figures_only_explanations_show_are_dropped_and_tokens_renumbered():
         explanation="@@figure:0@@",
     )  # fmt: skip
     exam = Exam("e", "E", 10, [Section("S", [question, ordering])])
-    visible = candidate_exam_of(exam).question("q")
+    visible = exam.candidate_copy().question("q")
     assert [f.name for f in visible.figures] == ["stem", "option"]
     assert visible.stem == "Look: @@figure:0@@"
     assert visible.answer.choices[0].text == "see @@figure:1@@"
     assert exam.question("q").figures == figures  # the original is untouched
-    visible = candidate_exam_of(exam).question("order")
+    visible = exam.candidate_copy().question("order")
     assert [f.name for f in visible.figures] == ["item"]
     assert "second @@figure:0@@" in visible.answer.items
 
@@ -387,7 +386,7 @@ def test_real_bank_round_trips_with_default_kdf(office_key):
     header = read_package_header(built.package_bytes)
     assert header.raw["kdf"]["n"] >= 2**17  # the memory-hard default, stored with the package
     opened = open_package(built.package_bytes, built.start_code, office_key.public_key())
-    assert to_dict(opened.exam) == to_dict(candidate_exam_of(exam))
+    assert to_dict(opened.exam) == to_dict(exam.candidate_copy())
     content = package_content(built.package_bytes, built.start_code)
     explanations = [q.explanation for q in exam.questions if q.explanation]
     assert explanations

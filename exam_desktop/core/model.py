@@ -8,6 +8,7 @@ bundles, grading, importers) speaks this model. `to_dict`/`from_dict` give a JSO
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -368,12 +369,15 @@ class Exam:
         raise KeyError(question_id)
 
     def candidate_copy(self) -> Exam:
-        """The exam as a candidate machine may hold it: no keys, explanations or rubrics."""
+        """The exam as a candidate machine may hold it: no keys, explanations or rubrics, and no
+        figure that only an explanation or a rubric showed."""
         sections = [
             Section(
                 s.title,
                 [
-                    dataclasses.replace(q, answer=q.answer.strip_key(), explanation="")
+                    _visible_figures_only(
+                        dataclasses.replace(q, answer=q.answer.strip_key(), explanation="")
+                    )
                     for q in s.questions
                 ],
                 s.intro,
@@ -381,6 +385,53 @@ class Exam:
             for s in self.sections
         ]
         return dataclasses.replace(self, sections=sections, source="")
+
+
+_FIGURE_TOKEN_RE = re.compile(re.escape(FIGURE_TOKEN).replace(r"\{index\}", r"(\d+)"))
+
+
+def _visible_figures_only(question: Question) -> Question:
+    """`question` without the figures none of its remaining texts refers to, the others renumbered."""
+    data = to_dict(question)
+    figures = data.pop("figures")
+    used = sorted(
+        {int(m) for text in _strings(data) for m in _FIGURE_TOKEN_RE.findall(text)} & set(range(len(figures)))
+    )
+    if used == list(range(len(figures))):
+        return question
+    new_index = {old: new for new, old in enumerate(used)}
+
+    def renumber(text: str) -> str:
+        return _FIGURE_TOKEN_RE.sub(
+            lambda m: figure_token(new_index[int(m.group(1))]) if int(m.group(1)) in new_index else "",
+            text,
+        )
+
+    data = _map_strings(data, renumber)
+    data["figures"] = [figures[i] for i in used]
+    return from_dict(Question, data)
+
+
+def _strings(data: Any) -> typing.Iterator[str]:
+    """Every string in JSON-ready data."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+def _map_strings(data: Any, change: typing.Callable[[str], str]) -> Any:
+    if isinstance(data, str):
+        return change(data)
+    if isinstance(data, dict):
+        return {key: _map_strings(value, change) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_map_strings(value, change) for value in data]
+    return data
 
 
 # --------------------------------------------------------------------------------------------

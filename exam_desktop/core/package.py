@@ -27,7 +27,7 @@ import os
 import re
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,9 +61,7 @@ from exam_desktop.core.keys import (
 from exam_desktop.core.model import (
     CandidateField,
     Exam,
-    Question,
     exam_from_dict,
-    figure_token,
     from_dict,
     to_dict,
 )
@@ -75,7 +73,6 @@ MAX_PACKAGE_BYTES = 256 * 1024 * 1024
 MAX_HEADER_BYTES = 1024 * 1024
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _SIGNATURE = 64
-_FIGURE_TOKEN_RE = re.compile(r"@@figure:(\d+)@@")
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
@@ -203,7 +200,7 @@ def build_package(
     if not _well_formed(normalize_code(code)):
         raise PackageNotBuilt(f"{code!r} is not a start code (16 symbols from {CODE_ALPHABET}).")
     options = PackageOptions(shuffle_choices, draw, extra_time_allowed)
-    candidate_exam = candidate_exam_of(exam)
+    candidate_exam = exam.candidate_copy()
     binding_key = os.urandom(32)
     content = canonical_json(
         {
@@ -253,19 +250,6 @@ def build_package(
     return BuiltPackage(package, code, key_file)
 
 
-def candidate_exam_of(exam: Exam) -> Exam:
-    """`exam.candidate_copy()`, minus figures that only explanations or feedback refer to.
-
-    Figures are numbered per question; the ones a candidate may see (referred to anywhere in the
-    candidate copy of the question: stem, options, prompts, template...) are renumbered in order
-    and their tokens rewritten.
-    """
-    copy = exam.candidate_copy()
-    for section in copy.sections:
-        section.questions = [_only_visible_figures(q) for q in section.questions]
-    return copy
-
-
 def _texts(data: Any) -> Iterator[str]:
     """Every string in JSON-ready data."""
     if isinstance(data, str):
@@ -276,36 +260,6 @@ def _texts(data: Any) -> Iterator[str]:
     elif isinstance(data, list):
         for value in data:
             yield from _texts(value)
-
-
-def _map_texts(data: Any, change: Callable[[str], str]) -> Any:
-    if isinstance(data, str):
-        return change(data)
-    if isinstance(data, dict):
-        return {key: _map_texts(value, change) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_map_texts(value, change) for value in data]
-    return data
-
-
-def _only_visible_figures(question: Question) -> Question:
-    data = to_dict(question)
-    figures = data.pop("figures")
-    used = sorted(
-        {int(m) for text in _texts(data) for m in _FIGURE_TOKEN_RE.findall(text)}
-        & set(range(len(figures)))
-    )
-    if used == list(range(len(figures))):
-        return question
-    new_index = {old: new for new, old in enumerate(used)}
-
-    def swap(match: re.Match[str]) -> str:
-        old = int(match.group(1))
-        return figure_token(new_index[old]) if old in new_index else ""
-
-    renumbered = _map_texts(data, lambda text: _FIGURE_TOKEN_RE.sub(swap, text))
-    renumbered["figures"] = [figures[i] for i in used]
-    return from_dict(Question, renumbered)
 
 
 def _draw_figures(exam: Exam) -> dict[str, str]:
