@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
 .PHONY: run test setup check lint
 
@@ -18,8 +17,15 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 ## The app's main job: the 1h45 Machine Learning Engineers Test in practice mode.
+## Without a screen (a server, an SSH session) it renders the test's questions to out/demo/ instead.
 run: $(STAMP)
-	$(BIN)/exam-desktop demo
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
+		$(BIN)/exam-desktop demo; \
+	else \
+		echo "No screen here (DISPLAY is not set): rendering the test's questions to out/demo/ instead."; \
+		$(BIN)/exam-desktop preview banks/ml-engineers-test.md --png out/demo && \
+		echo "Open the PNG files in out/demo/ to see the questions as candidates do."; \
+	fi
 
 ## The whole test suite (Qt offscreen, real QtWebEngine, real SQLite).
 test: $(STAMP)
