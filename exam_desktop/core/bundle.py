@@ -88,6 +88,9 @@ class SessionInfo:
     extensions: list[dict[str, Any]] = field(default_factory=list)  # e.g. {at, seconds, reason}
     ended_by: str = "submit"  # "submit" | "time-out" | "invigilator"
     app_version: str = __version__
+    # The ids of the questions this candidate was given (a package that draws N questions per
+    # candidate gives each a different set); empty when the whole exam was given.
+    questions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -444,6 +447,9 @@ def _check_manifest(manifest: Any) -> Ed25519PublicKey:
             raise ValueError(f"session {name} must be text")
     if not isinstance(session["extensions"], list):
         raise ValueError("session extensions must be a list")
+    questions = session.get("questions", [])
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        raise ValueError("session questions must be a list of question ids")
     files = manifest["files"]
     if not isinstance(files, dict) or set(files) != {ANSWERS, JOURNAL}:
         raise ValueError("files must list answers.json and journal.json")

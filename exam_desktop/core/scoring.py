@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -101,8 +101,12 @@ class ExamScore:
         return all(s.status != "manual-pending" for s in self.per_question.values())
 
 
-def score_exam(exam: Exam, responses: Mapping[str, Response]) -> ExamScore:
-    """Score every question of `exam`; questions without a response count as unanswered."""
+def score_exam(
+    exam: Exam, responses: Mapping[str, Response], presented: Collection[str] | None = None
+) -> ExamScore:
+    """Score the questions of `exam` a candidate was given (`presented`: ids, default all);
+    questions without a response count as unanswered. Others are neither scored nor counted."""
+    given = [q for q in exam.questions if not presented or q.id in presented]
     per_question = {
         q.id: score_question(
             q,
@@ -110,24 +114,27 @@ def score_exam(exam: Exam, responses: Mapping[str, Response]) -> ExamScore:
             language=exam.language,
             dont_know_score=exam.dont_know_score,
         )
-        for q in exam.questions
+        for q in given
     }
     return ExamScore(
         total=round(sum(s.points for s in per_question.values()), DECIMALS),
-        max_total=round(exam.total_points, DECIMALS),
+        max_total=round(sum(q.points for q in given), DECIMALS),
         per_question=per_question,
         per_tag=tag_totals(exam, per_question),
     )
 
 
 def tag_totals(exam: Exam, per_question: Mapping[str, QuestionScore]) -> dict[str, TagScore]:
-    """Points per tag (domain); a question with several tags counts in each of them."""
+    """Points per tag (domain) over the scored questions; a question with several tags counts in
+    each of them."""
     sums: dict[str, list[float]] = {}
     for q in exam.questions:
         score = per_question.get(q.id)
+        if score is None:
+            continue
         for tag in q.tags:
             acc = sums.setdefault(tag, [0.0, 0.0])
-            acc[0] += score.points if score else 0.0
+            acc[0] += score.points
             acc[1] += q.points
     return {tag: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for tag, (p, m) in sums.items()}
 

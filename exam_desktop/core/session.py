@@ -610,6 +610,7 @@ class ExamSession:
             ended_at=_iso(self.settings.wall()),
             extensions=extensions,
             ended_by={"time": "time-out", "invigilator": "invigilator"}.get(reason, "submit"),
+            questions=[q.id for q in self.exam.questions] if self.exam is not None else [],
         )
         results_dir = self.settings.results_dir or (
             Path(self.header.results_dir) if self.header.results_dir else None

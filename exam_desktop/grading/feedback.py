@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.model import Essay, Exam
+from exam_desktop.core.model import Essay, Exam, Question
 from exam_desktop.core.render import highlight_css
 from exam_desktop.grading.answer_view import (
     FigureFolder,
@@ -119,7 +119,8 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
         f'<td><div class="bar"><span style="width:{s.fraction * 100:.0f}%"></span></div></td></tr>'
         for tag, s in sorted(result.per_tag.items())
     )
-    questions = "".join(_question_section(exam, result, i) for i in range(len(exam.questions)))
+    given = [q for q in exam.questions if q.id in result.scores]  # a drawn subset, or all
+    questions = "".join(_question_section(exam, result, q, i, len(given)) for i, q in enumerate(given))
     pending = (
         f'<p class="manual">{len(result.to_grade)} question(s) are still being graded.</p>'
         if result.to_grade
@@ -140,8 +141,7 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
     return _page(f"{exam.title} — {name}", body)
 
 
-def _question_section(exam: Exam, result: CandidateResult, index: int) -> str:
-    q = exam.questions[index]
+def _question_section(exam: Exam, result: CandidateResult, q: Question, index: int, count: int) -> str:
     score = result.scores.get(q.id)
     response = result.responses.get(q.id)
     points = score.points if score else 0.0
@@ -150,7 +150,7 @@ def _question_section(exam: Exam, result: CandidateResult, index: int) -> str:
     parts = [
         f'<section class="question" id="{escaped(q.id)}">',
         (
-            f"<header><span>Question {index + 1} of {len(exam.questions)}</span>"
+            f"<header><span>Question {index + 1} of {count}</span>"
             f'<span class="points {cls}">{_points(points)} / {_points(q.points)}{state}</span>'
             "</header>"
         ),

@@ -16,6 +16,7 @@ Nothing of a rejected bundle is stored except its hash, where it came from and w
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,13 @@ def import_bundle_file(db: GraderDB, key: GraderKey, path: Path) -> ImportResult
     return file_verified_bundle(db, key.exam, bundle, source, sha256=sha256)
 
 
+def presented_questions(manifest: dict[str, Any]) -> list[str] | None:
+    """The questions the candidate was given, as the session recorded them (None: the whole exam)."""
+    session = manifest.get("session")
+    questions = session.get("questions") if isinstance(session, dict) else None
+    return list(questions) if questions else None
+
+
 def file_verified_bundle(
     db: GraderDB,
     exam: Exam,
@@ -229,7 +237,9 @@ def file_verified_bundle(
         )
         db.add_responses(sha256, responses)
         candidate_id = db.add_candidate(exam.id, identity, fields, sha256)
-        db.write_auto_scores(candidate_id, score_exam(exam, responses).per_question)
+        db.write_auto_scores(
+            candidate_id, score_exam(exam, responses, presented_questions(bundle.manifest)).per_question
+        )
         number = db.execute(
             "SELECT number FROM candidates WHERE id = ?", (candidate_id,)
         ).fetchone()[0]
@@ -257,7 +267,14 @@ def accept_quarantined(db: GraderDB, receipt_or_sha: str) -> str:
             "UPDATE candidates SET bundle_sha256 = ? WHERE id = ?", (row["sha256"], candidate.id)
         )
         db.clear_hand_grades(candidate.id, changed)
-        db.write_auto_scores(candidate.id, score_exam(exam, new).per_question)
+        manifest = json.loads(db.bundle(row["sha256"])["manifest_json"] or "{}")
+        scores = score_exam(exam, new, presented_questions(manifest)).per_question
+        db.execute(  # questions this bundle's session did not give the candidate
+            "DELETE FROM scores WHERE candidate_id = ? AND question_id NOT IN "
+            f"({', '.join('?' * len(scores))})",
+            (candidate.id, *scores),
+        )
+        db.write_auto_scores(candidate.id, scores)
     return f"{candidate.label}: now graded from bundle {row['receipt'] or row['sha256'][:12]}"
 
 

@@ -67,7 +67,7 @@ def plan_regrade(db: GraderDB, new_exam: Exam, package_hash: str, key_sha256: st
     new_scores: dict[int, dict[str, QuestionScore]] = {}
     results = exam_results(db, old_exam)
     for result in results:
-        scored = score_exam(new_exam, result.responses).per_question
+        scored = score_exam(new_exam, result.responses, list(result.scores)).per_question
         new_scores[result.candidate.id] = scored
         moved = {}
         for qid, old in result.scores.items():

@@ -36,19 +36,20 @@ class CandidateResult:
 
 
 def candidate_result(db: GraderDB, exam: Exam, candidate: Candidate) -> CandidateResult:
-    scores = db.scores(candidate.id)
+    scores = db.scores(candidate.id)  # only the questions this candidate was given
+    given = [q for q in exam.questions if q.id in scores]
     per_tag: dict[str, list[float]] = {}
-    for q in exam.questions:
+    for q in given:
         for tag in q.tags:
             acc = per_tag.setdefault(tag, [0.0, 0.0])
-            acc[0] += scores[q.id].points if q.id in scores else 0.0
+            acc[0] += scores[q.id].points
             acc[1] += q.points
     return CandidateResult(
         candidate=candidate,
         scores=scores,
         responses=db.responses(candidate.bundle_sha256),
-        total=round(sum(scores[q.id].points for q in exam.questions if q.id in scores), DECIMALS),
-        max_total=round(exam.total_points, DECIMALS),
+        total=round(sum(scores[q.id].points for q in given), DECIMALS),
+        max_total=round(sum(q.points for q in given), DECIMALS),
         per_tag={
             t: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for t, (p, m) in per_tag.items()
         },

@@ -49,30 +49,34 @@ def item_statistics(exam: Exam, results: list[CandidateResult]) -> list[ItemStat
     totals = [r.total for r in results]
     n = len(results)
     k = max(1, round(UPPER_LOWER_FRACTION * n)) if n >= 2 else 0
-    ranked = sorted(range(n), key=lambda i: totals[i])
+    # Ranked by share of their points: with a drawn subset, candidates' maxima can differ.
+    ranked = sorted(range(n), key=lambda i: results[i].grade(1.0))
     lower, upper = ranked[:k], ranked[-k:] if k else []
     items = []
     for q in exam.questions:
-        fractions = [
-            (r.scores[q.id].points / q.points if q.points and q.id in r.scores else 0.0)
-            for r in results
-        ]
-        points = [r.scores[q.id].points if q.id in r.scores else 0.0 for r in results]
-        counts, dont_know, unanswered = _option_counts(q, results)
+        # Only the candidates who were given the question (a package may draw N per candidate).
+        given = [i for i, r in enumerate(results) if q.id in r.scores]
+        fraction = {
+            i: results[i].scores[q.id].points / q.points if q.points else 0.0 for i in given
+        }
+        points = [results[i].scores[q.id].points for i in given]
+        up = [fraction[i] for i in upper if i in fraction]
+        low = [fraction[i] for i in lower if i in fraction]
+        counts, dont_know, unanswered = _option_counts(q, [results[i] for i in given])
         items.append(
             ItemStats(
                 question_id=q.id,
                 title=q.title,
                 kind=q.kind,
                 max_points=q.points,
-                answered=n - dont_know - unanswered,
-                facility=_mean(fractions),
+                answered=len(given) - dont_know - unanswered,
+                facility=_mean(list(fraction.values())),
                 discrimination=(
-                    sum(fractions[i] for i in upper) / k - sum(fractions[i] for i in lower) / k
-                    if k and n >= 4
-                    else None
+                    sum(up) / len(up) - sum(low) / len(low) if up and low and n >= 4 else None
                 ),
-                point_biserial=_correlation(points, [t - p for t, p in zip(totals, points)]),
+                point_biserial=_correlation(
+                    points, [totals[i] - p for i, p in zip(given, points)]
+                ),
                 option_counts=counts,
                 dont_know=dont_know,
                 unanswered=unanswered,

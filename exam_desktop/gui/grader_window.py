@@ -262,12 +262,13 @@ class GraderWindow(QMainWindow):
 
     def _select_question(self, index: int) -> None:
         self.question = self.exam.questions[max(0, index)]
-        if self.only_ungraded.isChecked():
-            self.visible = [
-                c for c in self.candidates if self.db.score(c.id, self.question.id).needs_grading
-            ]
-        else:
-            self.visible = list(self.candidates)
+        qid = self.question.id
+        given = []  # the candidates who were given this question (a package may draw N each)
+        for c in self.candidates:
+            score = self.db.scores(c.id).get(qid)
+            if score is not None and (score.needs_grading or not self.only_ungraded.isChecked()):
+                given.append(c)
+        self.visible = given
         self.position = 0
         self._show_current()
 

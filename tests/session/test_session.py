@@ -95,6 +95,8 @@ def test_a_whole_session_ends_with_a_verified_bundle(built, tmp_path, clock):
     bundle = read_bundle(written.path, exam_id=built.exam.id, package_hash=session.package_hash)
     assert bundle.candidate == CANDIDATE
     assert bundle.responses[first.id].value == first.answer.choices[1].id
+    # the questions this candidate was given, signed with the rest, for the grader
+    assert bundle.session["questions"] == [q.id for q in session.exam.questions]
     assert lockdown.calls == ["engage"]
     assert types(session)[:4] == [
         "session_created",
