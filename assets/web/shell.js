@@ -439,7 +439,10 @@ window.exam = (() => {
         const sibling = step < 0 ? row.previousElementSibling : row.nextElementSibling;
         if (!sibling) return;
         if (step < 0) list.insertBefore(row, sibling); else list.insertBefore(sibling, row);
-        button.focus();
+        // At the top (or bottom) this button is hidden by the style sheet: keep focus on its twin.
+        const atEnd = step < 0 ? !row.previousElementSibling : !row.nextElementSibling;
+        const [upButton, downButton] = button.parentElement.children;
+        (atEnd ? (step < 0 ? downButton : upButton) : button).focus();
         changed();
       };
       current.afterClear = () => place(q.items);
