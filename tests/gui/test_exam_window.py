@@ -46,7 +46,7 @@ def test_the_first_question_is_shown_with_its_math_typeset(window):
     assert js(window, "return document.querySelectorAll('.stem mjx-container svg').length") >= 1
     # assistive MathML for screen readers next to every formula
     assert js(window, "return document.querySelectorAll('.stem mjx-container mjx-assistive-mml math').length") >= 1
-    assert text_of(window, "#page-indicator") == "Page 1 of 3 · Choices"
+    assert text_of(window, "#page-indicator") == "Page 1 of 4 · Choices"
     assert window.page_errors == []
 
 
@@ -162,10 +162,13 @@ def test_previous_next_and_the_navigator_move_between_questions(qtbot, window):
     assert text_of(window, "#q-title") == "Max pooling backward"
     with qtbot.waitSignal(window.shown, timeout=TIMEOUT, check_params_cb=lambda v, i: i == "maxpool"):
         click(window, "#previous")
+    with qtbot.waitSignal(window.shown, timeout=TIMEOUT, check_params_cb=lambda v, i: i == "train-step"):
+        click(window, ".nav-question[data-id=train-step]")
+    assert text_of(window, "#page-indicator") == "Page 4 of 4 · Pairs and order"
+    assert js(window, "return document.querySelector('#next').disabled") is True  # the last question
     with qtbot.waitSignal(window.shown, timeout=TIMEOUT, check_params_cb=lambda v, i: i == "gans"):
         click(window, ".nav-question[data-id=gans]")
-    assert text_of(window, "#page-indicator") == "Page 3 of 3 · Writing"
-    assert js(window, "return document.querySelector('#next').disabled") is True
+    assert text_of(window, "#page-indicator") == "Page 3 of 4 · Writing"
     # answers given earlier come back when the question is shown again
     assert js(window, "return document.querySelector('#essay').value").startswith("A generator")
 
