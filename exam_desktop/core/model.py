@@ -80,6 +80,9 @@ FIGURE_KINDS: dict[str, type] = {cls.kind: cls for cls in (IoUFigure, GridFigure
 FIGURE_TOKEN = "@@figure:{index}@@"
 
 
+FIGURE_TOKEN_RE = re.compile(re.escape(FIGURE_TOKEN).replace(r"\{index\}", r"(\d+)"))
+
+
 def figure_token(index: int) -> str:
     return FIGURE_TOKEN.format(index=index)
 
@@ -387,7 +390,6 @@ class Exam:
         return dataclasses.replace(self, sections=sections, source="")
 
 
-_FIGURE_TOKEN_RE = re.compile(re.escape(FIGURE_TOKEN).replace(r"\{index\}", r"(\d+)"))
 
 
 def _visible_figures_only(question: Question) -> Question:
@@ -395,14 +397,14 @@ def _visible_figures_only(question: Question) -> Question:
     data = to_dict(question)
     figures = data.pop("figures")
     used = sorted(
-        {int(m) for text in _strings(data) for m in _FIGURE_TOKEN_RE.findall(text)} & set(range(len(figures)))
+        {int(m) for text in strings_in(data) for m in FIGURE_TOKEN_RE.findall(text)} & set(range(len(figures)))
     )
     if used == list(range(len(figures))):
         return question
     new_index = {old: new for new, old in enumerate(used)}
 
     def renumber(text: str) -> str:
-        return _FIGURE_TOKEN_RE.sub(
+        return FIGURE_TOKEN_RE.sub(
             lambda m: figure_token(new_index[int(m.group(1))]) if int(m.group(1)) in new_index else "",
             text,
         )
@@ -412,16 +414,16 @@ def _visible_figures_only(question: Question) -> Question:
     return from_dict(Question, data)
 
 
-def _strings(data: Any) -> typing.Iterator[str]:
+def strings_in(data: Any) -> typing.Iterator[str]:
     """Every string in JSON-ready data."""
     if isinstance(data, str):
         yield data
     elif isinstance(data, dict):
         for value in data.values():
-            yield from _strings(value)
+            yield from strings_in(value)
     elif isinstance(data, list):
         for value in data:
-            yield from _strings(value)
+            yield from strings_in(value)
 
 
 def _map_strings(data: Any, change: typing.Callable[[str], str]) -> Any:

@@ -27,7 +27,6 @@ import os
 import re
 import struct
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +62,7 @@ from exam_desktop.core.model import (
     Exam,
     exam_from_dict,
     from_dict,
+    strings_in,
     to_dict,
 )
 
@@ -250,18 +250,6 @@ def build_package(
     return BuiltPackage(package, code, key_file)
 
 
-def _texts(data: Any) -> Iterator[str]:
-    """Every string in JSON-ready data."""
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from _texts(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _texts(value)
-
-
 def _draw_figures(exam: Exam) -> dict[str, str]:
     try:
         from exam_desktop.core.figures import figure_hash, render_svg
@@ -275,7 +263,7 @@ def _bank_images(exam: Exam, candidate_exam: Exam) -> dict[str, bytes]:
     data = to_dict(candidate_exam)
     for question in (q for section in data["sections"] for q in section["questions"]):
         question.pop("figures")  # captions are drawn as text, never as Markdown
-    references = sorted({ref for text in _texts(data) for ref in _IMAGE_RE.findall(text)})
+    references = sorted({ref for text in strings_in(data) for ref in _IMAGE_RE.findall(text)})
     references = [r for r in references if not re.match(r"^[a-z][a-z0-9+.-]*:", r, re.I)]
     if not references:
         return {}

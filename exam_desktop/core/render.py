@@ -24,7 +24,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
 from pygments.formatters import HtmlFormatter
 
-from exam_desktop.core.model import FIGURE_TOKEN
+from exam_desktop.core.model import FIGURE_TOKEN_RE
 
 FigureUrl = Callable[[int], "str | None"]
 ImageUrl = Callable[[str], "str | None"]
@@ -82,7 +82,6 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 
-_FIGURE_TOKEN_RE = re.compile(re.escape(FIGURE_TOKEN).replace(r"\{index\}", r"(\d+)"))
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 
 _local = threading.local()
@@ -117,7 +116,7 @@ def render_markdown(
     `image_url(src)` maps a bank image path to an ``exam:`` URL, or None to drop the image.
     """
     body = _markdown().convert(text)
-    body = _FIGURE_TOKEN_RE.sub(lambda m: _figure_img(int(m.group(1)), figure_url), body)
+    body = FIGURE_TOKEN_RE.sub(lambda m: _figure_img(int(m.group(1)), figure_url), body)
     return _sanitise(body, image_url)
 
 

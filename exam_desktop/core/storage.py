@@ -29,6 +29,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from exam_desktop.core.errors import KnownError
+from exam_desktop.core.keys import canonical_json as canonical_json_bytes
 from exam_desktop.core.responses import Response
 
 GENESIS_HASH = "0" * 64
@@ -122,10 +123,8 @@ def _rating_and_revision(db: Database) -> None:
 
 
 def canonical_json(value: Any) -> str:
-    """The one JSON text of `value` that is hashed and stored (sorted keys, no spaces, no NaN)."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    """The one JSON text of `value` that is hashed and stored: the signed form's text."""
+    return canonical_json_bytes(value).decode("utf-8")
 
 
 def event_hash(seq: int, at_wall: str, type: str, data: Any, prev_hash: str) -> str:

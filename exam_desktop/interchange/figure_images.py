@@ -11,9 +11,8 @@ import html
 import re
 
 from exam_desktop.core.figures import figure_hash, render_png
-from exam_desktop.core.model import FIGURE_TOKEN, Figure, Question
+from exam_desktop.core.model import FIGURE_TOKEN_RE, Figure, Question
 
-_TOKEN_RE = re.compile(re.escape(FIGURE_TOKEN).replace(r"\{index\}", r"(\d+)"))
 _drawn: dict[str, bytes] = {}  # PNG by figure hash: seed banks repeat figures across exports
 
 
@@ -29,7 +28,7 @@ def figure_file_name(question: Question, index: int) -> str:
 
 
 def has_figures(text: str) -> bool:
-    return bool(_TOKEN_RE.search(text))
+    return bool(FIGURE_TOKEN_RE.search(text))
 
 
 def replace_figures(html_text: str, question: Question, src_prefix: str, files: dict[str, bytes]) -> str:
@@ -45,4 +44,4 @@ def replace_figures(html_text: str, question: Question, src_prefix: str, files: 
         src = html.escape(src_prefix + name, quote=True)
         return f'<img src="{src}" alt="Figure {index + 1}"/>'
 
-    return _TOKEN_RE.sub(image, html_text)
+    return FIGURE_TOKEN_RE.sub(image, html_text)

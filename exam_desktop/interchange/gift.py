@@ -21,6 +21,7 @@ from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem
 from exam_desktop.core.model import (
+    FIGURE_TOKEN_RE,
     Answer,
     Choice,
     Essay,
@@ -540,7 +541,7 @@ def _text(markdown: str, question: Question | None, report: ConversionReport) ->
     """Bank Markdown as GIFT `[html]` text: what our window shows, math as `\\(..\\)`."""
     if question is not None and "@@figure:" in markdown:
         report.add(question.id, "", "figures are not carried over (GIFT holds text only)")
-        markdown = re.sub(r"@@figure:(\d+)@@", lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
+        markdown = FIGURE_TOKEN_RE.sub(lambda m: f"[Figure {int(m.group(1)) + 1}]", markdown)
     return "[html]" + escape(markdown_to_html(markdown)) if markdown.strip() else ""
 
 

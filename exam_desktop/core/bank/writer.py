@@ -10,7 +10,7 @@ import re
 from fractions import Fraction
 
 from exam_desktop.core.model import (
-    FIGURE_TOKEN,
+    FIGURE_TOKEN_RE,
     Essay,
     Exam,
     Figure,
@@ -29,8 +29,6 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
-
-TOKEN_RE = re.compile(re.escape(FIGURE_TOKEN).replace(r"\{index\}", r"(\d+)"))
 
 
 def write_bank(exam: Exam) -> str:
@@ -152,12 +150,12 @@ def with_figures(text: str, figures: list[Figure]) -> str:
 
     lines = []
     for line in text.split("\n"):
-        m = TOKEN_RE.search(line)
+        m = FIGURE_TOKEN_RE.search(line)
         if m and line.strip() == m.group(0):
             indent = line[: len(line) - len(line.lstrip())]
             lines += [indent + row if row else row for row in block(m).split("\n")]
         else:
-            lines.append(TOKEN_RE.sub(block, line))
+            lines.append(FIGURE_TOKEN_RE.sub(block, line))
     return "\n".join(lines)
 
 
