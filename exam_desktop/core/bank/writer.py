@@ -29,6 +29,7 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
+from exam_desktop.core.numbers import format_number  # shortest exact form, dot decimals
 
 
 def write_bank(exam: Exam) -> str:
@@ -177,12 +178,6 @@ def figure_lines(fig: Figure) -> list[str]:
         out.append(f"caption: {fig.caption}")
     out.append("```")
     return out
-
-
-def format_number(value: float) -> str:
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
 
 
 def format_fraction(value: float) -> str:
