@@ -78,6 +78,37 @@ def test_saves_are_durable_wal_with_full_sync(store_path):
         assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
 
 
+def test_commits_write_into_the_reserved_log_and_a_crash_keeps_them(store_path):
+    """The log is given its full size at open, commits never grow it, and a crash loses nothing."""
+    code = f"""
+        import os
+        from exam_desktop.core.storage import AnswerStore
+        from exam_desktop.core.responses import Response
+        path = {str(store_path)!r}
+        store = AnswerStore.open(path)
+        reserved = os.path.getsize(path + "-wal")
+        for i in range(300):
+            store.save_response(Response(f"q{{i % 40}}", f"answer {{i}}"))
+        print(reserved, os.path.getsize(path + "-wal"))
+        os._exit(0)  # like a crash: no close, no checkpoint
+    """
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    reserved, after = map(int, result.stdout.split())
+    assert reserved >= 1000 * 4096 and after == reserved
+    with AnswerStore.open(store_path) as store:
+        saved = store.responses()
+        assert {qid: r.value for qid, r in saved.items()} == {
+            f"q{i % 40}": f"answer {i}" for i in range(260, 300)
+        }
+        assert store.revision("q0") == 8
+        events = store.events()
+        assert len(events) == 300
+        verify_chain(events)
+        tables = {r[0] for r in store._db.conn.execute("SELECT name FROM sqlite_master")}
+        assert not any("reserve" in name for name in tables)  # the reserve never reached the file
+
+
 def test_meta_holds_json_values(store_path):
     with AnswerStore.open(store_path) as store:
         assert store.get_meta("candidate") is None
@@ -160,8 +191,8 @@ def test_an_io_error_fails_the_save_and_the_store_stays_usable(store_path):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         limit = max(os.path.getsize(path), os.path.getsize(path + "-wal")) + 1024
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
-        try:
-            store.save_response(Response("q2", "y" * 100_000))
+        try:  # larger than the log's reserved space, so the file must grow
+            store.save_response(Response("q2", "y" * 5_000_000))
             print("saved anyway")
         except StorageWriteError as exc:
             print("refused:", exc)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -233,6 +234,7 @@ class AnswerStore:
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA fullfsync=ON")  # macOS: FULL only flushes the drive cache with this
             _migrate(db, path)
+            _reserve_wal(db, path)
         except BaseException:
             db.close()
             raise
@@ -393,6 +395,48 @@ class AnswerStore:
             }
             for seq, at_wall, at_mono, type_, data, prev_hash, hash_ in rows
         ]
+
+
+WAL_RESERVE_PAGES = 1000  # SQLite checkpoints at 1000 pages, so the log never needs more
+
+
+def _reserve_wal(db: Database, path: Path) -> None:
+    """Give the write-ahead log its full size now, so that a commit never has to grow the file.
+
+    A commit that grows the log changes the file's size, and syncing that is one more disk write
+    and wait per commit. SQLite writes the pages of a transaction larger than its page cache to the
+    log before it commits; rolling such a transaction back leaves the log that long (the pages are
+    never committed, so neither the data nor a reader ever sees them), and later commits write over
+    that space. The log is then synced once, so the space is allocated before the first answer.
+    Done on every open, since SQLite deletes the log when the file is closed.
+    """
+    wal = Path(f"{path}-wal")
+    (page_size,) = db.conn.execute("PRAGMA page_size").fetchone()
+    wanted = WAL_RESERVE_PAGES * page_size
+    if wal.exists() and wal.stat().st_size >= wanted:
+        return
+    conn = db.conn
+    (cache_size,) = conn.execute("PRAGMA cache_size").fetchone()
+    conn.execute("PRAGMA cache_size=8")  # a few pages: the rest goes to the log
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE _wal_reserve (space BLOB)")
+            conn.execute("INSERT INTO _wal_reserve VALUES (zeroblob(?))", (wanted,))
+        finally:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_FULL":
+            raise _write_failure(exc, path) from exc
+        return  # a nearly full disk: commits grow the log as they go, as without the reserve
+    finally:
+        conn.execute(f"PRAGMA cache_size={int(cache_size)}")
+    # SQLite holds no lock on the log file itself, so this short-lived descriptor releases none.
+    fd = os.open(wal, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _check_integrity(db: Database, path: Path) -> None:
