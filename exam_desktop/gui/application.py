@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from PySide6.QtWidgets import QApplication
 
@@ -45,3 +46,29 @@ def require_screen() -> None:
             "Run it in a desktop session; to see the questions without a screen, render them to PNG "
             "files with `exam-desktop preview BANK --png out/`."
         )
+
+
+DISPLAY_CRITICAL_NICE = -8  # the nice value Chromium gives its compositor, GPU and IO threads
+
+
+def match_display_thread_priority() -> bool:
+    """Give the calling (GUI) thread the priority of QtWebEngine's display threads, where allowed.
+
+    Chromium raises its compositor, GPU and IO threads to nice -8 when the system lets it (as root,
+    or with CAP_SYS_NICE or an RLIMIT_NICE allowance) and leaves them at 0 otherwise. The GUI
+    thread is the one that commits every answer; left at 0 beside them, its commit waits for the
+    page's redraw after each click (software rendering keeps both cores of a lab machine busy for a
+    few milliseconds). Raising it to the same level keeps the two equal wherever Chromium's are
+    raised, and changes nothing where they cannot be. Called once the page's processes run, so
+    they do not inherit it. Returns whether the priority was raised.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    thread = threading.get_native_id()  # on Linux the nice value belongs to each thread
+    try:
+        if os.getpriority(os.PRIO_PROCESS, thread) <= DISPLAY_CRITICAL_NICE:
+            return False
+        os.setpriority(os.PRIO_PROCESS, thread, DISPLAY_CRITICAL_NICE)
+    except OSError:  # not permitted: Chromium's threads stayed at normal priority too
+        return False
+    return True

@@ -29,6 +29,7 @@ from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_nu
 from exam_desktop.core.responses import Response
 from exam_desktop.core.storage import AnswerStore, StorageWriteError
 from exam_desktop.core.timer import ExamClock
+from exam_desktop.gui.application import match_display_thread_priority
 from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.exam_page import LAST_SCRIPT, ExamPage
 from exam_desktop.gui.question_data import QuestionPages
@@ -286,6 +287,7 @@ class ExamWindow(QMainWindow):
             self._show_end("resumed")
             return
         self._show_current()
+        match_display_thread_priority()
         if not self.clock.expired:
             self.clock.start()
         self.tick()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+from pathlib import Path
+
 import pytest
 from conftest import BANKS
 from pagetools import click, close_window, go, js, key, open_window, saved, text_of
@@ -78,5 +83,23 @@ def test_images_of_a_bank_folder_are_shown_and_nothing_outside_it(qtbot, qapp, t
         images = js(window, "return [...document.querySelectorAll('.stem img')].map(i => [i.getAttribute('src'), i.naturalWidth])")
         assert images == [["exam://app/image/0.png", 40], [None, 0]]  # ../secret.png: no source at all
         assert window.view.blocker.blocked == []
+    finally:
+        close_window(window)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_the_thread_that_saves_is_not_below_the_page_display_threads(qtbot, qapp, tmp_path):
+    """Where Chromium raises its compositor/GPU threads (root, CAP_SYS_NICE), the GUI thread,
+    which commits every answer, is raised alike, so a click's redraw does not delay the commit."""
+    exam = load_bank(BANKS / "sample-every-kind.md")
+    window = open_window(exam, tmp_path / "answers.sqlite")
+    try:
+        display = [
+            os.getpriority(os.PRIO_PROCESS, int(task.name))
+            for task in Path("/proc/self/task").iterdir()
+            if (task / "comm").read_text().strip() in ("VizCompositorTh", "Chrome_InProcGp", "Chrome_IOThread")
+        ]
+        assert display, "QtWebEngine's display threads were not found in this process"
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) <= min(display)
     finally:
         close_window(window)
