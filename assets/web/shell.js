@@ -238,10 +238,15 @@ window.exam = (() => {
     markCurrent(q.id);
     $("view").replaceChildren(article);
     setDisabled(!!q.response.dont_know);
-    const focus = inputs.find((x) => !x.disabled);
+    const focus = inputs.find(canTakeFocus);
     if (q.focus) (focus || article).focus({ preventScroll: true });
     window.scrollTo(0, 0);
     post("shown", { view: "question", id: q.id, ms: performance.now() - started, math_errors: parts.errors });
+  }
+
+  // Disabled, hidden (the first item's "up" in an ordering) or not laid out: the focus would be lost.
+  function canTakeFocus(node) {
+    return !node.disabled && node.getClientRects().length > 0 && getComputedStyle(node).visibility === "visible";
   }
 
   function changed() {
