@@ -6,11 +6,7 @@ import argparse
 from pathlib import Path
 
 from exam_desktop.cli.cmd_keys import add_passphrase_argument, default_private_key, read_passphrase
-from exam_desktop.core.bank import load_bank
-from exam_desktop.core.bundle import write_atomically
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.keys import fingerprint, load_office_private_key
-from exam_desktop.core.package import build_package
 
 NAME = "build"
 HELP = "build the encrypted candidate package and the grader key file from a bank"
@@ -55,6 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exam_desktop.core.bank import load_bank
+    from exam_desktop.core.bundle import write_atomically
+    from exam_desktop.core.keys import fingerprint, load_office_private_key
+    from exam_desktop.core.package import build_package
+
     package_path: Path = args.output
     key_file_path = package_path.with_suffix(".key")
     if package_path.suffix != ".exam":

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from exam_desktop import paths
-from exam_desktop.core.bundle import export_bundles
 from exam_desktop.core.errors import KnownError
 
 NAME = "export-results"
@@ -24,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exam_desktop.core.bundle import export_bundles
+
     outcomes = export_bundles(args.data_dir or paths.data_dir(), args.to)
     if not outcomes:
         raise KnownError(f"No result bundles found in {args.data_dir or paths.data_dir()}.")

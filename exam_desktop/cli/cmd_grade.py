@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.grading.db import GraderDB
+
+if TYPE_CHECKING:
+    from exam_desktop.grading.db import GraderDB
 
 NAME = "grade"
 HELP = "Grade result bundles: import, regrade, export, reports; without a subcommand, the window."
@@ -133,6 +136,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _open_existing(path: Path) -> GraderDB:
+    from exam_desktop.grading.db import GraderDB
+
     if not path.exists():
         raise KnownError(
             f"There is no grader database {path}; import bundles first "
@@ -142,6 +147,7 @@ def _open_existing(path: Path) -> GraderDB:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from exam_desktop.grading.db import GraderDB
     from exam_desktop.grading.importer import import_bundles, load_grader_key
 
     key, key_sha256 = load_grader_key(args.key)

@@ -12,12 +12,9 @@ from typing import TYPE_CHECKING
 from exam_desktop import paths
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.incidents import INCIDENT_KINDS, SessionRules
-from exam_desktop.core.keys import installed_office_key, load_public_key
-from exam_desktop.core.package import read_package_header
-from exam_desktop.core.resume import recover_session, session_path
-from exam_desktop.core.session import ExamSession, LaunchSettings
 
 if TYPE_CHECKING:
+    from exam_desktop.core.session import ExamSession, LaunchSettings
     from exam_desktop.gui.kiosk import KioskWindow
 
 NAME = "launch"
@@ -102,6 +99,9 @@ def start(args: argparse.Namespace) -> KioskWindow:
 
 
 def launch_settings(args: argparse.Namespace) -> LaunchSettings:
+    from exam_desktop.core.keys import installed_office_key, load_public_key
+    from exam_desktop.core.session import LaunchSettings
+
     data_dir = args.data_dir or paths.data_dir()
     office_key = load_public_key(args.office_key) if args.office_key else installed_office_key(data_dir)
     if office_key is None:
@@ -122,6 +122,8 @@ def launch_settings(args: argparse.Namespace) -> LaunchSettings:
 
 def open_session(settings: LaunchSettings, pin: str | None) -> ExamSession:
     """The session, after the checks that need no window: package, answer file, PIN, preflight."""
+    from exam_desktop.core.session import ExamSession
+
     session = ExamSession(settings)  # refuses a damaged package or session before any window
     try:
         session.preflight()
@@ -150,6 +152,9 @@ def on_screen() -> bool:
 
 def recover(settings: LaunchSettings) -> None:
     """Move a damaged answer file aside and rebuild it from what is readable."""
+    from exam_desktop.core.package import read_package_header
+    from exam_desktop.core.resume import recover_session, session_path
+
     header = read_package_header(settings.package, settings.office_public_key)
     package_hash = hashlib.sha256(Path(settings.package).read_bytes()).hexdigest()
     path = session_path(settings.data_dir, header.exam_id, package_hash)

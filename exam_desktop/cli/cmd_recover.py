@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from exam_desktop.core.storage import recover_answers
-
 NAME = "recover"
 HELP = "copy the answers and journal still readable in a damaged answer file into a new one"
 
@@ -22,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exam_desktop.core.storage import recover_answers
+
     recovery = recover_answers(args.damaged, args.output)
     print(f"Recovered into {recovery.path}:")
     counts = [

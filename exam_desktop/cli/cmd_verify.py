@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from exam_desktop.core.bundle import BundleRejected, find_bundles, read_bundle
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.package import load_key_file
 
 NAME = "verify"
 HELP = "verify result bundles (signature, hashes, journal, exam); one line per file"
@@ -27,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exam_desktop.core.bundle import BundleRejected, find_bundles, read_bundle
+    from exam_desktop.core.package import load_key_file
+
     expected: dict = {"exam_id": args.exam_id}
     if args.key is not None:
         key = load_key_file(args.key)
