@@ -12,6 +12,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 APP_ROOT = PACKAGE_DIR.parent
 ASSETS_DIR = APP_ROOT / "assets"
+WEB_DIR = ASSETS_DIR / "web"  # the pages' own files: shell, style sheets, scripts
 BANKS_DIR = APP_ROOT / "banks"
 
 

@@ -13,19 +13,20 @@ import html
 import shutil
 from pathlib import Path
 
-from exam_desktop.core.errors import KnownError
-from exam_desktop.core.model import Essay, Exam, Question
-from exam_desktop.core.render import highlight_css
-from exam_desktop.grading.answer_view import (
-    FigureFolder,
+from exam_desktop.core.answer_view import (
+    FIGURE_URL_PREFIX,
     escaped,
     key_html,
     markdown,
     response_html,
     stem_html,
 )
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.figures import figure_hash, render_svg
+from exam_desktop.core.model import Essay, Exam, Question
+from exam_desktop.core.render import highlight_css
 from exam_desktop.grading.results import CandidateResult
-from exam_desktop.paths import mathjax_dir
+from exam_desktop.paths import WEB_DIR, mathjax_dir
 
 MATHJAX_CONFIG = """window.MathJax = {
   tex: {inlineMath: [["\\\\(", "\\\\)"]], displayMath: [["\\\\[", "\\\\]"]], processEscapes: false},
@@ -35,6 +36,42 @@ MATHJAX_CONFIG = """window.MathJax = {
 """
 
 CHOICE_KINDS = ("single", "multiple", "truefalse")
+
+# The pages speak the exam's language (its `language`; English otherwise), as the exam did.
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "pending": "{n} question(s) are still being graded.",
+        "grade": "Grade",
+        "per_domain": "Score per domain",
+        "to_be_graded": " (to be graded)",
+        "question_of": "Question {n} of {total}",
+        "what_you_selected": "What you selected",
+        "your_answer": "Your answer",
+        "correct_answer": "Correct answer",
+        "explanation": "Explanation",
+        "comment": "Grader’s comment",
+        "override": "Points set by a grader: {reason}",
+        "feedback": "feedback",
+    },
+    "it": {
+        "pending": "Domande ancora da correggere: {n}.",
+        "grade": "Voto",
+        "per_domain": "Punteggio per argomento",
+        "to_be_graded": " (da correggere)",
+        "question_of": "Domanda {n} di {total}",
+        "what_you_selected": "Cosa hai selezionato",
+        "your_answer": "La tua risposta",
+        "correct_answer": "Risposta corretta",
+        "explanation": "Spiegazione",
+        "comment": "Commento del correttore",
+        "override": "Punti assegnati da un correttore: {reason}",
+        "feedback": "riscontro",
+    },
+}
+
+
+def text_for(exam: Exam) -> dict[str, str]:
+    return TEXT.get(exam.language, TEXT["en"])
 
 REPORT_CSS = """
 body { font: 15px/1.5 system-ui, sans-serif; color: #1d2330; max-width: 52rem; margin: 2rem auto;
@@ -55,30 +92,33 @@ section.question { border: 1px solid #d5d9e0; border-radius: .5rem; padding: 1re
 h3 { font-size: .95rem; margin: 1rem 0 .3rem; color: #39424f; }
 .points { font-weight: 600; }
 .points.full { color: #2a7d4f; } .points.none { color: #b3261e; } .points.part { color: #9a6700; }
-ul.choices { list-style: none; padding: 0; }
-ul.choices li { display: flex; gap: .6rem; padding: .3rem .5rem; border-radius: .3rem; }
-ul.choices li .option p { margin: 0; }
-li.picked.right, li.correct { background: #e5f4ea; }
-li.picked.wrong { background: #fbe9e7; }
-.mark { font-size: 1.1rem; }
-.typed, .essay { background: #f4f6f9; padding: .5rem .75rem; border-radius: .3rem; }
-.essay { white-space: pre-wrap; }
-.words { color: #5b6472; font-size: .85rem; }
-table.matrix { border-collapse: collapse; }
-table.matrix td { border: 1px solid #c4c9d2; padding: .2rem .6rem; text-align: right;
-                  font-family: ui-monospace, monospace; }
-td.right { background: #e5f4ea; } td.wrong { background: #fbe9e7; }
-table.matching td { border-bottom: 1px solid #d5d9e0; padding: .2rem .6rem; }
-table.matching td p { margin: 0; }
-ol.ordering li.right { background: #e5f4ea; } ol.ordering li.wrong { background: #fbe9e7; }
-pre.template { background: #f4f6f9; padding: .75rem; border-radius: .3rem; }
-.blank { border-bottom: 2px solid #8a93a3; padding: 0 .2rem; }
-.blank.right { background: #e5f4ea; } .blank.wrong { background: #fbe9e7; }
-.blank.manual { background: #fff4d6; }
 .comment { border-left: 3px solid #1f6fc5; padding-left: .75rem; }
 img.figure { max-width: 100%; }
-.dont-know, .unanswered, .manual { color: #5b6472; font-style: italic; }
+.manual { color: #5b6472; font-style: italic; }
 """
+
+
+class FigureFolder:
+    """Draws the figures a report needs into `folder/figures/` and points the HTML at them."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder) / "figures"
+        self._drawn: set[str] = set()
+
+    def add_question(self, question: Question) -> None:
+        for fig in question.figures:
+            name = figure_hash(fig)
+            if name in self._drawn:
+                continue
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{name}.svg"
+            if not path.exists():
+                path.write_text(render_svg(fig), encoding="utf-8")
+            self._drawn.add(name)
+
+    @staticmethod
+    def relink(page: str, prefix: str = "figures/") -> str:
+        return page.replace(f'src="{FIGURE_URL_PREFIX}', f'src="{prefix}')
 
 
 def write_feedback(
@@ -93,7 +133,8 @@ def write_feedback(
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _copy_mathjax(folder)
-        (folder / "report.css").write_text(REPORT_CSS + highlight_css(), encoding="utf-8")
+        answers_css = (WEB_DIR / "answers.css").read_text(encoding="utf-8")
+        (folder / "report.css").write_text(REPORT_CSS + answers_css + highlight_css(), encoding="utf-8")
     except OSError as exc:
         raise KnownError(f"Cannot write the reports into {folder}: {exc.strerror}.") from None
     figures = FigureFolder(folder)
@@ -121,8 +162,9 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
     )
     given = [q for q in exam.questions if q.id in result.scores]  # a drawn subset, or all
     questions = "".join(_question_section(exam, result, q, i, len(given)) for i, q in enumerate(given))
+    t = text_for(exam)
     pending = (
-        f'<p class="manual">{len(result.to_grade)} question(s) are still being graded.</p>'
+        f'<p class="manual">{t["pending"].format(n=len(result.to_grade))}</p>'
         if result.to_grade
         else ""
     )
@@ -131,14 +173,14 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
 <div class="summary">
   <div><div>{escaped(name)}</div>
     <div class="total">{_points(result.total)} / {_points(result.max_total)}</div></div>
-  <div>Grade: <b>{result.grade(scale):g}</b> / {scale:g}</div>
+  <div>{t["grade"]}: <b>{result.grade(scale):g}</b> / {scale:g}</div>
 </div>
 {pending}
-<h3>Score per domain</h3>
+<h3>{t["per_domain"]}</h3>
 <table class="domains">{domains}</table>
 {questions}
 """
-    return _page(f"{exam.title} — {name}", body)
+    return _page(f"{exam.title} — {name}", body, exam.language)
 
 
 def _question_section(exam: Exam, result: CandidateResult, q: Question, index: int, count: int) -> str:
@@ -146,29 +188,29 @@ def _question_section(exam: Exam, result: CandidateResult, q: Question, index: i
     response = result.responses.get(q.id)
     points = score.points if score else 0.0
     cls = "full" if points >= q.points else "none" if points <= 0 else "part"
-    state = " (to be graded)" if score and score.needs_grading else ""
+    t = text_for(exam)
+    state = t["to_be_graded"] if score and score.needs_grading else ""
     parts = [
         f'<section class="question" id="{escaped(q.id)}">',
         (
-            f"<header><span>Question {index + 1} of {count}</span>"
+            f"<header><span>{t['question_of'].format(n=index + 1, total=count)}</span>"
             f'<span class="points {cls}">{_points(points)} / {_points(q.points)}{state}</span>'
             "</header>"
         ),
         f"<h2>{escaped(q.title)}</h2>",
         stem_html(q),
-        f"<h3>{'What you selected' if q.kind in CHOICE_KINDS else 'Your answer'}</h3>",
+        f"<h3>{t['what_you_selected'] if q.kind in CHOICE_KINDS else t['your_answer']}</h3>",
         response_html(q, response, exam.language),
     ]
     if not isinstance(q.answer, Essay):
-        parts += ["<h3>Correct answer</h3>", key_html(q, exam.language)]
+        parts += [f"<h3>{t['correct_answer']}</h3>", key_html(q, exam.language)]
     if q.explanation.strip():
-        parts += ["<h3>Explanation</h3>", markdown(q, q.explanation)]
+        parts += [f"<h3>{t['explanation']}</h3>", markdown(q, q.explanation)]
     if score and score.comment.strip():
-        parts += ["<h3>Grader’s comment</h3>", f'<p class="comment">{escaped(score.comment)}</p>']
+        parts += [f"<h3>{t['comment']}</h3>", f'<p class="comment">{escaped(score.comment)}</p>']
     if score and score.override_points is not None and score.override_reason:
-        parts.append(
-            f'<p class="manual">Points set by a grader: {escaped(score.override_reason)}</p>'
-        )
+        reason = t["override"].format(reason=escaped(score.override_reason))
+        parts.append(f'<p class="manual">{reason}</p>')
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -180,14 +222,16 @@ def _index_page(exam: Exam, results: list[CandidateResult], pages: list[Path]) -
         f"<td>{_points(r.total)} / {_points(r.max_total)}</td></tr>"
         for r, p in zip(results, pages)
     )
+    title = f"{exam.title} — {text_for(exam)['feedback']}"
     return _page(
-        f"{exam.title} — feedback",
-        f'<h1>{escaped(exam.title)} — feedback</h1><table class="domains">{rows}</table>',
+        title,
+        f'<h1>{escaped(title)}</h1><table class="domains">{rows}</table>',
+        exam.language,
         mathjax=False,
     )
 
 
-def _page(title: str, body: str, *, mathjax: bool = True) -> str:
+def _page(title: str, body: str, language: str, *, mathjax: bool = True) -> str:
     scripts = (
         '<script src="mathjax/config.js"></script>\n'
         '<script id="MathJax-script" async src="mathjax/tex-svg.js"></script>'
@@ -195,7 +239,7 @@ def _page(title: str, body: str, *, mathjax: bool = True) -> str:
         else ""
     )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{html.escape(language)}"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title>
 <link rel="stylesheet" href="report.css">
 {scripts}

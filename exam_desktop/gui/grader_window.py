@@ -32,17 +32,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exam_desktop.core.errors import KnownError
-from exam_desktop.core.figures import figure_file, figure_hash
-from exam_desktop.core.model import Exam, Question
-from exam_desktop.core.render import highlight_css
-from exam_desktop.grading.answer_view import (
+from exam_desktop.core.answer_view import (
     escaped,
     key_html,
     markdown,
     response_html,
     stem_html,
 )
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.figures import figure_file, figure_hash
+from exam_desktop.core.model import Exam, Question
+from exam_desktop.core.render import highlight_css
 from exam_desktop.grading.db import Candidate, GraderDB, StoredScore
 from exam_desktop.gui.bridge import js_call
 from exam_desktop.gui.webview import SHELL_URL, LockedWebView
@@ -51,6 +51,7 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Grading</title>
 <link rel="stylesheet" href="exam://app/grader.css">
 <link rel="stylesheet" href="exam://app/highlight.css">
+<link rel="stylesheet" href="exam://app/answers.css">
 <script src="exam://app/mathjax-config.js"></script>
 <script src="exam://app/mathjax/tex-svg-full.js" async></script>
 <script src="exam://app/grader.js"></script>
@@ -84,27 +85,8 @@ h3 { font-size: .9rem; text-transform: uppercase; letter-spacing: .04em; color: 
 .columns { display: grid; grid-template-columns: 3fr 2fr; gap: 1.25rem; }
 aside { background: #f6f7f9; border-radius: .5rem; padding: .25rem 1rem .75rem; }
 .stem { border-bottom: 1px solid #d5d9e0; padding-bottom: .5rem; }
-ul.choices { list-style: none; padding: 0; }
-ul.choices li { display: flex; gap: .6rem; padding: .25rem .5rem; border-radius: .3rem; }
-ul.choices li .option p { margin: 0; }
-li.picked.right, li.correct { background: #e5f4ea; } li.picked.wrong { background: #fbe9e7; }
-.typed, .essay { background: #fffdf5; border: 1px solid #ece3c4; padding: .6rem .8rem;
-                 border-radius: .3rem; }
-.essay { white-space: pre-wrap; }
-.words { color: #5b6472; font-size: .85rem; }
-table.matrix { border-collapse: collapse; }
-table.matrix td { border: 1px solid #c4c9d2; padding: .2rem .6rem; text-align: right;
-                  font-family: ui-monospace, monospace; }
-td.right { background: #e5f4ea; } td.wrong { background: #fbe9e7; }
-table.matching td { border-bottom: 1px solid #d5d9e0; padding: .2rem .6rem; }
-table.matching td p { margin: 0; }
-ol.ordering li.right { background: #e5f4ea; } ol.ordering li.wrong { background: #fbe9e7; }
-pre.template { background: #f4f6f9; padding: .75rem; border-radius: .3rem; white-space: pre-wrap; }
-.blank { border-bottom: 2px solid #8a93a3; padding: 0 .2rem; }
-.blank.right { background: #e5f4ea; } .blank.wrong { background: #fbe9e7; }
-.blank.manual { background: #fff1c2; }
+.answer-view .essay { border: 1px solid #ece3c4; }  /* the text being graded stands out */
 .auto { font-size: .9rem; }
-.dont-know, .unanswered, .manual { color: #5b6472; font-style: italic; }
 img.figure { max-width: 100%; }
 """
 

@@ -84,8 +84,6 @@ EN: dict[str, str] = {
     "what_you_selected": "What you selected",
     "correct_answer": "Correct answer",
     "explanation": "Explanation",
-    "nothing_selected": "Nothing.",
-    "dont_know_selected": "I don't know yet.",
     "graded_by_hand": "Graded by hand: {points} of {max} points still to be marked.",
     "blank_answer": "{name}: {text}",
     "no_explanation": "",
@@ -171,8 +169,6 @@ IT: dict[str, str] = {
     "what_you_selected": "La tua risposta",
     "correct_answer": "Risposta corretta",
     "explanation": "Spiegazione",
-    "nothing_selected": "Nessuna.",
-    "dont_know_selected": "Non lo so ancora.",
     "graded_by_hand": "Corretta a mano: {points} di {max} punti ancora da assegnare.",
 }
 

@@ -30,14 +30,13 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from exam_desktop.paths import ASSETS_DIR, mathjax_dir
+from exam_desktop.paths import WEB_DIR, mathjax_dir
 
 log = logging.getLogger(__name__)
 
 SCHEME = b"exam"
 HOST = "app"
 SHELL_URL = QUrl("exam://app/shell.html")
-WEB_DIR = ASSETS_DIR / "web"
 
 ALLOWED_SCHEMES = frozenset({"exam", "qrc", "data"})
 

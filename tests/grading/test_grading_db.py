@@ -246,7 +246,7 @@ ODD_VALUES = [[["a"]], [{"x": 1}], {"a": [1]}, 3.5, False, "zz", [None, 7], {"sh
 @pytest.mark.parametrize("odd", ODD_VALUES, ids=[repr(v)[:12] for v in ODD_VALUES])
 def test_answers_of_the_wrong_shape_score_nothing_and_break_no_report(db, odd, tmp_path):
     """A signed bundle proves who sent it, not that their machine was honest: any JSON may come."""
-    from exam_desktop.grading.answer_view import key_html, response_html
+    from exam_desktop.core.answer_view import key_html, response_html
     from exam_desktop.grading.feedback import write_feedback
     from exam_desktop.grading.stats import item_statistics
 
@@ -264,8 +264,8 @@ def test_answers_of_the_wrong_shape_score_nothing_and_break_no_report(db, odd, t
 
 
 def test_matching_and_ordering_answers_are_shown_marked():
+    from exam_desktop.core.answer_view import key_html, response_html
     from exam_desktop.core.model import Matching, Ordering, Question
-    from exam_desktop.grading.answer_view import key_html, response_html
 
     matching = Question(
         "m", "M", 2, "", Matching(["Conv2D", "MaxPool"], ["downsamples", "features"], [1, 0])
@@ -276,3 +276,19 @@ def test_matching_and_ordering_answers_are_shown_marked():
     ordering = Question("o", "O", 1, "", Ordering(["forward", "loss", "backward"]))
     shown = response_html(ordering, Response("o", ["forward", "backward", "loss"]))
     assert shown.count('class="right"') == 1 and shown.count('class="wrong"') == 2
+
+
+def test_feedback_pages_speak_the_exam_language(db, tmp_path):
+    import dataclasses
+
+    from exam_desktop.grading.feedback import write_feedback
+
+    file(db, bundle("ada@uni.it", **PERFECT))
+    italian = dataclasses.replace(sample_exam(), language="it")
+    (page, *_) = write_feedback(italian, exam_results(db, sample_exam()), tmp_path / "feedback")
+    text = page.read_text(encoding="utf-8")
+    assert '<html lang="it">' in text
+    for words in ("Cosa hai selezionato", "Risposta corretta", "Domanda 1 di", "Punteggio per argomento"):
+        assert words in text
+    for english in ("What you selected", "Correct answer", "Score per domain"):
+        assert english not in text

@@ -87,7 +87,13 @@ def test_results_show_pairs_and_order_against_the_key(qtbot, window):
     with qtbot.waitSignal(window.shown, timeout=10000, check_params_cb=lambda v, i: v == "results"):
         click(window, "#confirm-ok")
     assert text_of(window, ".results .score") == "Score: 2 of 3 points (67%)"  # one pair of two right
-    results = js(window, "return [...document.querySelectorAll('.result')].map(r => [r.className, r.querySelector('.selected').textContent, r.querySelector('.correct').textContent])")
-    assert results[0][0] == "result wrong"
-    assert "MaxPooling2D → downsamples by" in results[0][2]
-    assert results[1][0] == "result right"
+    results = js(window, "return [...document.querySelectorAll('.result')].map(r => r.className)")
+    assert results[:2] == ["result wrong", "result right"]
+    # the pairs as rows (prompt, answer), each of the candidate's marked right or wrong
+    rows = "return [...document.querySelectorAll('.result')[0].querySelectorAll('{} tr')].map(tr => [...tr.cells].map(td => [td.textContent, td.className]))"
+    picked = js(window, rows.format(".selected"))
+    assert sorted(cls for _, (_, cls) in picked) == ["right", "wrong"]  # one pair of two right
+    key = js(window, rows.format(".correct"))
+    assert ["MaxPooling2D", "downsamples by 2"] in [[prompt, answer] for (prompt, _), (answer, _) in key]
+    order = js(window, "return [...document.querySelectorAll('.result')[1].querySelectorAll('.selected li')].map(li => li.className)")
+    assert order and set(order) == {"right"}  # the order given was the key's

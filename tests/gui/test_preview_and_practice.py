@@ -64,10 +64,12 @@ def test_demo_opens_the_ml_test_in_practice_mode_and_ends_with_full_results(qtbo
             click(window, "#confirm-ok")
         assert text_of(window, ".results .score") == f"Score: 1 of {exam.total_points:g} points (17%)"
         assert "deep-learning" in text_of(window, "table.domains")
-        first = js(window, "const r = document.querySelector('.result'); return [r.className, r.querySelector('.selected').textContent, r.querySelector('.correct').textContent, r.querySelector('.explanation').textContent]")
+        first = js(window, "const r = document.querySelector('.result'); return [r.className, [...r.querySelectorAll('.selected li.picked')].map(li => [li.className, li.textContent]), [...r.querySelectorAll('.correct li.correct')].map(li => li.textContent), r.querySelectorAll('.selected li').length, r.querySelector('.explanation').textContent]")
+        right = "It quantifies the influence of the image's pixels on the loss function's value."
         assert first[0] == "result right"
-        assert first[1] == first[2] == "It quantifies the influence of the image's pixels on the loss function's value."
-        assert "derivative of the loss" in first[3]
+        assert first[1] == [["picked right", "☒" + right]]  # every option shown, the picked one marked
+        assert first[2] == ["☒" + right] and first[3] == 4
+        assert "derivative of the loss" in first[4]
         assert js(window, "return document.querySelectorAll('.results mjx-container').length") > 3
         assert js(window, "return document.querySelectorAll('.result.wrong').length") == len(exam.questions) - 1
     finally:

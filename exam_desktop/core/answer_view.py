@@ -1,10 +1,14 @@
-"""HTML of a question, a candidate's answer and the key, for feedback reports and the grading
-window.
+"""How a candidate's answer and a question's key are shown, as HTML, wherever they are shown: the
+practice results after `demo`, the feedback pages and the grading window.
 
-Bank text goes through `core.render.render_markdown` (math left for MathJax, code highlighted,
-sanitised); everything a candidate typed is escaped. Figures are referred to as
-``exam://app/figure/<hash>.svg``: the grading window serves those URLs, and a report written to a
-folder rewrites them to its own `figures/` copies (`FigureFolder`).
+The answer is shown as the exam showed it and marked against the key: the options with the ones
+picked ticked (right or wrong), matrix cells and template blanks right or wrong, pairs and order
+item by item. Words are in the exam's language (English or Italian). Bank text goes through
+`render`, a function the caller may give (the exam window's, which also serves the bank's images);
+by default `core.render.render_markdown` with figures at ``exam://app/figure/<hash>.svg``, the
+URLs the grading window serves and a report rewrites to its own copies. Everything a candidate
+typed is escaped, their math marked for MathJax. Both come in a ``div.answer-view``, whose look is
+`assets/web/answers.css`.
 """
 
 from __future__ import annotations
@@ -12,10 +16,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from exam_desktop.core.figures import figure_hash, render_svg
+from exam_desktop.core.figures import figure_hash
 from exam_desktop.core.model import (
     Essay,
     Matching,
@@ -33,14 +36,42 @@ from exam_desktop.core.model import (
 from exam_desktop.core.numbers import format_number
 from exam_desktop.core.render import render_markdown
 from exam_desktop.core.responses import Response
-from exam_desktop.core.scoring import (
-    blank_matches,
-    normalise_text,
-    read_number,
-    within_tolerance,
-)
+from exam_desktop.core.scoring import blank_matches, normalise_text, read_number, within_tolerance
 
 FIGURE_URL_PREFIX = "exam://app/figure/"
+
+Render = Callable[[str], str]  # bank Markdown of one question -> sanitised HTML
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "dont_know": "“I don’t know yet”",
+        "no_answer": "No answer.",
+        "true": "True",
+        "false": "False",
+        "words": "{n} words",
+        "word": "1 word",
+        "or": " or ",
+        "by_hand": "graded by hand",
+        "graded_by_hand": "Graded by hand.",
+        "worth": "worth {percent} of the points",
+    },
+    "it": {
+        "dont_know": "«Non lo so ancora»",
+        "no_answer": "Nessuna risposta.",
+        "true": "Vero",
+        "false": "Falso",
+        "words": "{n} parole",
+        "word": "1 parola",
+        "or": " oppure ",
+        "by_hand": "corretta a mano",
+        "graded_by_hand": "Corretta a mano.",
+        "worth": "vale il {percent} dei punti",
+    },
+}
+
+
+def words_for(language: str) -> dict[str, str]:
+    return WORDS.get(language, WORDS["en"])
 
 
 def figure_url_for(question: Question) -> Callable[[int], str | None]:
@@ -52,35 +83,25 @@ def figure_url_for(question: Question) -> Callable[[int], str | None]:
     return url
 
 
-class FigureFolder:
-    """Draws the figures a report needs into `folder/figures/` and points the HTML at them."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder) / "figures"
-        self._drawn: set[str] = set()
-
-    def add_question(self, question: Question) -> None:
-        for fig in question.figures:
-            name = figure_hash(fig)
-            if name in self._drawn:
-                continue
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / f"{name}.svg"
-            if not path.exists():
-                path.write_text(render_svg(fig), encoding="utf-8")
-            self._drawn.add(name)
-
-    @staticmethod
-    def relink(page: str, prefix: str = "figures/") -> str:
-        return page.replace(f'src="{FIGURE_URL_PREFIX}', f'src="{prefix}')
-
-
 def markdown(question: Question, text: str) -> str:
+    """Bank text of `question` as HTML, figures at their ``exam://app/figure/`` URLs."""
     return render_markdown(text, figure_url=figure_url_for(question))
 
 
-def stem_html(question: Question) -> str:
-    return markdown(question, question.stem)
+def _renderer(question: Question, render: Render | None) -> Render:
+    return render if render is not None else (lambda text: markdown(question, text))
+
+
+def _inline(render: Render, text: str) -> str:
+    """A short bank text (a prompt, an item) without its enclosing paragraph."""
+    shown = render(text).strip()
+    if shown.startswith("<p>") and shown.endswith("</p>") and shown.count("<p>") == 1:
+        shown = shown[3:-4]
+    return shown
+
+
+def stem_html(question: Question, render: Render | None = None) -> str:
+    return _renderer(question, render)(question.stem)
 
 
 def escaped(text: Any) -> str:
@@ -116,19 +137,32 @@ def typed_text_html(text: str) -> str:
 # The candidate's answer
 
 
-def response_html(question: Question, response: Response | None, language: str = "en") -> str:
+def response_html(
+    question: Question,
+    response: Response | None,
+    language: str = "en",
+    render: Render | None = None,
+) -> str:
     """The candidate's answer, shown as the exam showed it (options with their marks, fields)."""
+    return f'<div class="answer-view">{_response(question, response, language, render)}</div>'
+
+
+def _response(
+    question: Question, response: Response | None, language: str, render: Render | None
+) -> str:
+    w = words_for(language)
+    show = _renderer(question, render)
     if response is not None and response.dont_know:
-        return '<p class="dont-know">“I don’t know yet”</p>'
+        return f'<p class="dont-know">{w["dont_know"]}</p>'
     value = response.value if response is not None else None
     answer = question.answer
     if isinstance(answer, (SingleChoice, MultipleChoice)):
-        picked = picked_ids(value)
-        return _choices_html(question, picked, show_key=False)
+        return _choices_html(question, picked_ids(value), show, show_key=False)
     if response is None or not response.answered:
-        return '<p class="unanswered">No answer.</p>'
+        return f'<p class="unanswered">{w["no_answer"]}</p>'
     if isinstance(answer, TrueFalse):
-        return f'<p class="typed">{"True" if value else "False"}</p>'
+        right = "right" if value is answer.answer else "wrong"
+        return f'<p class="typed {right}">{w["true"] if value else w["false"]}</p>'
     if isinstance(answer, Numeric):
         unit = f" {escaped(answer.unit)}" if answer.unit else ""
         return f'<p class="typed"><code>{escaped(value)}</code>{unit}</p>'
@@ -139,22 +173,19 @@ def response_html(question: Question, response: Response | None, language: str =
     if isinstance(answer, ShortText):
         return f'<p class="typed">{escaped(value)}</p>'
     if isinstance(answer, Matching):
-        picks = value if isinstance(value, list) else []
-        return _matching_html(question, answer, picks)
+        return _matching_html(answer, value if isinstance(value, list) else [], show)
     if isinstance(answer, Ordering):
-        order = value if isinstance(value, list) else []
+        order = [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
         items = "".join(
             f'<li class="{"right" if answer.items[i : i + 1] == [item] else "wrong"}">'
-            f"{escaped(item)}</li>"
+            f"{_inline(show, item) if item in answer.items else escaped(item)}</li>"
             for i, item in enumerate(order)
         )
         return f'<ol class="ordering">{items}</ol>'
     if isinstance(answer, Essay):
-        words = len(str(value).split())
-        return (
-            f'<div class="essay">{typed_text_html(str(value))}</div>'
-            f'<p class="words">{words} words</p>'
-        )
+        count = len(str(value).split())
+        counted = w["word"] if count == 1 else w["words"].format(n=count)
+        return f'<div class="essay">{typed_text_html(str(value))}</div><p class="words">{counted}</p>'
     return f"<pre>{escaped(value)}</pre>"  # pragma: no cover - every kind is handled above
 
 
@@ -164,7 +195,7 @@ def picked_ids(value: Any) -> set[str]:
     return {v for v in values if isinstance(v, str)}
 
 
-def _choices_html(question: Question, picked: set[str], *, show_key: bool) -> str:
+def _choices_html(question: Question, picked: set[str], show: Render, *, show_key: bool) -> str:
     items = []
     for choice in question.answer.choices:  # type: ignore[union-attr]
         classes = []
@@ -177,12 +208,12 @@ def _choices_html(question: Question, picked: set[str], *, show_key: bool) -> st
         mark = "☒" if (choice.id in picked if not show_key else choice.correct) else "☐"
         items.append(
             f'<li class="{" ".join(classes)}"><span class="mark">{mark}</span>'
-            f'<div class="option">{markdown(question, choice.text)}</div></li>'
+            f'<div class="choice-text">{show(choice.text)}</div></li>'
         )
     return f'<ul class="choices">{"".join(items)}</ul>'
 
 
-def _matching_html(question: Question, answer: Matching, picks: list[Any]) -> str:
+def _matching_html(answer: Matching, picks: list[Any], show: Render) -> str:
     rows = []
     for i, prompt in enumerate(answer.prompts):
         pick = picks[i] if i < len(picks) else None
@@ -197,8 +228,8 @@ def _matching_html(question: Question, answer: Matching, picks: list[Any]) -> st
         if answer.key and i < len(answer.key):
             cls = ' class="right"' if pick == answer.key[i] else ' class="wrong"'
         rows.append(
-            f"<tr><td>{markdown(question, prompt)}</td>"
-            f"<td{cls}>{markdown(question, chosen) if chosen is not None else '—'}</td></tr>"
+            f"<tr><td>{_inline(show, prompt)}</td>"
+            f"<td{cls}>{_inline(show, chosen) if chosen is not None else '—'}</td></tr>"
         )
     return f'<table class="matching">{"".join(rows)}</table>'
 
@@ -244,18 +275,24 @@ def _template_html(answer: Template, filled: dict[str, Any]) -> str:
 # The key
 
 
-def key_html(question: Question, language: str = "en") -> str:
+def key_html(question: Question, language: str = "en", render: Render | None = None) -> str:
     """The correct answer, as the candidate should have given it."""
+    return f'<div class="answer-view key">{_key(question, language, render)}</div>'
+
+
+def _key(question: Question, language: str, render: Render | None) -> str:
+    w = words_for(language)
+    show = _renderer(question, render)
     answer = question.answer
     if isinstance(answer, (SingleChoice, MultipleChoice)):
-        return _choices_html(question, set(), show_key=True)
+        return _choices_html(question, set(), show, show_key=True)
     if isinstance(answer, TrueFalse):
-        return f"<p>{'True' if answer.answer else 'False'}</p>"
+        return f'<p class="typed">{w["true"] if answer.answer else w["false"]}</p>'
     if isinstance(answer, Numeric):
         accepted = [
             _numeric_text(a, answer.unit, language) for a in sorted(answer.answers, key=_by_weight)
         ]
-        return "<ul>" + "".join(f"<li>{a}</li>" for a in accepted) + "</ul>"
+        return '<ul class="accepted">' + "".join(f"<li>{a}</li>" for a in accepted) + "</ul>"
     if isinstance(answer, Matrix):
         rows = [[format_number(x, language) for x in row] for row in answer.key]
         body = "".join(
@@ -266,21 +303,21 @@ def key_html(question: Question, language: str = "en") -> str:
         items = []
         for blank in answer.blanks:
             shown = (
-                "graded by hand"
+                w["by_hand"]
                 if blank.manual
-                else " or ".join(f"<code>{escaped(a)}</code>" for a in blank.accepted)
+                else w["or"].join(f"<code>{escaped(a)}</code>" for a in blank.accepted)
             )
             items.append(f"<li><b>{escaped(blank.name)}</b>: {shown}</li>")
         return f'<ul class="blanks">{"".join(items)}</ul>'
     if isinstance(answer, Matching):
-        return _matching_html(question, answer, list(answer.key))
+        return _matching_html(answer, list(answer.key), show)
     if isinstance(answer, Ordering):
-        in_order = "".join(f"<li>{escaped(item)}</li>" for item in answer.items)
+        in_order = "".join(f"<li>{_inline(show, item)}</li>" for item in answer.items)
         return f'<ol class="ordering">{in_order}</ol>'
     if isinstance(answer, ShortText):
         listed = [a for a in answer.accepted if normalise_text(a) != "*"]
-        return "<p>" + " or ".join(f"<code>{escaped(a)}</code>" for a in listed) + "</p>"
-    return '<p class="manual">Graded by hand.</p>'
+        return '<p class="typed">' + w["or"].join(f"<code>{escaped(a)}</code>" for a in listed) + "</p>"
+    return f'<p class="manual">{w["graded_by_hand"]}</p>'
 
 
 def _by_weight(a: NumericAnswer) -> float:
@@ -298,5 +335,5 @@ def _numeric_text(a: NumericAnswer, unit: str, language: str) -> str:
     if unit:
         text += f" {unit}"
     if a.weight < 1:
-        text += f" (worth {a.weight:.0%} of the points)"
+        text += f" ({words_for(language)['worth'].format(percent=f'{a.weight:.0%}')})"
     return escaped(text)
