@@ -562,7 +562,22 @@ window.exam = (() => {
     return replaceView(box, "message", null, box);
   }
 
-  function showResults(data) {
+  // The look of answers against their key (practice results only): loaded when first needed, so
+  // that the exam itself starts without it.
+  let answerStyles = null;
+  function loadAnswerStyles() {
+    if (!answerStyles) {
+      answerStyles = new Promise((resolve) => {
+        const link = el("link", { rel: "stylesheet", href: "exam://app/answers.css" });
+        link.onload = link.onerror = resolve;
+        document.head.append(link);
+      });
+    }
+    return answerStyles;
+  }
+
+  async function showResults(data) {
+    await loadAnswerStyles();
     current = null;
     $("controls").hidden = true;
     $("page-indicator").textContent = "";
