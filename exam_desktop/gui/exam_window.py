@@ -287,7 +287,6 @@ class ExamWindow(QMainWindow):
             self._show_end("resumed")
             return
         self._show_current()
-        match_display_thread_priority()
         if not self.clock.expired:
             self.clock.start()
         self.tick()
@@ -326,6 +325,9 @@ class ExamWindow(QMainWindow):
         first, self.has_shown = not self.has_shown, True
         self.shown.emit(view, str(data.get("id") or ""))
         if first:
+            # Not earlier: raised while the page typesets its first question, this thread's own
+            # start-up work would take the cores from it.
+            match_display_thread_priority()
             self.ready.emit()
 
     def _on_page_error(self, data: dict[str, Any]) -> None:
