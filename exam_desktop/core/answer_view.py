@@ -34,7 +34,7 @@ from exam_desktop.core.model import (
     TrueFalse,
 )
 from exam_desktop.core.numbers import format_number
-from exam_desktop.core.render import render_markdown
+from exam_desktop.core.render import render_markdown, without_paragraph
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import blank_matches, normalise_text, read_number, within_tolerance
 
@@ -94,10 +94,7 @@ def _renderer(question: Question, render: Render | None) -> Render:
 
 def _inline(render: Render, text: str) -> str:
     """A short bank text (a prompt, an item) without its enclosing paragraph."""
-    shown = render(text).strip()
-    if shown.startswith("<p>") and shown.endswith("</p>") and shown.count("<p>") == 1:
-        shown = shown[3:-4]
-    return shown
+    return without_paragraph(render(text))
 
 
 def stem_html(question: Question, render: Render | None = None) -> str:

@@ -102,6 +102,14 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
+def without_paragraph(html_text: str) -> str:
+    """A short text's HTML (a prompt, an item) without its one enclosing paragraph, if it has one."""
+    body = html_text.strip()
+    if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+        body = body[3:-4]
+    return body
+
+
 def is_app_url(url: str) -> bool:
     """True for the app's own content URLs (``exam:...``), the only ones a page may load."""
     return url.strip().lower().startswith(APP_SCHEME + ":")

@@ -27,7 +27,7 @@ from exam_desktop.core.model import (
     SingleChoice,
     Template,
 )
-from exam_desktop.core.render import render_markdown
+from exam_desktop.core.render import render_markdown, without_paragraph
 from exam_desktop.gui.strings import fill
 
 log = logging.getLogger(__name__)
@@ -106,10 +106,7 @@ class QuestionPages:
 
     def inline_markdown(self, text: str, question: Question | None = None) -> str:
         """A short text (a prompt, an item) as HTML without its enclosing paragraph."""
-        html = self.markdown(text, question).strip()
-        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-            html = html[3:-4]
-        return html
+        return without_paragraph(self.markdown(text, question))
 
     def _figure_url(self, question: Question, index: int) -> str | None:
         if not 0 <= index < len(question.figures):
