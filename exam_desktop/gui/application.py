@@ -59,8 +59,9 @@ def match_display_thread_priority() -> bool:
     thread is the one that commits every answer; left at 0 beside them, its commit waits for the
     page's redraw after each click (software rendering keeps both cores of a lab machine busy for a
     few milliseconds). Raising it to the same level keeps the two equal wherever Chromium's are
-    raised, and changes nothing where they cannot be. Called once the page's processes run, so
-    they do not inherit it. Returns whether the priority was raised.
+    raised, and changes nothing where they cannot be. The exam window calls it once its first
+    question is on screen: the page's processes do not inherit it, and the first typesetting does
+    not compete with it. Returns whether the priority was raised.
     """
     if not sys.platform.startswith("linux"):
         return False
