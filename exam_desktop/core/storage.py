@@ -432,11 +432,13 @@ def _reserve_wal(db: Database, path: Path) -> None:
     finally:
         conn.execute(f"PRAGMA cache_size={int(cache_size)}")
     # SQLite holds no lock on the log file itself, so this short-lived descriptor releases none.
-    fd = os.open(wal, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    # Only a head start: if the system refuses, the first commit's own sync does the same.
+    with contextlib.suppress(OSError):
+        fd = os.open(wal, os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _check_integrity(db: Database, path: Path) -> None:
