@@ -58,6 +58,7 @@ def test_nothing_and_dont_know_are_said_in_the_exam_language():
     q = next(q for q in ITALIAN.questions if q.kind not in ("single", "multiple"))
     assert "Nessuna risposta." in response_html(q, Response(q.id), "it")
     assert "No answer." in response_html(q, Response(q.id), "en")
+    assert "Nessuna risposta." in response_html(q, Response(q.id), "it-IT")  # as the window reads it
     assert "Non lo so ancora" in response_html(q, Response(q.id, None, dont_know=True), "it")
     assert "know yet" in response_html(q, Response(q.id, None, dont_know=True))
 

@@ -3,7 +3,7 @@ practice results after `demo`, the feedback pages and the grading window.
 
 The answer is shown as the exam showed it and marked against the key: the options with the ones
 picked ticked (right or wrong), matrix cells and template blanks right or wrong, pairs and order
-item by item. Words are in the exam's language (English or Italian). Bank text goes through
+item by item. Words are in the exam's language (`core.strings`). Bank text goes through
 `render`, a function the caller may give (the exam window's, which also serves the bank's images);
 by default `core.render.render_markdown` with figures at ``exam://app/figure/<hash>.svg``, the
 URLs the grading window serves and a report rewrites to its own copies. Everything a candidate
@@ -37,42 +37,11 @@ from exam_desktop.core.numbers import format_number
 from exam_desktop.core.render import render_markdown, without_paragraph
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import blank_matches, normalise_text, read_number, within_tolerance
+from exam_desktop.core.strings import fill, strings_for
 
 FIGURE_URL_PREFIX = "exam://app/figure/"
 
 Render = Callable[[str], str]  # bank Markdown of one question -> sanitised HTML
-
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "dont_know": "“I don’t know yet”",
-        "no_answer": "No answer.",
-        "true": "True",
-        "false": "False",
-        "words": "{n} words",
-        "word": "1 word",
-        "or": " or ",
-        "by_hand": "graded by hand",
-        "graded_by_hand": "Graded by hand.",
-        "worth": "worth {percent} of the points",
-    },
-    "it": {
-        "dont_know": "«Non lo so ancora»",
-        "no_answer": "Nessuna risposta.",
-        "true": "Vero",
-        "false": "Falso",
-        "words": "{n} parole",
-        "word": "1 parola",
-        "or": " oppure ",
-        "by_hand": "corretta a mano",
-        "graded_by_hand": "Corretta a mano.",
-        "worth": "vale il {percent} dei punti",
-    },
-}
-
-
-def words_for(language: str) -> dict[str, str]:
-    return WORDS.get(language, WORDS["en"])
-
 
 def figure_url_for(question: Question) -> Callable[[int], str | None]:
     def url(index: int) -> str | None:
@@ -147,10 +116,10 @@ def response_html(
 def _response(
     question: Question, response: Response | None, language: str, render: Render | None
 ) -> str:
-    w = words_for(language)
+    w = strings_for(language)
     show = _renderer(question, render)
     if response is not None and response.dont_know:
-        return f'<p class="dont-know">{w["dont_know"]}</p>'
+        return f'<p class="dont-know">“{w["dont_know"]}”</p>'
     value = response.value if response is not None else None
     answer = question.answer
     if isinstance(answer, (SingleChoice, MultipleChoice)):
@@ -159,7 +128,7 @@ def _response(
         return f'<p class="unanswered">{w["no_answer"]}</p>'
     if isinstance(answer, TrueFalse):
         right = "right" if value is answer.answer else "wrong"
-        return f'<p class="typed {right}">{w["true"] if value else w["false"]}</p>'
+        return f'<p class="typed {right}">{w["true_label"] if value else w["false_label"]}</p>'
     if isinstance(answer, Numeric):
         unit = f" {escaped(answer.unit)}" if answer.unit else ""
         return f'<p class="typed"><code>{escaped(value)}</code>{unit}</p>'
@@ -181,7 +150,7 @@ def _response(
         return f'<ol class="ordering">{items}</ol>'
     if isinstance(answer, Essay):
         count = len(str(value).split())
-        counted = w["word"] if count == 1 else w["words"].format(n=count)
+        counted = w["one_word"] if count == 1 else fill(w["words"], n=count)
         return f'<div class="essay">{typed_text_html(str(value))}</div><p class="words">{counted}</p>'
     return f"<pre>{escaped(value)}</pre>"  # pragma: no cover - every kind is handled above
 
@@ -278,13 +247,13 @@ def key_html(question: Question, language: str = "en", render: Render | None = N
 
 
 def _key(question: Question, language: str, render: Render | None) -> str:
-    w = words_for(language)
+    w = strings_for(language)
     show = _renderer(question, render)
     answer = question.answer
     if isinstance(answer, (SingleChoice, MultipleChoice)):
         return _choices_html(question, set(), show, show_key=True)
     if isinstance(answer, TrueFalse):
-        return f'<p class="typed">{w["true"] if answer.answer else w["false"]}</p>'
+        return f'<p class="typed">{w["true_label"] if answer.answer else w["false_label"]}</p>'
     if isinstance(answer, Numeric):
         accepted = [
             _numeric_text(a, answer.unit, language) for a in sorted(answer.answers, key=_by_weight)
@@ -300,7 +269,7 @@ def _key(question: Question, language: str, render: Render | None) -> str:
         items = []
         for blank in answer.blanks:
             shown = (
-                w["by_hand"]
+                w["key_by_hand"]
                 if blank.manual
                 else w["or"].join(f"<code>{escaped(a)}</code>" for a in blank.accepted)
             )
@@ -314,7 +283,7 @@ def _key(question: Question, language: str, render: Render | None) -> str:
     if isinstance(answer, ShortText):
         listed = [a for a in answer.accepted if normalise_text(a) != "*"]
         return '<p class="typed">' + w["or"].join(f"<code>{escaped(a)}</code>" for a in listed) + "</p>"
-    return f'<p class="manual">{w["graded_by_hand"]}</p>'
+    return f'<p class="manual">{w["key_graded_by_hand"]}</p>'
 
 
 def _by_weight(a: NumericAnswer) -> float:
@@ -332,5 +301,5 @@ def _numeric_text(a: NumericAnswer, unit: str, language: str) -> str:
     if unit:
         text += f" {unit}"
     if a.weight < 1:
-        text += f" ({words_for(language)['worth'].format(percent=f'{a.weight:.0%}')})"
+        text += f" ({fill(strings_for(language)['worth'], percent=f'{a.weight:.0%}')})"
     return escaped(text)

@@ -25,6 +25,7 @@ from exam_desktop.core.errors import KnownError
 from exam_desktop.core.figures import figure_hash, render_svg
 from exam_desktop.core.model import Essay, Exam, Question
 from exam_desktop.core.render import highlight_css
+from exam_desktop.core.strings import fill, strings_for
 from exam_desktop.grading.results import CandidateResult
 from exam_desktop.paths import WEB_DIR, mathjax_dir
 
@@ -37,41 +38,11 @@ MATHJAX_CONFIG = """window.MathJax = {
 
 CHOICE_KINDS = ("single", "multiple", "truefalse")
 
-# The pages speak the exam's language (its `language`; English otherwise), as the exam did.
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "pending": "{n} question(s) are still being graded.",
-        "grade": "Grade",
-        "per_domain": "Score per domain",
-        "to_be_graded": " (to be graded)",
-        "question_of": "Question {n} of {total}",
-        "what_you_selected": "What you selected",
-        "your_answer": "Your answer",
-        "correct_answer": "Correct answer",
-        "explanation": "Explanation",
-        "comment": "Grader’s comment",
-        "override": "Points set by a grader: {reason}",
-        "feedback": "feedback",
-    },
-    "it": {
-        "pending": "Domande ancora da correggere: {n}.",
-        "grade": "Voto",
-        "per_domain": "Punteggio per argomento",
-        "to_be_graded": " (da correggere)",
-        "question_of": "Domanda {n} di {total}",
-        "what_you_selected": "Cosa hai selezionato",
-        "your_answer": "La tua risposta",
-        "correct_answer": "Risposta corretta",
-        "explanation": "Spiegazione",
-        "comment": "Commento del correttore",
-        "override": "Punti assegnati da un correttore: {reason}",
-        "feedback": "riscontro",
-    },
-}
-
 
 def text_for(exam: Exam) -> dict[str, str]:
-    return TEXT.get(exam.language, TEXT["en"])
+    """The pages speak the exam's language, as the exam did."""
+    return strings_for(exam.language)
+
 
 REPORT_CSS = """
 body { font: 15px/1.5 system-ui, sans-serif; color: #1d2330; max-width: 52rem; margin: 2rem auto;
@@ -164,7 +135,7 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
     questions = "".join(_question_section(exam, result, q, i, len(given)) for i, q in enumerate(given))
     t = text_for(exam)
     pending = (
-        f'<p class="manual">{t["pending"].format(n=len(result.to_grade))}</p>'
+        f'<p class="manual">{fill(t["feedback_pending"], n=len(result.to_grade))}</p>'
         if result.to_grade
         else ""
     )
@@ -173,10 +144,10 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
 <div class="summary">
   <div><div>{escaped(name)}</div>
     <div class="total">{_points(result.total)} / {_points(result.max_total)}</div></div>
-  <div>{t["grade"]}: <b>{result.grade(scale):g}</b> / {scale:g}</div>
+  <div>{t["feedback_grade"]}: <b>{result.grade(scale):g}</b> / {scale:g}</div>
 </div>
 {pending}
-<h3>{t["per_domain"]}</h3>
+<h3>{t["domain_scores"]}</h3>
 <table class="domains">{domains}</table>
 {questions}
 """
@@ -189,11 +160,11 @@ def _question_section(exam: Exam, result: CandidateResult, q: Question, index: i
     points = score.points if score else 0.0
     cls = "full" if points >= q.points else "none" if points <= 0 else "part"
     t = text_for(exam)
-    state = t["to_be_graded"] if score and score.needs_grading else ""
+    state = t["feedback_to_be_graded"] if score and score.needs_grading else ""
     parts = [
         f'<section class="question" id="{escaped(q.id)}">',
         (
-            f"<header><span>{t['question_of'].format(n=index + 1, total=count)}</span>"
+            f"<header><span>{fill(t['question_of'], n=index + 1, total=count)}</span>"
             f'<span class="points {cls}">{_points(points)} / {_points(q.points)}{state}</span>'
             "</header>"
         ),
@@ -207,9 +178,9 @@ def _question_section(exam: Exam, result: CandidateResult, q: Question, index: i
     if q.explanation.strip():
         parts += [f"<h3>{t['explanation']}</h3>", markdown(q, q.explanation)]
     if score and score.comment.strip():
-        parts += [f"<h3>{t['comment']}</h3>", f'<p class="comment">{escaped(score.comment)}</p>']
+        parts += [f"<h3>{t['feedback_comment']}</h3>", f'<p class="comment">{escaped(score.comment)}</p>']
     if score and score.override_points is not None and score.override_reason:
-        reason = t["override"].format(reason=escaped(score.override_reason))
+        reason = fill(t["feedback_override"], reason=escaped(score.override_reason))
         parts.append(f'<p class="manual">{reason}</p>')
     parts.append("</section>")
     return "\n".join(parts)

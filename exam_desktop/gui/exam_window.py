@@ -28,12 +28,12 @@ from exam_desktop.core.model import Exam, Matching, Matrix, Ordering, Question, 
 from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
 from exam_desktop.core.responses import Response
 from exam_desktop.core.storage import AnswerStore, StorageWriteError
+from exam_desktop.core.strings import fill, strings_for
 from exam_desktop.core.timer import ExamClock
 from exam_desktop.gui.application import match_display_thread_priority
 from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.exam_page import LAST_SCRIPT, ExamPage
 from exam_desktop.gui.question_data import QuestionPages
-from exam_desktop.gui.strings import fill, strings_for
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from exam_desktop.core.model import (
     Template,
 )
 from exam_desktop.core.render import render_markdown, without_paragraph
-from exam_desktop.gui.strings import fill
+from exam_desktop.core.strings import fill
 
 log = logging.getLogger(__name__)
 

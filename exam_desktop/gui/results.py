@@ -12,8 +12,8 @@ from exam_desktop.core.answer_view import key_html, response_html
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import ExamScore, QuestionScore
+from exam_desktop.core.strings import fill
 from exam_desktop.gui.question_data import QuestionPages
-from exam_desktop.gui.strings import fill
 
 
 def _points(value: float) -> str:

@@ -1,4 +1,5 @@
-"""Interface text of the exam window, per language (the exam's `language`; English otherwise).
+"""Text people read, per language (the exam's `language`; English otherwise): the exam window,
+answers shown against their key (`core.answer_view`) and the feedback pages.
 
 Placeholders are written ``{name}``; the page fills the ones it needs (counts), Python the rest.
 """
@@ -87,6 +88,20 @@ EN: dict[str, str] = {
     "graded_by_hand": "Graded by hand: {points} of {max} points still to be marked.",
     "blank_answer": "{name}: {text}",
     "no_explanation": "",
+    # answers shown against their key (core/answer_view.py)
+    "no_answer": "No answer.",
+    "one_word": "1 word",
+    "or": " or ",
+    "key_by_hand": "graded by hand",
+    "key_graded_by_hand": "Graded by hand.",
+    "worth": "worth {percent} of the points",
+    # feedback pages (grading/feedback.py)
+    "feedback": "feedback",
+    "feedback_pending": "{n} question(s) are still being graded.",
+    "feedback_grade": "Grade",
+    "feedback_to_be_graded": " (to be graded)",
+    "feedback_comment": "Grader’s comment",
+    "feedback_override": "Points set by a grader: {reason}",
 }
 
 IT: dict[str, str] = {
@@ -166,10 +181,22 @@ IT: dict[str, str] = {
     "domain": "Argomento",
     "score": "Punteggio",
     "domain_scores": "Punteggio per argomento",
-    "what_you_selected": "La tua risposta",
+    "what_you_selected": "Cosa hai selezionato",
     "correct_answer": "Risposta corretta",
     "explanation": "Spiegazione",
     "graded_by_hand": "Corretta a mano: {points} di {max} punti ancora da assegnare.",
+    "no_answer": "Nessuna risposta.",
+    "one_word": "1 parola",
+    "or": " oppure ",
+    "key_by_hand": "corretta a mano",
+    "key_graded_by_hand": "Corretta a mano.",
+    "worth": "vale il {percent} dei punti",
+    "feedback": "riscontro",
+    "feedback_pending": "Domande ancora da correggere: {n}.",
+    "feedback_grade": "Voto",
+    "feedback_to_be_graded": " (da correggere)",
+    "feedback_comment": "Commento del correttore",
+    "feedback_override": "Punti assegnati da un correttore: {reason}",
 }
 
 TABLES = {"en": EN, "it": IT}
