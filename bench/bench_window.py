@@ -44,7 +44,7 @@ BARE_PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <body><p id="f">\\(\\frac{{\\partial \\mathcal{{L}}}}{{\\partial x}}\\)</p></body></html>"""
 
 
-CLICKS_PER_QUESTION = 4  # pairs of clicks on each choice question: ~500 commits, so p99 is not one outlier
+CLICKS_PER_QUESTION = 4  # pairs of clicks on each choice question: 248 commits, so p99 is not one outlier
 
 
 def percentile(values: list[float], p: float) -> float:
