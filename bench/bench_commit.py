@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from exam_desktop.core.journal import verify_chain
 from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import AnswerStore, verify_chain
+from exam_desktop.core.seat.answer_file import AnswerStore
 
 TARGET_P99_MS = 5.0
 

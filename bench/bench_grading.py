@@ -21,16 +21,16 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from exam_desktop.core.archive import read_archive
 from exam_desktop.core.bank import load_bank
-from exam_desktop.core.bundle import LIMITS, MEMBERS, find_bundles
-from exam_desktop.core.keys import (
+from exam_desktop.core.sealed.archive import read_archive
+from exam_desktop.core.sealed.bundle import LIMITS, MEMBERS, find_bundles
+from exam_desktop.core.sealed.keys import (
     public_key_from_bytes,
     strict_json,
     unb64,
     verify_signature,
 )
-from exam_desktop.core.package import build_package, load_key_file
+from exam_desktop.core.sealed.package import build_package, load_key_file
 from exam_desktop.grading.db import GraderDB
 from exam_desktop.grading.importer import file_sha256, import_bundles
 from exam_desktop.grading.simulate import write_simulated_session

@@ -89,14 +89,14 @@ def child_bare() -> tuple[float, float]:
 def child_exam() -> tuple[float, float]:
     """The exam window on the ML Engineers Test: bank read and answer file open, then the page."""
     from exam_desktop.core.bank import load_bank
-    from exam_desktop.core.storage import AnswerStore
-    from exam_desktop.core.timer import ExamClock
+    from exam_desktop.core.seat.saving import PracticeAnswers
+    from exam_desktop.core.seat.timer import ExamClock
     from exam_desktop.gui.application import qt_application
     from exam_desktop.gui.exam_window import ExamWindow
 
     app = qt_application()
     exam = load_bank(REPO / "banks" / "ml-engineers-test.md")
-    store = AnswerStore.open(Path(tempfile.mkdtemp(prefix="bench-exam-")) / "answers.sqlite")
+    store = PracticeAnswers.open(Path(tempfile.mkdtemp(prefix="bench-exam-")) / "answers.sqlite")
     done: dict[str, float] = {}
 
     def ready() -> None:
@@ -118,7 +118,7 @@ def child_demo() -> tuple[float, float]:
 
     app = qt_application()
     page_started = time.perf_counter()
-    window = open_practice(REPO / "banks" / "ml-engineers-test.md")
+    window, _answers = open_practice(REPO / "banks" / "ml-engineers-test.md")
     done: dict[str, float] = {}
 
     def ready() -> None:
@@ -149,8 +149,8 @@ def navigation_and_saving() -> dict[str, list[float]]:
     from PySide6.QtCore import QCoreApplication, QEvent
 
     from exam_desktop.core.bank import find_banks, load_bank
-    from exam_desktop.core.storage import AnswerStore
-    from exam_desktop.core.timer import ExamClock
+    from exam_desktop.core.seat.saving import PracticeAnswers
+    from exam_desktop.core.seat.timer import ExamClock
     from exam_desktop.gui.application import qt_application
     from exam_desktop.gui.exam_window import ExamWindow
     from exam_desktop.gui.preview import wait_for
@@ -170,7 +170,7 @@ def navigation_and_saving() -> dict[str, list[float]]:
 
     for bank in find_banks([REPO / "banks"]):
         exam = load_bank(bank)
-        store = AnswerStore.open(Path(tempfile.mkdtemp(prefix="bench-nav-")) / "answers.sqlite")
+        store = PracticeAnswers.open(Path(tempfile.mkdtemp(prefix="bench-nav-")) / "answers.sqlite")
         window = ExamWindow(exam, store, ExamClock(exam.duration_minutes * 60))
         window.resize(1280, 860)
         window.show()
@@ -210,7 +210,7 @@ def navigation_and_saving() -> dict[str, list[float]]:
 def store_alone(count: int = 300) -> list[float]:
     """The same commits without a window: the answer file's own latency on this disk right now."""
     from exam_desktop.core.responses import Response
-    from exam_desktop.core.storage import AnswerStore
+    from exam_desktop.core.seat.answer_file import AnswerStore
 
     times = []
     with AnswerStore.open(Path(tempfile.mkdtemp(prefix="bench-store-")) / "answers.sqlite") as store:

@@ -9,8 +9,8 @@ import re
 import pytest
 from conftest import BANKS
 
-from exam_desktop.core.answer_view import key_html, response_html
 from exam_desktop.core.bank import load_bank
+from exam_desktop.core.page.answer_view import key_html, response_html
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import score_exam
 from exam_desktop.grading.simulate import simulated_responses

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from exam_desktop.core.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
+from exam_desktop.core.sealed.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
 
 ALLOWED = ("manifest.json", "answers.json")
 

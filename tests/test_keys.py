@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from exam_desktop.core.keys import (
+from exam_desktop.core.sealed.keys import (
     CODE_ALPHABET,
     KeyProblem,
     ScryptParams,

@@ -11,13 +11,6 @@ from conftest import BANKS
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from exam_desktop.core.bank import load_bank, parse_bank
-from exam_desktop.core.keys import (
-    ScryptParams,
-    canonical_json,
-    fingerprint,
-    new_start_code,
-    public_key_bytes,
-)
 from exam_desktop.core.model import (
     Choice,
     Exam,
@@ -28,7 +21,14 @@ from exam_desktop.core.model import (
     SingleChoice,
     to_dict,
 )
-from exam_desktop.core.package import (
+from exam_desktop.core.sealed.keys import (
+    ScryptParams,
+    canonical_json,
+    fingerprint,
+    new_start_code,
+    public_key_bytes,
+)
+from exam_desktop.core.sealed.package import (
     MAGIC,
     KeyFileRejected,
     PackageNotBuilt,
@@ -343,12 +343,12 @@ def test_figures_only_explanations_show_are_dropped_and_tokens_renumbered():
 
 
 def test_rendered_figures_are_shipped(built):
-    from exam_desktop.core.figures import figure_hash
+    from exam_desktop.core.page.figures import figure_id
 
     opened = open_package(built.package_bytes, built.start_code)
     (figure,) = opened.exam.question("q-single").figures
-    assert opened.figures[figure_hash(figure)].lstrip().startswith(("<?xml", "<svg"))
-    assert "VISIBLEFIGURE" in opened.figures[figure_hash(figure)]
+    assert opened.figures[figure_id(figure)].lstrip().startswith(("<?xml", "<svg"))
+    assert "VISIBLEFIGURE" in opened.figures[figure_id(figure)]
 
 
 def test_only_images_candidates_see_are_shipped(office_key, tmp_path):

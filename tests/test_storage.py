@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from exam_desktop.core.errors import KnownError
+from exam_desktop.core.journal import verify_chain
 from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import (
+from exam_desktop.core.seat.answer_file import (
     SCHEMA_STEPS,
     AnswerStore,
     CorruptStoreError,
@@ -23,9 +24,8 @@ from exam_desktop.core.storage import (
     SchemaTooNew,
     StorageWriteError,
     StoreInUse,
-    recover_answers,
-    verify_chain,
 )
+from exam_desktop.core.seat.recovery import recover_answers
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -82,7 +82,7 @@ def test_commits_write_into_the_reserved_log_and_a_crash_keeps_them(store_path):
     """The log is given its full size at open, commits never grow it, and a crash loses nothing."""
     code = f"""
         import os
-        from exam_desktop.core.storage import AnswerStore
+        from exam_desktop.core.seat.answer_file import AnswerStore
         from exam_desktop.core.responses import Response
         path = {str(store_path)!r}
         store = AnswerStore.open(path)
@@ -126,7 +126,7 @@ def test_a_killed_process_loses_no_acknowledged_answer(store_path):
     every answer reported saved is there and the journal still verifies."""
     code = f"""
         import sys
-        from exam_desktop.core.storage import AnswerStore
+        from exam_desktop.core.seat.answer_file import AnswerStore
         from exam_desktop.core.responses import Response
         store = AnswerStore.open({str(store_path)!r})
         round_ = sys.argv[1]
@@ -183,7 +183,7 @@ def test_an_io_error_fails_the_save_and_the_store_stays_usable(store_path):
     result = run_python(
         f"""
         import os, resource, signal
-        from exam_desktop.core.storage import AnswerStore, StorageWriteError
+        from exam_desktop.core.seat.answer_file import AnswerStore, StorageWriteError
         from exam_desktop.core.responses import Response
         path = {str(store_path)!r}
         store = AnswerStore.open(path)
@@ -324,7 +324,7 @@ def test_recovery_after_a_crash_reads_answers_still_in_the_write_ahead_log(store
     """The app died (no checkpoint), then the header was damaged: the -wal file is used too."""
     code = f"""
         import os
-        from exam_desktop.core.storage import AnswerStore
+        from exam_desktop.core.seat.answer_file import AnswerStore
         from exam_desktop.core.responses import Response
         store = AnswerStore.open({str(store_path)!r})
         for i in range(30):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from exam_desktop.core.timer import ExamClock, WallClockWatch
+from exam_desktop.core.seat.timer import ExamClock, WallClockWatch
 
 HOUR_45 = 105 * 60
 

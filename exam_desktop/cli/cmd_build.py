@@ -52,9 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from exam_desktop.core.bank import load_bank
-    from exam_desktop.core.bundle import write_atomically
-    from exam_desktop.core.keys import fingerprint, load_office_private_key
-    from exam_desktop.core.package import build_package
+    from exam_desktop.core.sealed.bundle import write_atomically
+    from exam_desktop.core.sealed.keys import fingerprint, load_office_private_key
+    from exam_desktop.core.sealed.package import build_package
 
     package_path: Path = args.output
     key_file_path = package_path.with_suffix(".key")

@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     from exam_desktop.gui.practice import open_practice
 
     app = qt_application()
-    window = open_practice(args.bank)  # a bad bank: BankError before any window is shown
-    print(f"Practice answers are saved in {window.store.path}")
+    window, answers = open_practice(args.bank)  # a bad bank: BankError before any window is shown
+    print(f"Practice answers are saved in {answers.store.path}")
     try:
         return app.exec()
     finally:
-        window.store.close()
+        answers.close()

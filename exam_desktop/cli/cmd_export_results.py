@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exam_desktop.core.bundle import export_bundles
+    from exam_desktop.core.sealed.bundle import export_bundles
 
     outcomes = export_bundles(args.data_dir or paths.data_dir(), args.to)
     if not outcomes:

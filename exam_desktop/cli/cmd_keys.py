@@ -9,7 +9,7 @@ from pathlib import Path
 
 from exam_desktop import paths
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.keys import (
+from exam_desktop.core.sealed.keys import (
     OFFICE_PRIVATE_KEY_NAME,
     create_office_keys,
     fingerprint,

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from exam_desktop import paths
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.incidents import INCIDENT_KINDS, SessionRules
+from exam_desktop.core.seat.incidents import INCIDENT_KINDS, SessionRules
 
 if TYPE_CHECKING:
-    from exam_desktop.core.session import ExamSession, LaunchSettings
+    from exam_desktop.core.seat.session import ExamSession, LaunchSettings
     from exam_desktop.gui.kiosk import KioskWindow
 
 NAME = "launch"
@@ -99,8 +99,8 @@ def start(args: argparse.Namespace) -> KioskWindow:
 
 
 def launch_settings(args: argparse.Namespace) -> LaunchSettings:
-    from exam_desktop.core.keys import installed_office_key, load_public_key
-    from exam_desktop.core.session import LaunchSettings
+    from exam_desktop.core.sealed.keys import installed_office_key, load_public_key
+    from exam_desktop.core.seat.session import LaunchSettings
 
     data_dir = args.data_dir or paths.data_dir()
     office_key = load_public_key(args.office_key) if args.office_key else installed_office_key(data_dir)
@@ -122,7 +122,7 @@ def launch_settings(args: argparse.Namespace) -> LaunchSettings:
 
 def open_session(settings: LaunchSettings, pin: str | None) -> ExamSession:
     """The session, after the checks that need no window: package, answer file, PIN, preflight."""
-    from exam_desktop.core.session import ExamSession
+    from exam_desktop.core.seat.session import ExamSession
 
     session = ExamSession(settings)  # refuses a damaged package or session before any window
     try:
@@ -152,8 +152,8 @@ def on_screen() -> bool:
 
 def recover(settings: LaunchSettings) -> None:
     """Move a damaged answer file aside and rebuild it from what is readable."""
-    from exam_desktop.core.package import read_package_header
-    from exam_desktop.core.resume import recover_session, session_path
+    from exam_desktop.core.sealed.package import read_package_header
+    from exam_desktop.core.seat.resume import recover_session, session_path
 
     header = read_package_header(settings.package, settings.office_public_key)
     package_hash = hashlib.sha256(Path(settings.package).read_bytes()).hexdigest()

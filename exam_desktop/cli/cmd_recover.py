@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exam_desktop.core.storage import recover_answers
+    from exam_desktop.core.seat.recovery import recover_answers
 
     recovery = recover_answers(args.damaged, args.output)
     print(f"Recovered into {recovery.path}:")

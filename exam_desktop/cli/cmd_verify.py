@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exam_desktop.core.bundle import BundleRejected, find_bundles, read_bundle
-    from exam_desktop.core.package import load_key_file
+    from exam_desktop.core.sealed.bundle import BundleRejected, find_bundles, read_bundle
+    from exam_desktop.core.sealed.package import load_key_file
 
     expected: dict = {"exam_id": args.exam_id}
     if args.key is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
 # --------------------------------------------------------------------------------------------
-# Figures: declarative specs, drawn by exam_desktop.core.figures with matplotlib.
+# Figures: declarative specs, drawn by exam_desktop.core.page.drawing with matplotlib.
 
 
 @dataclass

@@ -13,7 +13,9 @@ import html
 import shutil
 from pathlib import Path
 
-from exam_desktop.core.answer_view import (
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.model import Essay, Exam, Question
+from exam_desktop.core.page.answer_view import (
     FIGURE_URL_PREFIX,
     escaped,
     key_html,
@@ -21,11 +23,10 @@ from exam_desktop.core.answer_view import (
     response_html,
     stem_html,
 )
-from exam_desktop.core.errors import KnownError
-from exam_desktop.core.figures import figure_hash, render_svg
-from exam_desktop.core.model import Essay, Exam, Question
-from exam_desktop.core.render import highlight_css
-from exam_desktop.core.strings import fill, strings_for
+from exam_desktop.core.page.drawing import render_svg
+from exam_desktop.core.page.figures import figure_id
+from exam_desktop.core.page.render import highlight_css
+from exam_desktop.core.page.strings import fill, strings_for
 from exam_desktop.grading.results import CandidateResult
 from exam_desktop.paths import WEB_DIR, mathjax_dir
 
@@ -78,7 +79,7 @@ class FigureFolder:
 
     def add_question(self, question: Question) -> None:
         for fig in question.figures:
-            name = figure_hash(fig)
+            name = figure_id(fig)
             if name in self._drawn:
                 continue
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Importing result bundles into the grader database: verify, file, auto-grade.
 
-Each bundle is verified against the exam's key (`core.bundle.read_bundle`: signature, hashes,
+Each bundle is verified against the exam's key (`core.sealed.bundle.read_bundle`: signature, hashes,
 package binding, journal chain, archive limits — never extracted to disk), then recorded with its
 responses and scored, all or nothing (a savepoint per bundle, a commit per batch). The outcomes:
 
@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from exam_desktop.core.bundle import LIMITS as BUNDLE_LIMITS
-from exam_desktop.core.bundle import BundleRejected, find_bundles, read_bundle
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam
-from exam_desktop.core.package import GraderKey, load_key_file
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import score_exam
+from exam_desktop.core.sealed.bundle import LIMITS as BUNDLE_LIMITS
+from exam_desktop.core.sealed.bundle import BundleRejected, find_bundles, read_bundle
+from exam_desktop.core.sealed.package import GraderKey, load_key_file
 from exam_desktop.grading.db import GraderDB
 
 Outcome = Literal["imported", "already-imported", "quarantined", "rejected"]
@@ -41,7 +41,7 @@ IDENTITY_FIELDS = ("student_id", "student-id", "matricola", "id_number", "id", "
 
 
 class VerifiedBundle(Protocol):
-    """What the importer needs from a verified bundle (`core.bundle.Bundle`)."""
+    """What the importer needs from a verified bundle (`core.sealed.bundle.Bundle`)."""
 
     @property
     def manifest(self) -> dict[str, Any]: ...

@@ -2,7 +2,7 @@
 
 Each simulated candidate has an ability (0..1): the chance of answering a question correctly.
 Otherwise they answer wrongly, say "I don't know yet" (where the exam offers it) or leave it blank.
-Bundles are real: written by `core.bundle.bundle_bytes` with a fresh session key per candidate,
+Bundles are real: written by `core.sealed.bundle.bundle_bytes` with a fresh session key per candidate,
 bound to the package like the candidate window does, with a valid hash-chained journal.
 """
 
@@ -16,12 +16,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from exam_desktop.core.bundle import (
-    BUNDLE_SUFFIX,
-    SessionInfo,
-    bundle_bytes,
-    receipt_code,
-)
+from exam_desktop.core.journal import GENESIS_HASH, event_hash
 from exam_desktop.core.model import (
     Essay,
     Exam,
@@ -37,9 +32,14 @@ from exam_desktop.core.model import (
     TrueFalse,
 )
 from exam_desktop.core.numbers import format_number
-from exam_desktop.core.package import GraderKey
 from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import GENESIS_HASH, event_hash
+from exam_desktop.core.sealed.bundle import (
+    BUNDLE_SUFFIX,
+    SessionInfo,
+    bundle_bytes,
+    receipt_code,
+)
+from exam_desktop.core.sealed.package import GraderKey
 
 ESSAY_WORDS = [
     "the",

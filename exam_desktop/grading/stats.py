@@ -22,9 +22,9 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from exam_desktop.core.answer_view import escaped, picked_ids
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam, MultipleChoice, SingleChoice, TrueFalse
+from exam_desktop.core.page.answer_view import escaped, picked_ids
 from exam_desktop.grading.results import CandidateResult
 
 UPPER_LOWER_FRACTION = 0.27

@@ -23,7 +23,7 @@ class ExamPage:
         self.view.load_shell()
         # Imported only now (Markdown, pygments: ~0.05 s), while QtWebEngine starts its processes;
         # the page asks for this stylesheet only after this constructor has returned.
-        from exam_desktop.core.render import highlight_css
+        from exam_desktop.core.page.render import highlight_css
 
         self.view.scheme_handler.add_generated("highlight.css", highlight_css().encode())
 

@@ -1,10 +1,12 @@
 """The candidate's exam window: one locked web view, the page shell loaded once, questions pushed in.
 
-`ExamWindow(exam, store, clock, practice=...)` owns the candidate's answers while the exam runs:
-every change from the page is kept in memory and written to the answer store (text fields at most
-~0.7 s later, everything else at once and on every navigation); a failed write shows a banner and is
-retried until it succeeds. The clock (core.timer.ExamClock) drives the time shown, the 15/5-minute
-notices and the automatic submit at zero; its snapshot is persisted every few seconds.
+`ExamWindow(exam, saving, clock, practice=..., content=...)` shows the candidate's answers while the
+exam runs: every change from the page is kept in memory and handed to `saving` (core/seat/saving.py;
+text fields at most ~0.7 s later, everything else at once and on every navigation); a failed save
+shows a banner and is retried until it succeeds. The window never holds the answer file: on a seat
+`saving` is the session's, which is its only writer. The clock (core/seat/timer.py) drives the time
+shown, the 15/5-minute notices and the automatic submit at zero; the clock's owner (the session)
+persists it. Figures and images come from `content` (core/page/figures.py), served from memory.
 
 The kiosk layer builds on the public API: the `submitted` signal, `go_to()`, `set_locked()`,
 `show_notice()` and `submit()`.
@@ -26,14 +28,16 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 
 from exam_desktop.core.model import Exam, Matching, Matrix, Ordering, Question, Template
 from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
+from exam_desktop.core.page.figures import PageContent, bank_content
+from exam_desktop.core.page.question_data import QuestionPages
+from exam_desktop.core.page.strings import fill, strings_for
 from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import AnswerStore, StorageWriteError
-from exam_desktop.core.strings import fill, strings_for
-from exam_desktop.core.timer import ExamClock
+from exam_desktop.core.seat.answer_file import StorageWriteError
+from exam_desktop.core.seat.saving import AnswerSaving
+from exam_desktop.core.seat.timer import ExamClock
 from exam_desktop.gui.application import match_display_thread_priority
 from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.exam_page import LAST_SCRIPT, ExamPage
-from exam_desktop.gui.question_data import QuestionPages
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,6 @@ SAVE_DELAY_MS = 700  # text fields: the longest an answer waits in memory while 
 RETRY_MS = 2000  # after a failed write
 POSITION_DELAY_MS = 1000  # the question to resume at is written this long after moving
 TICK_MS = 500
-CLOCK_PERSIST_S = 5.0
 WARNINGS = ((5 * 60, "critical", "notice_5"), (15 * 60, "warning", "notice_15"))
 ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 MAX_TEXT = 1_000_000  # characters kept from one field (a long essay is ~20 000)
@@ -108,17 +111,17 @@ class ExamWindow(QMainWindow):
     def __init__(
         self,
         exam: Exam,
-        store: AnswerStore,
+        saving: AnswerSaving,
         clock: ExamClock,
         *,
         practice: bool = False,
-        image_dir: Path | None = None,
+        content: PageContent | None = None,
         page: ExamPage | None = None,
         parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.exam = exam
-        self.store = store
+        self.saving = saving
         self.clock = clock
         self.practice = practice
         self.strings = strings_for(exam.language)
@@ -130,15 +133,15 @@ class ExamWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.page = self.view.locked_page
         self.bridge = page.bridge
-        if image_dir is None and exam.source:
-            image_dir = Path(exam.source).parent
-        self.pages = QuestionPages(exam, self.strings, self.view.scheme_handler.add_file, image_dir)
+        if content is None:  # a bank on disk: figures drawn from it, images from its folder
+            content = bank_content(Path(exam.source).parent if exam.source else None)
+        self.pages = QuestionPages(exam, self.strings, self.view.scheme_handler.add_generated, content)
 
         self.responses: dict[str, Response] = {
             qid: Response(qid) for qid in self.pages.order
         }
         self.responses.update(
-            {qid: r for qid, r in store.responses().items() if qid in self.responses}
+            {qid: r for qid, r in saving.saved_responses().items() if qid in self.responses}
         )
         self._dirty: dict[str, None] = {}  # ordered set of question ids not yet committed
         self.is_ready = False  # the page is up and has been given the exam
@@ -152,7 +155,7 @@ class ExamWindow(QMainWindow):
         self.last_save_error: str | None = None
         self._zoom = 0
         self._warned: set[str] = set()
-        self._last_clock_persist = -CLOCK_PERSIST_S
+        self._state = saving.page_state()  # position, zoom and theme after a restart
 
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush)
@@ -165,8 +168,8 @@ class ExamWindow(QMainWindow):
 
         self.commit_ms: deque[float] = deque(maxlen=10_000)  # how long each durable save took
         if any(q.figures for q in exam.questions):
-            threading.Thread(target=self.pages.draw_all_figures, name="figures", daemon=True).start()
-        self._saved_position = store.get_meta("position")
+            threading.Thread(target=self.pages.prepare_figures, name="figures", daemon=True).start()
+        self._saved_position = self._state.position
         self.current_id = (
             self._saved_position if self._saved_position in self.responses else self.pages.order[0]
         )
@@ -212,11 +215,9 @@ class ExamWindow(QMainWindow):
         self._save_position()
         if self.clock.running:
             self.clock.pause()
-        self._persist_clock(force=True)
         answered = sum(r.answered for r in self.responses.values())
         try:
-            self.store.set_meta("submitted", {"reason": reason})
-            self.store.append_event("submitted", {"reason": reason, "answered": answered})
+            self.saving.report_submitted(reason, answered)
         except StorageWriteError as exc:
             self._save_failed(str(exc))
         self._show_end(reason)
@@ -262,7 +263,7 @@ class ExamWindow(QMainWindow):
         if self.is_ready:
             return
         self.is_ready = True
-        comfort = self.store.get_meta("comfort") or {}  # zoom and theme come back after a restart
+        comfort = self._state.comfort  # zoom and theme come back after a restart
         self._js(
             "exam.init",
             {
@@ -282,7 +283,7 @@ class ExamWindow(QMainWindow):
             self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
         if self.locked:
             self._js("exam.setLocked", True, self.strings["locked"])
-        if self.store.get_meta("submitted") is not None:
+        if self._state.submitted is not None:
             self.is_submitted = True
             self._show_end("resumed")
             return
@@ -345,8 +346,7 @@ class ExamWindow(QMainWindow):
 
     def _save_comfort(self, **settings: Any) -> None:
         try:
-            comfort = self.store.get_meta("comfort") or {}
-            self.store.set_meta("comfort", {**comfort, **settings})
+            self.saving.remember_comfort(**settings)
         except StorageWriteError as exc:
             self._save_failed(str(exc))
 
@@ -428,7 +428,7 @@ class ExamWindow(QMainWindow):
             question_id = next(iter(self._dirty))
             started = time.perf_counter()
             try:
-                self.store.save_response(self.responses[question_id])
+                self.saving.save_answer(self.responses[question_id])
             except StorageWriteError as exc:
                 self._save_failed(str(exc))
                 return False
@@ -501,7 +501,7 @@ class ExamWindow(QMainWindow):
         if self.current_id == self._saved_position:
             return
         try:
-            self.store.set_meta("position", self.current_id)
+            self.saving.remember_position(self.current_id)
             self._saved_position = self.current_id
         except StorageWriteError as exc:
             self._save_failed(str(exc))
@@ -533,7 +533,7 @@ class ExamWindow(QMainWindow):
         self._js("exam.setTimer", "", "")
         if self.practice:
             from exam_desktop.core import scoring
-            from exam_desktop.gui import results
+            from exam_desktop.core.page import practice_results as results
 
             score = scoring.score_exam(self.exam, self.responses)
             self._js("exam.showResults", results.results_page(self.exam, self.pages, self.responses, score))
@@ -562,25 +562,12 @@ class ExamWindow(QMainWindow):
                     self.show_notice(self.strings[notice])
                 break
         self._js("exam.setTimer", fill(self.strings["time_left"], time=format_remaining(remaining)), level)
-        self._persist_clock()
-
-    def _persist_clock(self, force: bool = False) -> None:
-        elapsed = self.clock.elapsed()
-        if not force and elapsed - self._last_clock_persist < CLOCK_PERSIST_S:
-            return
-        try:
-            self.store.set_meta("clock", self.clock.snapshot())
-            self._last_clock_persist = elapsed
-        except StorageWriteError as exc:
-            self._save_failed(str(exc))
 
     # ---------------------------------------------------------------------------- teardown
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.flush()
         self._save_position()
-        if not self.is_submitted:
-            self._persist_clock(force=True)
         self._tick_timer.stop()
         self._retry_timer.stop()
         self.bridge.close()

@@ -32,17 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exam_desktop.core.answer_view import (
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.model import Exam, Question
+from exam_desktop.core.page.answer_view import (
     escaped,
     key_html,
     markdown,
     response_html,
     stem_html,
 )
-from exam_desktop.core.errors import KnownError
-from exam_desktop.core.figures import figure_file, figure_hash
-from exam_desktop.core.model import Exam, Question
-from exam_desktop.core.render import highlight_css
+from exam_desktop.core.page.drawing import figure_file
+from exam_desktop.core.page.figures import figure_id
+from exam_desktop.core.page.render import highlight_css
 from exam_desktop.grading.db import Candidate, GraderDB, StoredScore
 from exam_desktop.gui.bridge import js_call
 from exam_desktop.gui.webview import SHELL_URL, LockedWebView
@@ -400,7 +401,7 @@ class GraderWindow(QMainWindow):
     def _answer_page(self, candidate: Candidate, score: StoredScore) -> str:
         q = self.question
         for fig in q.figures:
-            self.view.scheme_handler.add_file("figure", f"{figure_hash(fig)}.svg", figure_file(fig))
+            self.view.scheme_handler.add_generated(f"figure/{figure_id(fig)}.svg", figure_file(fig).read_bytes())
         response = self.db.responses(candidate.bundle_sha256).get(q.id)
         rubric = getattr(q.answer, "rubric", "")
         aside = []

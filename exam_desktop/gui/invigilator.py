@@ -1,7 +1,7 @@
 """The invigilator panel: a PIN prompt, then extend / pause / resume / unlock / end / permit quitting.
 
 Opened inside the kiosk with Ctrl+Alt+Shift+I (gui/kiosk.py). Every action needs the invigilator's
-name and a typed reason; the core desk (core/invigilator.py) journals it. Wrong PINs wait longer
+name and a typed reason; the core desk (core/seat/invigilator.py) journals it. Wrong PINs wait longer
 and longer, like wrong start codes.
 """
 
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.session import Backoff, ExamSession
+from exam_desktop.core.seat.session import Backoff, ExamSession
 
 SHORTCUT = "Ctrl+Alt+Shift+I"
 

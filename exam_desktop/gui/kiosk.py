@@ -5,7 +5,7 @@ Screens, in order: identification (fields from the package header) → waiting f
 → the receipt. A relaunch after a crash goes straight to the start code ("welcome back").
 
 While the exam runs the kiosk refuses to close (window close, Alt+F4, Escape) unless an invigilator
-permitted it, and reports incidents to the session (core/session.py), which journals them and says
+permitted it, and reports incidents to the session (core/seat/session.py), which journals them and says
 whether to log, warn or lock: focus lost, window hidden or resized, screen added or removed, text
 copied outside the exam pasted in. Copying from the question text is disabled in the page. What an
 application cannot block is in docs/lockdown.md. Ctrl+Alt+Shift+I opens the invigilator panel.
@@ -14,7 +14,6 @@ application cannot block is in docs/lockdown.md. Ctrl+Alt+Shift+I opens the invi
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -41,8 +40,9 @@ from PySide6.QtWidgets import (
 )
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.incidents import warning_text
-from exam_desktop.core.session import ExamSession, TryAgainLater
+from exam_desktop.core.page.figures import packaged_content
+from exam_desktop.core.seat.incidents import warning_text
+from exam_desktop.core.seat.session import ExamSession, TryAgainLater
 from exam_desktop.gui.exam_page import ExamPage
 from exam_desktop.gui.exam_window import ExamWindow, format_remaining
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
@@ -342,10 +342,8 @@ class KioskWindow(QWidget):
         self.code_message.setText("")
         plan = self.session.plan
         if plan is not None and plan.submitted:  # submitted, then interrupted before the bundle
-            submitted = self.session.store.get_meta("submitted") if self.session.store else None
-            self._submitted(str((submitted or {}).get("reason", "candidate")))
+            self._submitted(self.session.submitted_reason or "candidate")
             return
-        self._write_images()
         self.session.enter_kiosk(self)
         self._show_instructions()
 
@@ -403,13 +401,14 @@ class KioskWindow(QWidget):
         except KnownError as exc:
             self.begin_message.setText(str(exc))
             return
-        assert self.session.exam is not None and self.session.store is not None
+        opened = self.session.opened
+        assert self.session.exam is not None and opened is not None
         window = ExamWindow(
             self.session.exam,
-            self.session.store,
+            self.session.saving,
             clock,
             page=self.page,
-            image_dir=self._image_dir if self._image_dir.exists() else None,
+            content=packaged_content(opened.figures, opened.images),  # drawn at build, from memory
         )
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
@@ -445,21 +444,6 @@ class KioskWindow(QWidget):
         if self.session.results_warning:
             text += f"<br><br>{self.session.results_warning}"
         self.show_message("Submitted", text, closable=True)
-
-    @property
-    def _image_dir(self) -> Path:
-        return self.session.path.with_name(self.session.path.stem + "-images")
-
-    def _write_images(self) -> None:
-        """The bank's images travel inside the package; the page serves them from files."""
-        opened = self.session.opened
-        if opened is None or not opened.images:
-            return
-        for name, data in opened.images.items():
-            target = (self._image_dir / name).resolve()
-            if self._image_dir.resolve() in target.parents:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
 
     def _heartbeat(self) -> None:
         self.session.heartbeat()
@@ -511,7 +495,7 @@ class KioskWindow(QWidget):
     # ---------------------------------------------------------------------------- lockdown
 
     def engage(self) -> None:
-        """Start watching for incidents (the Lockdown protocol of core/session.py)."""
+        """Start watching for incidents (the Lockdown protocol of core/seat/session.py)."""
         self.engaged = True
         self._last_size = (self.width(), self.height())
 

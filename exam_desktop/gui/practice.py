@@ -10,11 +10,14 @@ from exam_desktop.gui.application import qt_application
 from exam_desktop.gui.exam_page import ExamPage
 
 if TYPE_CHECKING:
+    from exam_desktop.core.seat.saving import PracticeAnswers
     from exam_desktop.gui.exam_window import ExamWindow
 
 
-def open_practice(bank: Path) -> ExamWindow:
+def open_practice(bank: Path) -> tuple[ExamWindow, PracticeAnswers]:
     """Read `bank` and show it as a practice exam; raises BankError (a KnownError) for a bad bank.
+
+    Returns the window and its answer file (the caller closes that after the window).
 
     The page starts loading first: QtWebEngine starts its processes while the bank is read and the
     answer file opened.
@@ -23,15 +26,15 @@ def open_practice(bank: Path) -> ExamWindow:
     page = ExamPage()
     page.start_loading()
     from exam_desktop.core.bank import load_bank
-    from exam_desktop.core.storage import AnswerStore
-    from exam_desktop.core.timer import ExamClock
+    from exam_desktop.core.seat.saving import PracticeAnswers
+    from exam_desktop.core.seat.timer import ExamClock
     from exam_desktop.gui.exam_window import ExamWindow
     from exam_desktop.paths import data_dir
 
     app.processEvents()
     exam = load_bank(bank)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    store = AnswerStore.open(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")
-    window = ExamWindow(exam, store, ExamClock(exam.duration_minutes * 60), practice=True, page=page)
+    answers = PracticeAnswers.open(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")
+    window = ExamWindow(exam, answers, ExamClock(exam.duration_minutes * 60), practice=True, page=page)
     window.show()
-    return window
+    return window, answers

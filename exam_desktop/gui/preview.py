@@ -16,8 +16,8 @@ from PySide6.QtGui import QImage
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam
-from exam_desktop.core.storage import AnswerStore
-from exam_desktop.core.timer import ExamClock
+from exam_desktop.core.seat.saving import PracticeAnswers
+from exam_desktop.core.seat.timer import ExamClock
 from exam_desktop.gui.application import qt_application
 from exam_desktop.gui.exam_window import ExamWindow
 
@@ -70,8 +70,8 @@ def render_previews(
     out.mkdir(parents=True, exist_ok=True)
     done: list[PreviewedQuestion] = []
     with tempfile.TemporaryDirectory(prefix="exam-preview-") as tmp:
-        store = AnswerStore.open(Path(tmp) / "answers.sqlite")
-        window = ExamWindow(exam, store, ExamClock(exam.duration_minutes * 60))
+        answers = PracticeAnswers.open(Path(tmp) / "answers.sqlite")
+        window = ExamWindow(exam, answers, ExamClock(exam.duration_minutes * 60))
         window.resize(WIDTH, HEIGHT)
         window.show()
         try:
@@ -83,7 +83,7 @@ def render_previews(
                 done.append(PreviewedQuestion(qid, path, errors))
         finally:
             window.close()
-            store.close()
+            answers.close()
             window.deleteLater()
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return done

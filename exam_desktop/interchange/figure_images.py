@@ -1,6 +1,6 @@
 """Figures for formats that hold images but not our figure specs (Moodle XML, QTI): drawn as PNG.
 
-A figure token in a question's text becomes an `<img>` of the figure drawn by `core.figures`; the
+A figure token in a question's text becomes an `<img>` of the figure drawn by `core.page.drawing`; the
 PNG goes into the exported file. Imported back, it is an image next to the bank, no longer an
 editable figure — exporters say so in their report.
 """
@@ -10,14 +10,15 @@ from __future__ import annotations
 import html
 import re
 
-from exam_desktop.core.figures import figure_hash, render_png
 from exam_desktop.core.model import FIGURE_TOKEN_RE, Figure, Question
+from exam_desktop.core.page.drawing import render_png
+from exam_desktop.core.page.figures import figure_id
 
 _drawn: dict[str, bytes] = {}  # PNG by figure hash: seed banks repeat figures across exports
 
 
 def figure_png(figure: Figure) -> bytes:
-    key = figure_hash(figure)
+    key = figure_id(figure)
     if key not in _drawn:
         _drawn[key] = render_png(figure, dpi=100)
     return _drawn[key]

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from exam_desktop.core.storage import GENESIS_HASH, MIGRATIONS, canonical_json, event_hash
+from exam_desktop.core.journal import GENESIS_HASH, event_hash
+from exam_desktop.core.journal import canonical_text as canonical_json
+from exam_desktop.core.seat.answer_file import MIGRATIONS
 
 HERE = Path(__file__).resolve().parent
 ANSWERS_V1 = [

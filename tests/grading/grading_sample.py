@@ -12,10 +12,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from exam_desktop.core.bank import parse_bank
-from exam_desktop.core.keys import ScryptParams, b64, canonical_json
 from exam_desktop.core.model import Exam
-from exam_desktop.core.package import GraderKey, build_package
 from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed.keys import ScryptParams, b64, canonical_json
+from exam_desktop.core.sealed.package import GraderKey, build_package
 from exam_desktop.grading.simulate import simulated_bundle
 
 GRADING_BANK = r"""---

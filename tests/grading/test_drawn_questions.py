@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grading_sample import sample_exam, write_key
 
-from exam_desktop.core.bundle import SessionInfo, bundle_bytes
-from exam_desktop.core.package import load_key_file
 from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed.bundle import SessionInfo, bundle_bytes
+from exam_desktop.core.sealed.package import load_key_file
 from exam_desktop.grading.db import GraderDB
 from exam_desktop.grading.feedback import write_feedback
 from exam_desktop.grading.importer import file_sha256, import_bundles

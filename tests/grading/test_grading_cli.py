@@ -20,7 +20,7 @@ from grading_sample import (
 )
 
 from exam_desktop.cli import main
-from exam_desktop.core.package import load_key_file
+from exam_desktop.core.sealed.package import load_key_file
 from exam_desktop.grading.db import GraderDB
 from exam_desktop.grading.results import exam_results
 from exam_desktop.grading.simulate import write_simulated_session

@@ -25,7 +25,7 @@ from exam_desktop.grading.results import exam_results
 
 @dataclass
 class VerifiedBundle:
-    """What core.bundle.read_bundle returns once a bundle's signature and hashes check out."""
+    """What core.sealed.bundle.read_bundle returns once a bundle's signature and hashes check out."""
 
     manifest: dict
     responses: dict[str, Response]
@@ -246,7 +246,7 @@ ODD_VALUES = [[["a"]], [{"x": 1}], {"a": [1]}, 3.5, False, "zz", [None, 7], {"sh
 @pytest.mark.parametrize("odd", ODD_VALUES, ids=[repr(v)[:12] for v in ODD_VALUES])
 def test_answers_of_the_wrong_shape_score_nothing_and_break_no_report(db, odd, tmp_path):
     """A signed bundle proves who sent it, not that their machine was honest: any JSON may come."""
-    from exam_desktop.core.answer_view import key_html, response_html
+    from exam_desktop.core.page.answer_view import key_html, response_html
     from exam_desktop.grading.feedback import write_feedback
     from exam_desktop.grading.stats import item_statistics
 
@@ -264,8 +264,8 @@ def test_answers_of_the_wrong_shape_score_nothing_and_break_no_report(db, odd, t
 
 
 def test_matching_and_ordering_answers_are_shown_marked():
-    from exam_desktop.core.answer_view import key_html, response_html
     from exam_desktop.core.model import Matching, Ordering, Question
+    from exam_desktop.core.page.answer_view import key_html, response_html
 
     matching = Question(
         "m", "M", 2, "", Matching(["Conv2D", "MaxPool"], ["downsamples", "features"], [1, 0])

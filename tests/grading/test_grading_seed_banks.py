@@ -11,7 +11,7 @@ from grading_sample import write_bundle_file, write_key
 
 from exam_desktop.core.bank import find_banks, load_bank
 from exam_desktop.core.model import Essay, Exam, Template
-from exam_desktop.core.package import load_key_file
+from exam_desktop.core.sealed.package import load_key_file
 from exam_desktop.grading.db import GraderDB
 from exam_desktop.grading.feedback import write_feedback
 from exam_desktop.grading.importer import file_sha256, import_bundles

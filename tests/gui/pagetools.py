@@ -13,8 +13,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import AnswerStore
-from exam_desktop.core.timer import ExamClock
+from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.saving import PracticeAnswers
+from exam_desktop.core.seat.timer import ExamClock
 from exam_desktop.gui import webview  # noqa: F401  (registers the exam: scheme)
 from exam_desktop.gui.exam_window import ExamWindow
 from exam_desktop.gui.preview import wait_for
@@ -26,8 +27,8 @@ def open_window(
     exam: Exam, store_path: Path, clock: ExamClock | None = None, *, practice: bool = False
 ) -> ExamWindow:
     """A shown exam window whose first question is typeset (usable from module-scoped fixtures)."""
-    store = AnswerStore.open(store_path)
-    window = ExamWindow(exam, store, clock or ExamClock(exam.duration_minutes * 60), practice=practice)
+    answers = PracticeAnswers.open(store_path)
+    window = ExamWindow(exam, answers, clock or ExamClock(exam.duration_minutes * 60), practice=practice)
     window.resize(1280, 860)
     window.show()
     wait_for(window.ready, lambda: True, "loading")
@@ -36,7 +37,7 @@ def open_window(
 
 def close_window(window: ExamWindow) -> None:
     window.close()
-    window.store.close()
+    window.saving.close()
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # page before profile
 

@@ -83,7 +83,7 @@ def answer_with_mouse(qtbot, window, question) -> None:
 
 
 def go_through(qtbot, window, exam: Exam, answer, move_on) -> None:
-    store_path = window.store.path
+    store_path = window.saving.store.path
     order = window.pages.order
     for index, qid in enumerate(order):
         question = exam.question(qid)
@@ -120,7 +120,7 @@ def test_every_question_can_be_answered(qtbot, qapp, tmp_path, bank, way):
             go_through(qtbot, window, exam, answer_with_keys, keys_next)
         else:
             go_through(qtbot, window, exam, answer_with_mouse, click_next)
-        answers = saved(window.store.path)
+        answers = saved(window.saving.store.path)
         unanswered = [qid for qid in window.pages.order if not (qid in answers and answers[qid].answered)]
         assert not unanswered, f"not answered by {way}: {unanswered}"
     finally:

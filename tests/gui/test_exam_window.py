@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from exam_desktop.core.bank import load_bank
+from exam_desktop.core.seat.meta import Meta
 
 pytestmark = pytest.mark.gui
 
@@ -239,7 +240,7 @@ def test_review_lists_unanswered_and_flagged_then_submit_after_confirmation(qtbo
     with qtbot.waitSignal(window.submitted, timeout=TIMEOUT) as submitted:
         click(window, "#confirm-ok")
     assert submitted.args == ["candidate"]
-    assert window.store.get_meta("submitted") == {"reason": "candidate"}
+    assert window.saving.store.get_meta(Meta.SUBMITTED) == {"reason": "candidate"}
     assert saved(store_path)["summary"].value["conv1_params"] == "42"
     # after submit the page no longer changes answers
     window.bridge.post('{"type": "answer_changed", "question_id": "hpo", "value": "late"}')

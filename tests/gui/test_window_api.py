@@ -13,7 +13,8 @@ from pagetools import click, close_window, go, js, key, open_window, saved, text
 
 from exam_desktop.core.bank import load_bank
 from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import AnswerStore
+from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.meta import Meta
 
 pytestmark = pytest.mark.gui
 
@@ -24,7 +25,7 @@ def test_answers_and_position_come_back_after_a_restart_and_the_kiosk_api_works(
     with AnswerStore.open(path) as store:  # what an earlier run (before a crash) had saved
         store.save_response(Response("birnn", ["c", "d"], flagged=True))
         store.save_response(Response("gans", "Two networks compete."))
-        store.set_meta("position", "birnn")
+        store.set_meta(Meta.POSITION, "birnn")
 
     window = open_window(exam, path)
     try:
@@ -39,7 +40,7 @@ def test_answers_and_position_come_back_after_a_restart_and_the_kiosk_api_works(
 
         click(window, "#contrast-toggle")  # the candidate's comfort settings
         key(window, "body", "+", ctrlKey=True)
-        qtbot.waitUntil(lambda: (window.store.get_meta("comfort") or {}).get("zoom_step") == 1, timeout=5000)
+        qtbot.waitUntil(lambda: (window.saving.store.get_meta(Meta.COMFORT) or {}).get("zoom_step") == 1, timeout=5000)
 
         window.show_notice("Ten minutes extra for everyone.")
         qtbot.waitUntil(lambda: text_of(window, "#notice") == "Ten minutes extra for everyone.", timeout=5000)

@@ -7,7 +7,7 @@ import pytest
 
 from exam_desktop.core.errors import BankError
 from exam_desktop.core.model import Choice, Exam, Question, Section, ShortText, SingleChoice
-from exam_desktop.core.render import render_markdown
+from exam_desktop.core.page.render import render_markdown
 from exam_desktop.interchange import import_data
 from exam_desktop.interchange.aiken import export_aiken, import_aiken
 from exam_desktop.interchange.gift import escape, export_gift, import_gift

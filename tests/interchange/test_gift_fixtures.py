@@ -16,7 +16,7 @@ from conftest import SHARED, shared_path
 
 from exam_desktop.core.errors import BankError
 from exam_desktop.core.model import Matching, MultipleChoice, Question, SingleChoice
-from exam_desktop.core.render import render_markdown
+from exam_desktop.core.page.render import render_markdown
 from exam_desktop.interchange.gift import import_gift
 from exam_desktop.interchange.markup import BLANK_MARKER
 

@@ -18,7 +18,7 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
-from exam_desktop.core.render import render_markdown
+from exam_desktop.core.page.render import render_markdown
 from exam_desktop.interchange import import_data
 from exam_desktop.interchange.moodle_xml import NotMoodleXml, export_moodle_xml, import_moodle_xml
 

@@ -12,7 +12,7 @@ import pytest
 from exam_desktop.core.bank import parse_bank, write_bank
 from exam_desktop.core.errors import BankError
 from exam_desktop.core.model import Matching, Ordering, ShortText, SingleChoice
-from exam_desktop.core.render import render_markdown
+from exam_desktop.core.page.render import render_markdown
 from exam_desktop.interchange import import_data
 from exam_desktop.interchange.detect import FormatNotRecognised
 from exam_desktop.interchange.mathml import MATHML_NS

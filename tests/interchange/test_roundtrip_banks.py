@@ -31,7 +31,7 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
-from exam_desktop.core.render import render_markdown
+from exam_desktop.core.page.render import render_markdown
 from exam_desktop.interchange import export_exam, import_data
 from exam_desktop.interchange.builder import matching_pairs
 from exam_desktop.interchange.report import ConversionReport

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exam_desktop.core.session import ExamSession, LaunchSettings
-from exam_desktop.core.storage import verify_chain
+from exam_desktop.core.journal import verify_chain
+from exam_desktop.core.seat.session import ExamSession, LaunchSettings
 
 SCRIPT = Path(__file__).with_name("scripted_candidate.py")
 

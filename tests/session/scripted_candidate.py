@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from exam_desktop.core.responses import Response
-from exam_desktop.core.session import ExamSession, LaunchSettings
+from exam_desktop.core.seat.session import ExamSession, LaunchSettings
 
 CANDIDATE = {"name": "Scripted Candidate", "student_id": "S-0001"}
 KINDS = ("single", "multiple", "truefalse", "numeric", "short", "essay")

@@ -11,10 +11,10 @@ from conftest import BANKS
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from exam_desktop.core.bank import load_bank
-from exam_desktop.core.keys import ScryptParams
 from exam_desktop.core.model import Exam
-from exam_desktop.core.package import build_package
-from exam_desktop.core.session import LaunchSettings
+from exam_desktop.core.sealed.keys import ScryptParams
+from exam_desktop.core.sealed.package import build_package
+from exam_desktop.core.seat.session import LaunchSettings
 
 CHEAP = ScryptParams(n=2**10, r=8, p=1)
 PIN = "pin-739146"  # letters too: a bare run of digits can occur by chance in binary data

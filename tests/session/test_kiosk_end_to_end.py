@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
 from pagetools import TIMEOUT_MS, click, js  # noqa: E402
 
 from exam_desktop.cli import main  # noqa: E402
-from exam_desktop.core.bundle import read_bundle  # noqa: E402
-from exam_desktop.core.keys import load_public_key  # noqa: E402
-from exam_desktop.core.session import ExamSession, LaunchSettings  # noqa: E402
-from exam_desktop.core.storage import verify_chain  # noqa: E402
+from exam_desktop.core.journal import verify_chain  # noqa: E402
+from exam_desktop.core.sealed.bundle import read_bundle  # noqa: E402
+from exam_desktop.core.sealed.keys import load_public_key  # noqa: E402
+from exam_desktop.core.seat.session import ExamSession, LaunchSettings  # noqa: E402
 from exam_desktop.gui.kiosk import KioskWindow, open_kiosk  # noqa: E402
 
 pytestmark = pytest.mark.gui

@@ -18,8 +18,9 @@ from sessiontools import PIN, FakeTime, build, screenshot, settings
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
 from pagetools import TIMEOUT_MS, js  # noqa: E402
 
-from exam_desktop.core.incidents import SessionRules  # noqa: E402
-from exam_desktop.core.session import ExamSession  # noqa: E402
+from exam_desktop.core.seat.incidents import SessionRules  # noqa: E402
+from exam_desktop.core.seat.meta import Meta
+from exam_desktop.core.seat.session import ExamSession  # noqa: E402
 from exam_desktop.gui.kiosk import KioskWindow, open_kiosk  # noqa: E402
 
 pytestmark = pytest.mark.gui
@@ -178,11 +179,11 @@ def test_the_launch_command_opens_the_kiosk_with_its_options(qtbot, tmp_path):
         kiosk.fields["student_id"].setText("S-1906")
         kiosk.findChild(QPushButton, "identify-continue").click()
         store = kiosk.session.store
-        assert store.get_meta("rules") == {
+        assert store.get_meta(Meta.RULES) == {
             "incidents": {**SessionRules().actions, "screen-added": "lock"},
             "resume_grace_minutes": 15,
         }
-        assert store.get_meta("pin") is not None and kiosk.session.desk.pin_record is not None
+        assert store.get_meta(Meta.PIN) is not None and kiosk.session.desk.pin_record is not None
     finally:
         kiosk.close()
         kiosk.deleteLater()

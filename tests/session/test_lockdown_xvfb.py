@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sessiontools import build
 
-from exam_desktop.core.storage import AnswerStore
+from exam_desktop.core.seat.answer_file import AnswerStore
 
 pytestmark = pytest.mark.gui
 CHILD = Path(__file__).with_name("xvfb_focus_child.py")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from exam_desktop.core.preflight import (
+from exam_desktop.core.seat.preflight import (
     PreflightFailed,
     check_clock,
     check_local_disk,

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from exam_desktop.core.session import ExamSession, LaunchSettings
+from exam_desktop.core.seat.session import ExamSession, LaunchSettings
 from exam_desktop.gui.application import qt_application
 from exam_desktop.gui.kiosk import open_kiosk
 

@@ -1,6 +1,6 @@
 """The practice-mode results page: score, score per domain and, per question, "What you selected",
 "Correct answer" and the explanation. Needs the exam with its key (practice mode only). Answers
-and keys are drawn by `core.answer_view`, as in the feedback pages and the grading window.
+and keys are drawn by `core.page.answer_view`, as in the feedback pages and the grading window.
 """
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from exam_desktop.core.answer_view import key_html, response_html
 from exam_desktop.core.model import Exam
+from exam_desktop.core.page.answer_view import key_html, response_html
+from exam_desktop.core.page.question_data import QuestionPages
+from exam_desktop.core.page.strings import fill
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import ExamScore, QuestionScore
-from exam_desktop.core.strings import fill
-from exam_desktop.gui.question_data import QuestionPages
 
 
 def _points(value: float) -> str:

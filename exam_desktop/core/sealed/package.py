@@ -38,7 +38,15 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from exam_desktop import __version__
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.keys import (
+from exam_desktop.core.model import (
+    CandidateField,
+    Exam,
+    exam_from_dict,
+    from_dict,
+    strings_in,
+    to_dict,
+)
+from exam_desktop.core.sealed.keys import (
     CODE_ALPHABET,
     DEFAULT_SCRYPT,
     START_CODE_LENGTH,
@@ -56,14 +64,6 @@ from exam_desktop.core.keys import (
     strict_json,
     unb64,
     verify_signature,
-)
-from exam_desktop.core.model import (
-    CandidateField,
-    Exam,
-    exam_from_dict,
-    from_dict,
-    strings_in,
-    to_dict,
 )
 
 MAGIC = b"exam-desktop package 1\n"
@@ -144,7 +144,7 @@ class OpenedPackage:
     exam: Exam
     package_hash: str
     header: PackageHeader
-    figures: dict[str, str]  # figure_hash -> SVG text (empty if figures are drawn at launch)
+    figures: dict[str, str]  # figure_id -> SVG text, drawn at build
     images: dict[str, bytes]  # path relative to the bank folder -> bytes
     binding_key: bytes  # shared with the grader key file; binds session keys to this package
 
@@ -251,11 +251,11 @@ def build_package(
 
 
 def _draw_figures(exam: Exam) -> dict[str, str]:
-    try:
-        from exam_desktop.core.figures import figure_hash, render_svg
-    except ImportError:  # figures are then drawn on the lab machine from their specs
-        return {}
-    return {figure_hash(f): render_svg(f) for q in exam.questions for f in q.figures}
+    """Every figure drawn once, here: the seat serves these and never draws (figure_id -> SVG)."""
+    from exam_desktop.core.page.drawing import render_svg
+    from exam_desktop.core.page.figures import figure_id
+
+    return {figure_id(f): render_svg(f) for q in exam.questions for f in q.figures}
 
 
 def _bank_images(exam: Exam, candidate_exam: Exam) -> dict[str, bytes]:

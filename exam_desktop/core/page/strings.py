@@ -1,5 +1,5 @@
 """Text people read, per language (the exam's `language`; English otherwise): the exam window,
-answers shown against their key (`core.answer_view`) and the feedback pages.
+answers shown against their key (`core.page.answer_view`) and the feedback pages.
 
 Placeholders are written ``{name}``; the page fills the ones it needs (counts), Python the rest.
 """
@@ -88,7 +88,7 @@ EN: dict[str, str] = {
     "graded_by_hand": "Graded by hand: {points} of {max} points still to be marked.",
     "blank_answer": "{name}: {text}",
     "no_explanation": "",
-    # answers shown against their key (core/answer_view.py)
+    # answers shown against their key (core/page/answer_view.py)
     "no_answer": "No answer.",
     "one_word": "1 word",
     "or": " or ",

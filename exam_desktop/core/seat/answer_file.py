@@ -16,12 +16,9 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,10 +27,9 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.keys import canonical_json as canonical_json_bytes
+from exam_desktop.core.journal import GENESIS_HASH, canonical_text, event_hash
 from exam_desktop.core.responses import Response
-
-GENESIS_HASH = "0" * 64
+from exam_desktop.core.seat.meta import Meta
 
 
 class StorageError(KnownError):
@@ -62,10 +58,6 @@ class StoreInUse(StorageError):
 
 class NotAnAnswerFile(StorageError):
     """The file is an SQLite database, but not one of ours."""
-
-
-class JournalBroken(KnownError):
-    """The event journal does not verify: an entry was altered, removed or reordered."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,44 +113,6 @@ def _rating_and_revision(db: Database) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-
-
-def canonical_json(value: Any) -> str:
-    """The one JSON text of `value` that is hashed and stored: the signed form's text."""
-    return canonical_json_bytes(value).decode("utf-8")
-
-
-def event_hash(seq: int, at_wall: str, type: str, data: Any, prev_hash: str) -> str:
-    payload = canonical_json([seq, at_wall, type, data, prev_hash])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def verify_chain(events: list[dict[str, Any]]) -> None:
-    """Check the journal's hash chain from its first entry; raises JournalBroken where it breaks."""
-    prev_hash = GENESIS_HASH
-    for position, event in enumerate(events, start=1):
-        seq = event.get("seq")
-        if seq != position:
-            raise JournalBroken(
-                f"The event journal is broken: entry {position} is numbered {seq}, "
-                "so an entry was removed or reordered."
-            )
-        if event.get("prev_hash") != prev_hash:
-            raise JournalBroken(
-                f"The event journal is broken at entry {seq}: it does not follow entry {seq - 1}."
-            )
-        try:
-            expected = event_hash(seq, event["at_wall"], event["type"], event["data"], prev_hash)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise JournalBroken(
-                f"The event journal is broken at entry {seq}: the entry is incomplete ({exc})."
-            ) from exc
-        if event.get("hash") != expected:
-            raise JournalBroken(
-                f"The event journal is broken at entry {seq} ({event['type']}): "
-                "its content was changed after it was written."
-            )
-        prev_hash = expected
 
 
 def _now_iso(wall: Callable[[], float]) -> str:
@@ -281,7 +235,7 @@ class AnswerStore:
         The journal entry ("answer_saved") carries a hash of the value rather than the value, so
         that a long essay saved every second does not swell the journal.
         """
-        value = canonical_json(response.value)
+        value = canonical_text(response.value)
         now = _now_iso(self._wall)
         with self._transaction() as conn:
             (revision,) = conn.execute(
@@ -336,17 +290,17 @@ class AnswerStore:
 
     # ---------------------------------------------------------------------------- meta
 
-    def get_meta(self, key: str, default: Any = None) -> Any:
+    def get_meta(self, key: Meta, default: Any = None) -> Any:
         with self._reading() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (str(key),)).fetchone()
         return json.loads(row[0]) if row else default
 
-    def set_meta(self, key: str, value: Any) -> None:
+    def set_meta(self, key: Meta, value: Any) -> None:
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, canonical_json(value)),
+                (str(key), canonical_text(value)),
             )
 
     # ---------------------------------------------------------------------------- journal
@@ -361,7 +315,7 @@ class AnswerStore:
     ) -> dict[str, Any]:
         last = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        data = json.loads(canonical_json(data))  # exactly what a reader will get back
+        data = json.loads(canonical_text(data))  # exactly what a reader will get back
         event = {
             "seq": seq,
             "at_wall": at_wall,
@@ -374,7 +328,7 @@ class AnswerStore:
         conn.execute(
             "INSERT INTO events (seq, at_wall, at_mono, type, data, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, at_wall, event["at_mono"], type, canonical_json(data), prev_hash, event["hash"]),
+            (seq, at_wall, event["at_mono"], type, canonical_text(data), prev_hash, event["hash"]),
         )
         return event
 
@@ -482,181 +436,3 @@ def _migrate(db: Database, path: Path) -> None:
         MIGRATIONS.apply(db)
     except sqlite3.Error as exc:
         raise _write_failure(exc, path) from exc
-
-
-# --------------------------------------------------------------------------------------------
-# Recovery of a damaged answer file, for the invigilator.
-
-_TABLE_COLUMNS = {
-    "responses": (
-        "question_id",
-        "value",
-        "dont_know",
-        "flagged",
-        "rating",
-        "updated_at",
-        "revision",
-    ),
-    "meta": ("key", "value"),
-    "events": ("seq", "at_wall", "at_mono", "type", "data", "prev_hash", "hash"),
-}
-_PAGE_SIZES = (4096, 1024, 2048, 8192, 16384, 32768, 65536)
-
-
-@dataclass
-class Recovery:
-    """What `recover_answers` saved from a damaged answer file."""
-
-    path: Path  # the new answer file
-    responses: int
-    meta: int
-    events: int
-    journal_intact: bool
-    problems: list[str] = field(default_factory=list)
-    damaged_tables: list[str] = field(default_factory=list)  # read row by row: rows may be missing
-
-    @property
-    def complete(self) -> bool:
-        """Nothing is known to be lost."""
-        return self.journal_intact and not self.damaged_tables
-
-
-def recover_answers(damaged: Path | str, into: Path | str | None = None) -> Recovery:
-    """Copy every answer, session fact and journal entry still readable into a new answer file.
-
-    The damaged file is only read (through a copy), never changed. A destroyed file header is
-    rebuilt on the copy; rows on damaged pages are skipped and reported. The new file's journal ends
-    with a "recovered" entry saying what was saved; if entries were lost, its chain shows the gap.
-    """
-    damaged = Path(damaged)
-    target = Path(into) if into is not None else damaged.with_name(damaged.stem + ".recovered.db")
-    if target.exists():
-        raise StorageWriteError(
-            f"{target} already exists; choose another name for the recovered file.", target
-        )
-    if not damaged.is_file():
-        raise StorageError(f"There is no answer file at {damaged}.", damaged)
-    problems: list[str] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        work = Path(scratch) / "damaged.db"
-        shutil.copyfile(damaged, work)
-        wal = damaged.with_name(damaged.name + "-wal")
-        if wal.exists():
-            shutil.copyfile(wal, work.with_name(work.name + "-wal"))
-        conn = _open_readable(work, problems)
-        rows: dict[str, list[dict[str, Any]]] = {}
-        damaged_tables = []
-        for table in _TABLE_COLUMNS:
-            rows[table], intact = _readable_rows(conn, table, problems) if conn else ([], False)
-            if not intact:
-                damaged_tables.append(table)
-        if conn:
-            conn.close()
-
-    with AnswerStore.open(target) as store:
-        conn = store._db.conn
-        with store._transaction():
-            for table, table_rows in rows.items():
-                for row in table_rows:
-                    columns = [c for c in _TABLE_COLUMNS[table] if c in row]
-                    conn.execute(
-                        f"INSERT OR IGNORE INTO {table} ({', '.join(columns)}) "
-                        f"VALUES ({', '.join('?' * len(columns))})",
-                        [row[c] for c in columns],
-                    )
-        try:
-            verify_chain(store.events())
-            journal_intact = True
-        except (JournalBroken, KeyError, TypeError, ValueError) as exc:
-            journal_intact = False
-            problems.append(f"journal: {exc}")
-        recovery = Recovery(
-            target,
-            len(rows["responses"]),
-            len(rows["meta"]),
-            len(rows["events"]),
-            journal_intact,
-            problems,
-            damaged_tables,
-        )
-        store.append_event(
-            "recovered",
-            {
-                "from": str(damaged),
-                "responses": recovery.responses,
-                "events": recovery.events,
-                "journal_intact": journal_intact,
-                "problems": problems,
-            },
-        )
-    return recovery
-
-
-def _open_readable(work: Path, problems: list[str]) -> sqlite3.Connection | None:
-    """A connection that can read the copy's schema, rebuilding a destroyed header if need be."""
-    conn = sqlite3.connect(work)
-    try:
-        conn.execute("SELECT name FROM sqlite_master").fetchall()
-        return conn
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        problems.append(f"file header: {exc}")
-    has_wal = work.with_name(work.name + "-wal").exists()
-    for page_size in _PAGE_SIZES:
-        _write_header(work, page_size, wal=has_wal)
-        conn = sqlite3.connect(work)
-        try:
-            conn.execute("SELECT name FROM sqlite_master").fetchall()
-            problems.append(f"file header rebuilt (page size {page_size})")
-            return conn
-        except sqlite3.DatabaseError:
-            conn.close()
-    problems.append("the file's table of contents is unreadable: nothing could be recovered")
-    return None
-
-
-def _write_header(path: Path, page_size: int, *, wal: bool) -> None:
-    """SQLite's 100-byte file header for our files; the page count is taken from the file size."""
-    header = bytearray(100)
-    header[0:16] = b"SQLite format 3\x00"
-    header[16:18] = (1 if page_size == 65536 else page_size).to_bytes(2, "big")
-    header[18] = header[19] = 2 if wal else 1
-    header[21:24] = bytes([64, 32, 32])
-    header[24:28] = (1).to_bytes(4, "big")  # change counter != version-valid-for: size from file
-    header[40:44] = (1).to_bytes(4, "big")  # schema cookie
-    header[44:48] = (4).to_bytes(4, "big")  # schema format
-    header[56:60] = (1).to_bytes(4, "big")  # UTF-8
-    major, minor, patch = sqlite3.sqlite_version_info
-    header[96:100] = (major * 1_000_000 + minor * 1000 + patch).to_bytes(4, "big")
-    with path.open("r+b") as f:
-        f.write(header)
-
-
-def _readable_rows(
-    conn: sqlite3.Connection, table: str, problems: list[str]
-) -> tuple[list[dict[str, Any]], bool]:
-    """Every row of `table` that can be read, and whether the table read without damage."""
-    conn.row_factory = sqlite3.Row
-    try:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError:
-        names = {table}
-    if table not in names:
-        return [], True  # an older schema without this table
-    try:
-        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")], True
-    except sqlite3.DatabaseError as exc:
-        problems.append(f"{table}: {exc}; reading row by row")
-    rows, misses, rowid = [], 0, 0
-    while misses < 1000:
-        rowid += 1
-        try:
-            row = conn.execute(f"SELECT * FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
-        except sqlite3.DatabaseError:
-            row = None
-        if row is None:
-            misses += 1
-            continue
-        misses = 0
-        rows.append(dict(row))
-    return rows, False

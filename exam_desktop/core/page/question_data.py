@@ -1,8 +1,9 @@
 """Questions as the data the exam page shows: sanitised HTML, answer-widget fields, positions.
 
-Built from the candidate copy of the exam (no keys ever reach the page). Figures are drawn (and cached
-on disk) by core.figures and served by the web view as ``exam://app/figure/<hash>.svg``; a bank's
-images as ``exam://app/image/<n>.<ext>``.
+Built from the candidate copy of the exam (no keys ever reach the page). Figures and images come from
+a `PageContent` (core/page/figures.py: the package's pre-drawn SVGs on a seat, drawn from the bank for
+authors) and are handed to the page by `publish(name, bytes)`, which serves them from memory as
+``exam://app/figure/<figure_id>.svg`` and ``exam://app/image/<n>.<ext>``: nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import (
     Exam,
     Matching,
@@ -27,15 +26,17 @@ from exam_desktop.core.model import (
     SingleChoice,
     Template,
 )
-from exam_desktop.core.render import render_markdown, without_paragraph
-from exam_desktop.core.strings import fill
+from exam_desktop.core.page.figures import PageContent, figure_id
+from exam_desktop.core.page.render import render_markdown, without_paragraph
+from exam_desktop.core.page.strings import fill
 
 log = logging.getLogger(__name__)
 
 BLANK = re.compile(r"\[\[([^\[\]\s]+)\]\]")
 
-# add_file(folder, name, path) -> URL, as ExamSchemeHandler.add_file
-AddFile = Callable[[str, str, Path], str]
+# publish(name, data) -> URL: serves `data` as exam://app/<name> (ExamSchemeHandler.add_generated)
+Publish = Callable[[str, bytes], str]
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,15 @@ class QuestionPages:
         self,
         exam: Exam,
         strings: dict[str, str],
-        add_file: AddFile,
-        image_dir: Path | None = None,
+        publish: Publish,
+        content: PageContent,
     ):
         self.exam = exam.candidate_copy()
         self.strings = strings
-        self._add_file = add_file
-        self._image_dir = image_dir.resolve() if image_dir else None
-        self._images: dict[str, str] = {}
+        self._publish = publish
+        self.content = content
+        self._figures: dict[str, str | None] = {}  # figure_id -> URL (None: not available)
+        self._images: dict[str, str | None] = {}  # path in the bank -> URL
         self._cache: dict[str, dict[str, Any]] = {}
         sections = [s for s in self.exam.sections if s.questions]
         self.pages = len(sections)
@@ -111,40 +113,35 @@ class QuestionPages:
     def _figure_url(self, question: Question, index: int) -> str | None:
         if not 0 <= index < len(question.figures):
             return None
-        from exam_desktop.core.figures import figure_file  # matplotlib: loaded only when needed
+        figure = question.figures[index]
+        name = figure_id(figure)
+        if name not in self._figures:
+            svg = self.content.figure_svg(figure)
+            if svg is None:
+                log.error("figure %d of %s is not available", index + 1, question.id)
+            self._figures[name] = None if svg is None else self._publish(f"figure/{name}.svg", svg)
+        return self._figures[name]
 
-        try:
-            path = figure_file(question.figures[index])
-        except KnownError as exc:  # a figure the checker let through but matplotlib cannot draw
-            log.error("figure %d of %s not drawn: %s", index + 1, question.id, exc)
-            return None
-        return self._add_file("figure", path.name, path)
-
-    def draw_all_figures(self) -> None:
-        """Draw every figure into the disk cache (run in a background thread at start)."""
-        from exam_desktop.core.figures import figure_file
+    def prepare_figures(self) -> None:
+        """Get every figure ready ahead (drawing them, for a bank: run in a background thread)."""
         for question in self.exam.questions:
             for figure in question.figures:
                 try:
-                    figure_file(figure)
+                    self.content.figure_svg(figure)
                 except Exception:  # reported again, with its question, when the question is shown
-                    log.exception("drawing a figure of %s failed", question.id)
+                    log.exception("preparing a figure of %s failed", question.id)
 
     def missing(self) -> list[str]:
         """Ids of questions whose page data is not built yet."""
         return [qid for qid in self.order if qid not in self._cache]
 
     def _image_url(self, src: str) -> str | None:
-        if self._image_dir is None:
-            return None
-        if src in self._images:
-            return self._images[src]
-        target = (self._image_dir / src).resolve()
-        if self._image_dir not in target.parents or not target.is_file():
-            return None
-        url = self._add_file("image", f"{len(self._images)}{target.suffix.lower()}", target)
-        self._images[src] = url
-        return url
+        if src not in self._images:
+            suffix = "." + src.rsplit(".", 1)[-1].lower() if "." in src else ""
+            data = self.content.image(src) if suffix in IMAGE_SUFFIXES else None
+            name = f"image/{len(self._images)}{suffix}"
+            self._images[src] = None if data is None else self._publish(name, data)
+        return self._images[src]
 
     # -------------------------------------------------------------------------------- data
 

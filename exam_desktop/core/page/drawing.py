@@ -12,7 +12,6 @@ import atexit
 import functools
 import hashlib
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -29,6 +28,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from exam_desktop.core.canonical import canonical_json
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import (
     Box,
@@ -36,8 +36,8 @@ from exam_desktop.core.model import (
     GridFigure,
     IoUFigure,
     MatrixFigure,
-    to_dict,
 )
+from exam_desktop.core.page.figures import figure_id
 
 # Bump when drawing changes, so cached files of older drawings are not reused.
 RENDERER_VERSION = f"figures-2/matplotlib-{matplotlib.__version__}"
@@ -98,28 +98,23 @@ def render_png(fig: Figure, dpi: int = 200) -> bytes:
     return _save(fig, "png", dpi=dpi)
 
 
-def figure_hash(fig: Figure) -> str:
-    """The cache key of a figure: sha256 of its canonical JSON and the renderer version."""
-    canonical = json.dumps(
-        {"renderer": RENDERER_VERSION, "figure": to_dict(fig)},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def cache_name(fig: Figure) -> str:
+    """The drawn file's name in the cache: the figure's id and the renderer version."""
+    key = canonical_json({"renderer": RENDERER_VERSION, "figure": figure_id(fig)})
+    return hashlib.sha256(key).hexdigest()
 
 
 def figure_file(fig: Figure, cache_dir: Path | None = None) -> Path:
     """The figure's SVG file, drawn once and then reused from the cache folder.
 
-    The file is named `<figure_hash>.svg` and written atomically, so a reader never sees half a file.
+    The file is named `<cache_name>.svg` and written atomically, so a reader never sees half a file.
     If the cache folder cannot be written (a full or read-only home), the figure goes to a private
     temporary folder of this process instead: a candidate still sees it.
     """
     from exam_desktop import paths
 
     folder = Path(cache_dir) if cache_dir is not None else paths.cache_dir() / "figures"
-    path = folder / f"{figure_hash(fig)}.svg"
+    path = folder / f"{cache_name(fig)}.svg"
     if path.is_file():
         return path
     svg = render_svg(fig)

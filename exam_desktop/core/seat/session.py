@@ -3,7 +3,7 @@
 Each step is a small object with `perform` and `revert`; `ExamSession` runs them in order, records
 the last completed step in the session's answer file, and on `abort()` reverts the completed ones in
 reverse order, so an abort never leaves a half-state. After a crash, a relaunch of the same package
-finds the answer file (core.resume) and the steps already done are resumed rather than repeated:
+finds the answer file (core.seat.resume) and the steps already done are resumed rather than repeated:
 the candidate is not asked to identify again, their answers, position and time are restored.
 
 Identification comes before the start code (issue 3 §3: the room identifies first, then the code
@@ -30,19 +30,18 @@ from typing import Any, ClassVar, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from exam_desktop import __version__
-from exam_desktop.core.bundle import (
+from exam_desktop.core.errors import KnownError
+from exam_desktop.core.model import CandidateField, Exam, MultipleChoice, SingleChoice
+from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed.bundle import (
     ResultsNotWritten,
     SessionInfo,
     WrittenBundle,
     local_bundle_dir,
     write_bundle,
 )
-from exam_desktop.core.errors import KnownError
-from exam_desktop.core.incidents import INCIDENT_KINDS, Action, SessionRules
-from exam_desktop.core.invigilator import InvigilatorDesk, hash_pin
-from exam_desktop.core.keys import DEFAULT_SCRYPT, ScryptParams, new_session_key
-from exam_desktop.core.model import CandidateField, Exam, MultipleChoice, SingleChoice
-from exam_desktop.core.package import (
+from exam_desktop.core.sealed.keys import DEFAULT_SCRYPT, ScryptParams, new_session_key
+from exam_desktop.core.sealed.package import (
     OpenedPackage,
     PackageHeader,
     PackageOptions,
@@ -50,9 +49,12 @@ from exam_desktop.core.package import (
     open_package,
     read_package_header,
 )
-from exam_desktop.core.preflight import MIN_FREE_BYTES, Check, run_preflight
-from exam_desktop.core.responses import Response
-from exam_desktop.core.resume import (
+from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.incidents import INCIDENT_KINDS, Action, SessionRules
+from exam_desktop.core.seat.invigilator import InvigilatorDesk, hash_pin
+from exam_desktop.core.seat.meta import Meta
+from exam_desktop.core.seat.preflight import MIN_FREE_BYTES, Check, run_preflight
+from exam_desktop.core.seat.resume import (
     ResumePlan,
     check_belongs,
     is_finished,
@@ -60,8 +62,8 @@ from exam_desktop.core.resume import (
     plan_resume,
     session_path,
 )
-from exam_desktop.core.storage import AnswerStore
-from exam_desktop.core.timer import ExamClock, WallClockWatch
+from exam_desktop.core.seat.saving import AnswerFileSaving, AnswerSaving
+from exam_desktop.core.seat.timer import ExamClock, WallClockWatch
 
 log = logging.getLogger(__name__)
 
@@ -215,13 +217,13 @@ class UnlockStep(Step):
             wait = backoff.failed()
             session.journal("start_code_rejected", {"attempt": backoff.failures})
             if session.store is not None:  # a relaunch must not reset the waits
-                session.store.set_meta("start_code_failures", backoff.failures)
+                session.store.set_meta(Meta.START_CODE_FAILURES, backoff.failures)
             if wait > 0:
                 raise TryAgainLater(f"{exc} {_wait_sentence(wait)}", wait) from None
             raise
         backoff.succeeded()
         if session.store is not None:
-            session.store.set_meta("start_code_failures", 0)
+            session.store.set_meta(Meta.START_CODE_FAILURES, 0)
         session.opened = opened
         session.exam = exam_for_session(opened.exam, opened.options, session.session_id)
         session.journal(
@@ -315,18 +317,18 @@ class ExamSession:
 
     @property
     def candidate(self) -> dict[str, str]:
-        session = self.store.get_meta("session") if self.store else None
+        session = self.store.get_meta(Meta.SESSION) if self.store else None
         return dict((session or {}).get("candidate") or {})
 
     @property
     def session_id(self) -> str:
-        session = self.store.get_meta("session") if self.store else None
+        session = self.store.get_meta(Meta.SESSION) if self.store else None
         return str((session or {}).get("id") or "")
 
     @property
     def step(self) -> str | None:
         """The last step completed (persisted), or None before identification."""
-        return self.store.get_meta("step") if self.store else None
+        return self.store.get_meta(Meta.STEP) if self.store else None
 
     @property
     def needs_invigilator(self) -> bool:
@@ -350,7 +352,7 @@ class ExamSession:
         if self.store is not None and STEP_NAMES.index(step.name) > STEP_NAMES.index(
             self.step or "preflight"
         ):
-            self.store.set_meta("step", step.name)
+            self.store.set_meta(Meta.STEP, step.name)
         return result
 
     def preflight(self) -> list[Check]:
@@ -396,7 +398,7 @@ class ExamSession:
         try:
             check_belongs(store, self.header.exam_id, self.package_hash)
             if is_finished(store):
-                bundle = store.get_meta("bundle")
+                bundle = store.get_meta(Meta.BUNDLE)
                 raise SessionFinished(
                     f"This exam was already submitted on this machine (receipt "
                     f"{bundle.get('receipt')}). To seat another candidate with the same package, "
@@ -407,11 +409,11 @@ class ExamSession:
             store.close()
             raise
         self.store = store
-        stored_rules = store.get_meta("rules")
+        stored_rules = store.get_meta(Meta.RULES)
         if stored_rules is not None:
             self.rules = SessionRules.from_dict(stored_rules)
         self._make_desk()
-        self.start_code_backoff.restore(int(store.get_meta("start_code_failures") or 0))
+        self.start_code_backoff.restore(int(store.get_meta(Meta.START_CODE_FAILURES) or 0))
         store.append_event(
             "relaunched",
             {
@@ -431,7 +433,7 @@ class ExamSession:
         store = AnswerStore.open(draft, wall=s.wall, monotonic=s.monotonic)
         try:
             store.set_meta(
-                "session",
+                Meta.SESSION,
                 {
                     "id": uuid.uuid4().hex,
                     "nonce": secrets.token_hex(16),
@@ -443,9 +445,9 @@ class ExamSession:
                     "started_at": _iso(s.wall()),
                 },
             )
-            store.set_meta("rules", self.rules.to_dict())
+            store.set_meta(Meta.RULES, self.rules.to_dict())
             if s.pin is not None:
-                store.set_meta("pin", hash_pin(s.pin, s.pin_kdf))
+                store.set_meta(Meta.PIN, hash_pin(s.pin, s.pin_kdf))
             store.append_event(
                 "session_created",
                 {
@@ -471,7 +473,7 @@ class ExamSession:
 
     def discard_store_if_unused(self) -> None:
         """Remove a session whose exam never started (nothing of value in it)."""
-        if self.store is None or self.store.responses() or self.store.get_meta("clock"):
+        if self.store is None or self.store.responses() or self.store.get_meta(Meta.CLOCK):
             return
         self.store.close()
         self.store = self.desk = None
@@ -480,7 +482,7 @@ class ExamSession:
 
     def _make_desk(self) -> None:
         assert self.store is not None
-        pin_record = self.store.get_meta("pin") or self.header.pin
+        pin_record = self.store.get_meta(Meta.PIN) or self.header.pin
         self.desk = InvigilatorDesk(
             self.store,
             lambda: self.clock,
@@ -494,10 +496,38 @@ class ExamSession:
             self.store.append_event(type, data)
 
     def save_answer(self, response: Response) -> int:
-        """Save one answer durably (the exam window saves through the store directly)."""
+        """Save one answer durably."""
         if self.store is None:
             raise SessionError("The session has no answer file yet: identify first.")
         return self.store.save_response(response)
+
+    @property
+    def saving(self) -> AnswerSaving:
+        """What the exam window saves through: this session's answer file, this session's journal."""
+        if self.store is None:
+            raise SessionError("The session has no answer file yet: identify first.")
+        return AnswerFileSaving(self.store, on_submitted=self.record_submitted)
+
+    @property
+    def submitted_reason(self) -> str | None:
+        """Why the exam ended (candidate, time, invigilator), once it has."""
+        submitted = self.store.get_meta(Meta.SUBMITTED) if self.store else None
+        return None if submitted is None else str(submitted.get("reason", "candidate"))
+
+    def record_submitted(self, reason: str, answered: int | None = None) -> None:
+        """The exam is over: stop and persist the clock, then record why (once; later calls keep
+        the first reason)."""
+        if self.store is None:
+            raise SessionError("There is nothing to submit: the exam has not started.")
+        if self.clock is not None and self.clock.running:
+            self.clock.pause()
+        self.heartbeat(force=True)
+        if self.store.get_meta(Meta.SUBMITTED) is None:
+            self.store.set_meta(Meta.SUBMITTED, {"reason": reason})
+            entry: dict[str, Any] = {"reason": reason}
+            if answered is not None:
+                entry["answered"] = answered
+            self.store.append_event("submitted", entry)
 
     # ---------------------------------------------------------------------------- time
 
@@ -512,7 +542,7 @@ class ExamSession:
                 "invigilator to continue; the interruption does not count against your time."
             )
         s = self.settings
-        snapshot = self.store.get_meta("clock")
+        snapshot = self.store.get_meta(Meta.CLOCK)
         if snapshot is not None:
             self.clock = ExamClock.restore({**snapshot, "running": False}, monotonic=s.monotonic)
         else:
@@ -564,8 +594,8 @@ class ExamSession:
         if not force and mono - self._last_heartbeat < self.settings.heartbeat_s:
             return
         self._last_heartbeat = mono
-        self.store.set_meta("clock", self.clock.snapshot())
-        self.store.set_meta("heartbeat", {"wall": self.settings.wall(), "elapsed_s": self.clock.elapsed()})
+        self.store.set_meta(Meta.CLOCK, self.clock.snapshot())
+        self.store.set_meta(Meta.HEARTBEAT, {"wall": self.settings.wall(), "elapsed_s": self.clock.elapsed()})
 
     # ---------------------------------------------------------------------------- incidents
 
@@ -588,16 +618,9 @@ class ExamSession:
     def write_results(self, reason: str) -> WrittenBundle:
         if self.store is None or self.opened is None:
             raise SessionError("There is nothing to submit: the exam has not started.")
-        if self.clock is not None and self.clock.running:
-            self.clock.pause()
-        self.heartbeat(force=True)
-        submitted = self.store.get_meta("submitted")
-        if submitted is None:
-            submitted = {"reason": reason}
-            self.store.set_meta("submitted", submitted)
-            self.store.append_event("submitted", {"reason": reason})
-        reason = str(submitted.get("reason", reason))
-        session = self.store.get_meta("session")
+        self.record_submitted(reason)
+        reason = self.submitted_reason or reason
+        session = self.store.get_meta(Meta.SESSION)
         extensions = [
             {"at": e["at_wall"], "seconds": e["data"].get("seconds"), "reason": e["data"]["reason"]}
             for e in self.store.events()
@@ -633,7 +656,7 @@ class ExamSession:
             self.results_warning = str(exc)
         self.written = written
         self.store.set_meta(
-            "bundle",
+            Meta.BUNDLE,
             {
                 "path": str(written.path) if written.path else None,
                 "local_path": str(written.local_path) if written.local_path else None,

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.storage import AnswerStore, CorruptStoreError, Recovery, recover_answers
+from exam_desktop.core.seat.answer_file import AnswerStore, CorruptStoreError
+from exam_desktop.core.seat.meta import Meta
+from exam_desktop.core.seat.recovery import Recovery, recover_answers
 
 SESSIONS_FOLDER = "sessions"
 
@@ -62,7 +64,7 @@ def open_session_store(path: Path, **clocks: Any) -> AnswerStore:
 
 def check_belongs(store: AnswerStore, exam_id: str, package_hash: str) -> None:
     """Refuse to resume a session with a package of another exam (or another build of it)."""
-    session = store.get_meta("session") or {}
+    session = store.get_meta(Meta.SESSION) or {}
     if session.get("exam_id") != exam_id:
         raise SessionMismatch(
             f"The unfinished session in {store.path.name} is for exam "
@@ -78,7 +80,7 @@ def check_belongs(store: AnswerStore, exam_id: str, package_hash: str) -> None:
 
 def is_finished(store: AnswerStore) -> bool:
     """The session wrote its result bundle (or was abandoned before the exam started)."""
-    return store.get_meta("bundle") is not None
+    return store.get_meta(Meta.BUNDLE) is not None
 
 
 @dataclass(frozen=True)
@@ -108,22 +110,22 @@ class ResumePlan:
 def plan_resume(store: AnswerStore, *, wall: float | None = None) -> ResumePlan:
     """Read the interrupted session's state from its answer file."""
     now = time.time() if wall is None else wall
-    session = store.get_meta("session") or {}
-    clock = store.get_meta("clock") or {}
-    heartbeat = store.get_meta("heartbeat") or {}
-    rules = store.get_meta("rules") or {}
+    session = store.get_meta(Meta.SESSION) or {}
+    clock = store.get_meta(Meta.CLOCK) or {}
+    heartbeat = store.get_meta(Meta.HEARTBEAT) or {}
+    rules = store.get_meta(Meta.RULES) or {}
     last_wall = heartbeat.get("wall")
     downtime = max(0.0, now - float(last_wall)) if last_wall is not None else 0.0
     return ResumePlan(
         path=store.path,
         candidate=dict(session.get("candidate") or {}),
-        step=str(store.get_meta("step") or "identify"),
+        step=str(store.get_meta(Meta.STEP) or "identify"),
         duration_s=float(clock.get("duration_s", session.get("duration_s", 0.0))),
         extension_s=float(clock.get("extension_s", 0.0)),
         elapsed_s=float(clock.get("elapsed_s", 0.0)),
         downtime_s=downtime,
         grace_s=float(rules.get("resume_grace_minutes", 5.0)) * 60,
-        submitted=store.get_meta("submitted") is not None,
+        submitted=store.get_meta(Meta.SUBMITTED) is not None,
     )
 
 

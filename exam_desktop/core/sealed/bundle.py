@@ -34,9 +34,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from exam_desktop import __version__
-from exam_desktop.core.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.keys import (
+from exam_desktop.core.journal import JournalBroken, verify_chain
+from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
+from exam_desktop.core.sealed.keys import (
     b64,
     canonical_json,
     digest_code,
@@ -46,8 +48,6 @@ from exam_desktop.core.keys import (
     unb64,
     verify_signature,
 )
-from exam_desktop.core.responses import Response
-from exam_desktop.core.storage import JournalBroken, verify_chain
 
 BUNDLE_FORMAT = "exam-desktop result bundle"
 BUNDLE_SUFFIX = ".bundle"

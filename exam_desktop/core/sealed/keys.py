@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import asdict, dataclass
@@ -25,7 +24,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from exam_desktop.core.canonical import canonical_json, strict_json
 from exam_desktop.core.errors import KnownError
+
+__all__ = ["canonical_json", "strict_json"]  # part of the sealed files' vocabulary too
 
 # Typeable codes: no 0/O, 1/I/L. 31 symbols, so 16 of them carry 79 bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -46,35 +48,6 @@ class WrongPassphrase(KnownError):
 
 # --------------------------------------------------------------------------------------------
 # Encoding helpers
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one byte form that is signed and hashed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
-def strict_json(data: bytes) -> Any:
-    """Parse untrusted JSON: UTF-8 only, no duplicate keys, no NaN/Infinity. Raises ValueError."""
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                raise ValueError(f"duplicate key {key!r}")
-            out[key] = value
-        return out
-
-    def no_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not allowed")
-
-    try:
-        return json.loads(
-            data.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constant
-        )
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
 
 
 def b64(data: bytes) -> str:

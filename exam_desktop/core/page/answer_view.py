@@ -3,9 +3,9 @@ practice results after `demo`, the feedback pages and the grading window.
 
 The answer is shown as the exam showed it and marked against the key: the options with the ones
 picked ticked (right or wrong), matrix cells and template blanks right or wrong, pairs and order
-item by item. Words are in the exam's language (`core.strings`). Bank text goes through
+item by item. Words are in the exam's language (`core.page.strings`). Bank text goes through
 `render`, a function the caller may give (the exam window's, which also serves the bank's images);
-by default `core.render.render_markdown` with figures at ``exam://app/figure/<hash>.svg``, the
+by default `core.page.render.render_markdown` with figures at ``exam://app/figure/<hash>.svg``, the
 URLs the grading window serves and a report rewrites to its own copies. Everything a candidate
 typed is escaped, their math marked for MathJax. Both come in a ``div.answer-view``, whose look is
 `assets/web/answers.css`.
@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from exam_desktop.core.figures import figure_hash
 from exam_desktop.core.model import (
     Essay,
     Matching,
@@ -34,19 +33,18 @@ from exam_desktop.core.model import (
     TrueFalse,
 )
 from exam_desktop.core.numbers import format_number
-from exam_desktop.core.render import render_markdown, without_paragraph
+from exam_desktop.core.page.figures import FIGURE_URL_PREFIX, figure_id
+from exam_desktop.core.page.render import render_markdown, without_paragraph
+from exam_desktop.core.page.strings import fill, strings_for
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import blank_matches, normalise_text, read_number, within_tolerance
-from exam_desktop.core.strings import fill, strings_for
-
-FIGURE_URL_PREFIX = "exam://app/figure/"
 
 Render = Callable[[str], str]  # bank Markdown of one question -> sanitised HTML
 
 def figure_url_for(question: Question) -> Callable[[int], str | None]:
     def url(index: int) -> str | None:
         if 0 <= index < len(question.figures):
-            return f"{FIGURE_URL_PREFIX}{figure_hash(question.figures[index])}.svg"
+            return f"{FIGURE_URL_PREFIX}{figure_id(question.figures[index])}.svg"
         return None
 
     return url

@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.keys import DEFAULT_SCRYPT, ScryptParams, check_secret, hash_secret
-from exam_desktop.core.storage import AnswerStore
-from exam_desktop.core.timer import ExamClock
+from exam_desktop.core.sealed.keys import DEFAULT_SCRYPT, ScryptParams, check_secret, hash_secret
+from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.meta import Meta
+from exam_desktop.core.seat.timer import ExamClock
 
 ACTIONS = ("extend", "pause", "resume", "unlock", "end", "permit-quit", "continue")
 MAX_EXTENSION_S = 8 * 3600
@@ -70,7 +71,6 @@ class DeskState:
 class InvigilatorDesk:
     """The invigilator's controls over one session: PIN check, then journaled actions."""
 
-    STATE_KEY = "invigilator"
 
     def __init__(
         self,
@@ -86,7 +86,7 @@ class InvigilatorDesk:
         self.pin_record = pin_record
         self.extra_time_allowed = extra_time_allowed
         self._persist_clock = persist_clock
-        self.state = DeskState.from_dict(store.get_meta(self.STATE_KEY))
+        self.state = DeskState.from_dict(store.get_meta(Meta.DESK))
         self.authenticated = False
 
     # ---------------------------------------------------------------------------- PIN
@@ -213,4 +213,4 @@ class InvigilatorDesk:
         )
 
     def _save_state(self) -> None:
-        self.store.set_meta(self.STATE_KEY, self.state.to_dict())
+        self.store.set_meta(Meta.DESK, self.state.to_dict())

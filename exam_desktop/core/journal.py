@@ -1,0 +1,59 @@
+"""The event journal's hash chain: how an entry is hashed and how a chain is verified.
+
+The seat appends entries (core/seat/answer_file.py) and the grader checks them in a bundle
+(core/sealed/bundle.py); both use this module, so they cannot disagree on what "intact" means.
+Each entry's hash covers its seq, wall time, type, data and the previous entry's hash, so
+`verify_chain` detects any altered, removed or reordered entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from exam_desktop.core.canonical import canonical_json
+from exam_desktop.core.errors import KnownError
+
+GENESIS_HASH = "0" * 64
+
+
+class JournalBroken(KnownError):
+    """The event journal does not verify: an entry was altered, removed or reordered."""
+
+
+def canonical_text(value: Any) -> str:
+    """The one JSON text of `value` that is hashed and stored: the signed form's text."""
+    return canonical_json(value).decode("utf-8")
+
+
+def event_hash(seq: int, at_wall: str, type: str, data: Any, prev_hash: str) -> str:
+    payload = canonical_text([seq, at_wall, type, data, prev_hash])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def verify_chain(events: list[dict[str, Any]]) -> None:
+    """Check the journal's hash chain from its first entry; raises JournalBroken where it breaks."""
+    prev_hash = GENESIS_HASH
+    for position, event in enumerate(events, start=1):
+        seq = event.get("seq")
+        if seq != position:
+            raise JournalBroken(
+                f"The event journal is broken: entry {position} is numbered {seq}, "
+                "so an entry was removed or reordered."
+            )
+        if event.get("prev_hash") != prev_hash:
+            raise JournalBroken(
+                f"The event journal is broken at entry {seq}: it does not follow entry {seq - 1}."
+            )
+        try:
+            expected = event_hash(seq, event["at_wall"], event["type"], event["data"], prev_hash)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise JournalBroken(
+                f"The event journal is broken at entry {seq}: the entry is incomplete ({exc})."
+            ) from exc
+        if event.get("hash") != expected:
+            raise JournalBroken(
+                f"The event journal is broken at entry {seq} ({event['type']}): "
+                "its content was changed after it was written."
+            )
+        prev_hash = expected
