@@ -31,6 +31,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/system-deps.sh
 	$(BIN)/python -m ruff check exam_desktop tests bench
+	$(BIN)/python -m ruff format --check exam_desktop tests bench
 	$(BIN)/python -m mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
@@ -39,6 +40,7 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check exam_desktop tests bench
+	$(BIN)/python -m ruff format --check exam_desktop tests bench
 	$(BIN)/python -m mypy
 
 ## The one-folder app for lab machines: dist/exam-desktop/ (docs/deploying.md). Build it on the

@@ -202,8 +202,11 @@ def navigation_and_saving() -> dict[str, list[float]]:
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # page before profile
     return {
-        "navigation": nav_ms, "cold": cold_ms, "prepare": prepare_s,
-        "commit": commit_ms, "round_trip": round_trip_ms,
+        "navigation": nav_ms,
+        "cold": cold_ms,
+        "prepare": prepare_s,
+        "commit": commit_ms,
+        "round_trip": round_trip_ms,
     }
 
 
@@ -236,11 +239,15 @@ def main() -> int:
     for _ in range(args.rounds):  # interleaved, so a busy moment hits all three alike
         for kind in runs:
             runs[kind].append(run_child(kind))
-    median = {k: (statistics.median(p for p, _ in v), statistics.median(q for _, q in v)) for k, v in runs.items()}
+    median = {
+        k: (statistics.median(p for p, _ in v), statistics.median(q for _, q in v)) for k, v in runs.items()
+    }
     if args.start_only:
         print({k: [round(q, 3) for _, q in v] for k, v in runs.items()})
-        print(f"page ratio {median['exam'][1] / median['bare'][1]:.2f}, "
-              f"process ratio {median['demo'][0] / median['bare'][0]:.2f}")
+        print(
+            f"page ratio {median['exam'][1] / median['bare'][1]:.2f}, "
+            f"process ratio {median['demo'][0] / median['bare'][0]:.2f}"
+        )
         return 0
     figures = navigation_and_saving()
     nav, commit, trip = figures["navigation"], figures["commit"], figures["round_trip"]
@@ -267,22 +274,34 @@ def main() -> int:
         "store_alone_p50_ms": round(percentile(alone, 50), 2),
         "store_alone_p99_ms": round(percentile(alone, 99), 2),
     }
-    print(f"start -> first question typeset (web view created -> typeset, medians of {args.rounds}): "
-          f"exam page {report['page_exam_s']} s, bare MathJax page {report['page_bare_s']} s, "
-          f"ratio {report['page_ratio']} (target <= 1.3)")
-    print(f"  from interpreter start: exam-desktop demo {report['process_demo_s']} s, bare page "
-          f"{report['process_bare_s']} s, ratio {report['process_ratio']}")
-    print(f"next/previous -> typeset: p50 {report['navigation_p50_ms']} ms, "
-          f"p95 {report['navigation_p95_ms']} ms, max {report['navigation_max_ms']} ms over "
-          f"{len(nav)} moves (target p95 <= 30 ms)")
-    print(f"  questions are typeset ahead within {report['prepare_all_max_s']} s of start (largest "
-          f"bank); moving in that time: p95 {report['cold_navigation_p95_ms']} ms")
-    print(f"answer change -> durable commit: p50 {report['commit_p50_ms']} ms, "
-          f"p99 {report['commit_p99_ms']} ms over {len(commit)} commits (target p99 <= 5 ms); "
-          f"click -> commit p50 {report['click_to_commit_p50_ms']} ms, "
-          f"p99 {report['click_to_commit_p99_ms']} ms")
-    print(f"  the answer file alone, same moment (no window): p50 {report['store_alone_p50_ms']} ms, "
-          f"p99 {report['store_alone_p99_ms']} ms")
+    print(
+        f"start -> first question typeset (web view created -> typeset, medians of {args.rounds}): "
+        f"exam page {report['page_exam_s']} s, bare MathJax page {report['page_bare_s']} s, "
+        f"ratio {report['page_ratio']} (target <= 1.3)"
+    )
+    print(
+        f"  from interpreter start: exam-desktop demo {report['process_demo_s']} s, bare page "
+        f"{report['process_bare_s']} s, ratio {report['process_ratio']}"
+    )
+    print(
+        f"next/previous -> typeset: p50 {report['navigation_p50_ms']} ms, "
+        f"p95 {report['navigation_p95_ms']} ms, max {report['navigation_max_ms']} ms over "
+        f"{len(nav)} moves (target p95 <= 30 ms)"
+    )
+    print(
+        f"  questions are typeset ahead within {report['prepare_all_max_s']} s of start (largest "
+        f"bank); moving in that time: p95 {report['cold_navigation_p95_ms']} ms"
+    )
+    print(
+        f"answer change -> durable commit: p50 {report['commit_p50_ms']} ms, "
+        f"p99 {report['commit_p99_ms']} ms over {len(commit)} commits (target p99 <= 5 ms); "
+        f"click -> commit p50 {report['click_to_commit_p50_ms']} ms, "
+        f"p99 {report['click_to_commit_p99_ms']} ms"
+    )
+    print(
+        f"  the answer file alone, same moment (no window): p50 {report['store_alone_p50_ms']} ms, "
+        f"p99 {report['store_alone_p99_ms']} ms"
+    )
     print(json.dumps(report))
     return 0
 

@@ -23,9 +23,7 @@ RUNS = 5
 
 
 def folder_bytes(path: Path) -> int:
-    return sum(
-        p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()
-    )
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def largest_parts(root: Path, count: int = 8) -> list[tuple[str, int]]:
@@ -47,9 +45,7 @@ def median_seconds(*args: str) -> float:
         times = []
         for _ in range(RUNS + 1):
             started = time.perf_counter()
-            subprocess.run(
-                [str(EXE), *args], cwd=REPO, env=env, capture_output=True, check=True
-            )
+            subprocess.run([str(EXE), *args], cwd=REPO, env=env, capture_output=True, check=True)
             times.append(time.perf_counter() - started)
     return statistics.median(times[1:])
 
@@ -62,12 +58,8 @@ def main() -> int:
     print(f"dist/exam-desktop/: {total / 1e6:.0f} MB")
     for name, size in largest_parts(DIST):
         print(f"  {size / 1e6:6.1f} MB  {name}")
-    print(
-        f"exam-desktop --version:     {median_seconds('--version') * 1000:.0f} ms (median of {RUNS})"
-    )
-    print(
-        f"exam-desktop check banks/:  {median_seconds('check', 'banks/') * 1000:.0f} ms"
-    )
+    print(f"exam-desktop --version:     {median_seconds('--version') * 1000:.0f} ms (median of {RUNS})")
+    print(f"exam-desktop check banks/:  {median_seconds('check', 'banks/') * 1000:.0f} ms")
     return 0
 
 

@@ -67,7 +67,7 @@ def test_true_false_and_word_counts_follow_the_language():
     tf = next(q for q in EXAM.questions if q.kind == "truefalse")
     assert ">Vero<" in response_html(tf, Response(tf.id, True), "it")
     assert ">True<" in response_html(tf, Response(tf.id, True), "en")
-    assert f'>{"Vero" if tf.answer.answer else "Falso"}<' in key_html(tf, "it")
+    assert f">{'Vero' if tf.answer.answer else 'Falso'}<" in key_html(tf, "it")
     essay = next(q for q in EXAM.questions if q.kind == "essay")
     assert "3 parole" in response_html(essay, Response(essay.id, "tre parole qui"), "it")
     assert "1 word<" in response_html(essay, Response(essay.id, "one"), "en")

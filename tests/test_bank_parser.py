@@ -80,11 +80,15 @@ def test_front_matter_sections_and_instructions():
         "t.md",
     )
     assert (exam.id, exam.title, exam.duration_minutes, exam.language) == (
-        "dlai-2021", "DLAI (14 September 2021)", 105, "it",
+        "dlai-2021",
+        "DLAI (14 September 2021)",
+        105,
+        "it",
     )
     assert exam.allow_dont_know and exam.allow_rating and exam.dont_know_score == 0.25
     assert [(f.id, f.label, f.required) for f in exam.candidate_fields] == [
-        ("name", "Full name", True), ("seat", "Seat", False),
+        ("name", "Full name", True),
+        ("seat", "Seat", False),
     ]
     assert exam.instructions == "Answer every question."
     assert [s.title for s in exam.sections] == ["Page one", "Page two"]
@@ -121,7 +125,10 @@ def test_single_choice_with_math_and_multiline_option():
     assert isinstance(q.answer, SingleChoice)
     assert [c.id for c in q.answer.choices] == ["a", "b", "c"]
     assert [c.correct for c in q.answer.choices] == [False, True, False]
-    assert q.answer.choices[1].text == "influence of the pixels on the loss\n$$\\frac{\\partial L}{\\partial x}$$"
+    assert (
+        q.answer.choices[1].text
+        == "influence of the pixels on the loss\n$$\\frac{\\partial L}{\\partial x}$$"
+    )
     assert q.stem == r"What is $\frac{\partial L}{\partial x}$?"
     assert q.explanation.startswith("The derivative")
     assert q.tags == ["dl", "math"] and q.points == 2
@@ -174,7 +181,10 @@ def test_true_false_numeric_short_essay():
     num = exam.question("num").answer
     assert isinstance(num, Numeric) and num.unit == "params"
     assert [(n.value, n.tolerance, n.relative, n.weight) for n in num.answers] == [
-        (3855, 0, False, 1), (0.5, 0.02, True, 1), (3800, 10, False, 0.5), (1.5, 0.5, False, 1),
+        (3855, 0, False, 1),
+        (0.5, 0.02, True, 1),
+        (3800, 10, False, 0.5),
+        (1.5, 0.5, False, 1),
     ]
     short = exam.question("s").answer
     assert short == ShortText(["Bayesian optimization", "Bayes*"], case_sensitive=True)
@@ -268,7 +278,8 @@ def test_figures_in_stem_and_options():
     iou = exam.question("iou").figures[0]
     assert isinstance(iou, IoUFigure) and (iou.grid_width, iou.grid_height) == (10, 8)
     assert [(b.label, b.x, b.y, b.color) for b in iou.boxes] == [
-        ("Ground truth", 1, 1, "blue"), ("Prediction", 3, 2, "green"),
+        ("Ground truth", 1, 1, "blue"),
+        ("Prediction", 3, 2, "green"),
     ]
     assert iou.caption == "blue is the ground truth"
 
@@ -313,15 +324,26 @@ def test_code_blocks_and_comments_stay_out_of_the_structure():
         ("## Q {#q truefalse}\nanswer: maybe\n", 7, "'maybe' is not true or false"),
         ("## Q {#q template}\n```template\n[[a]] [[b]]\n```\nblank a: x\n", 7, "blank [[b]] has no"),
         ("## Q {#q template}\n```template\n[[a]]\n```\nblank a:\n", 10, "blank 'a' has no accepted answer"),
-        ("## Q {#q template}\n```template\n[[a]]\n```\nblank a: x\nblank zz: y\n", 11, "blank 'zz' is not in"),
+        (
+            "## Q {#q template}\n```template\n[[a]]\n```\nblank a: x\nblank zz: y\n",
+            11,
+            "blank 'zz' is not in",
+        ),
         ("## Q {#q matrix}\n```answer\n1 2\n3\n```\n", 9, "this row has 1 cells"),
         ("## Q {#q matrix}\n```answer\n1 x\n```\n", 8, "matrix cell 'x'"),
         ("## Q {#q essay}\n```figure pie\n1\n```\n", 7, "unknown figure 'figure pie'"),
         ("## Q {#q essay}\n```figure grid\n1 2\n3\n```\n", 9, "this grid row has 1 cells"),
-        ("## Q {#q essay}\n```figure iou\ngrid: 4 x 4\nbox: A | 0 0 2 2 | blue\nbox: B | 3 3 2 2 | green\n```\n",
-         10, "box 'B' does not fit"),
+        (
+            "## Q {#q essay}\n```figure iou\ngrid: 4 x 4\nbox: A | 0 0 2 2 | blue\nbox: B | 3 3 2 2 | green\n```\n",
+            10,
+            "box 'B' does not fit",
+        ),
         ("## Q {#q essay}\n```figure iou\ngrid: 4 x 4\nbox: A | 0 0 2 2\n```\n", 7, "at least two boxes"),
-        ("## Q {#q essay}\n```figure grid\n1 2\nhighlight: 1 1 2 2\n```\n", 9, "highlight 1 1 2 2 is outside"),
+        (
+            "## Q {#q essay}\n```figure grid\n1 2\nhighlight: 1 1 2 2\n```\n",
+            9,
+            "highlight 1 1 2 2 is outside",
+        ),
         ("## Q {#q essay}\n- [x] a\n", 7, "has no '- [ ]' options"),
         ("## Q {#q short}\n### Rubric\nx\n", 7, "a rubric belongs to"),
         ("## Q {#q essay}\n```python\nx\n", 9, "never closed"),

@@ -115,9 +115,7 @@ def test_round_trip_keeps_everything(tmp_path, session_data, session_key):
     assert written.path.parent == results and written.local_path.parent == tmp_path / "local"
     assert written.path.read_bytes() == written.local_path.read_bytes()
     assert "S-1815" in written.path.name and written.receipt in written.path.name
-    bundle = read_bundle(
-        written.path, exam_id=EXAM_ID, package_hash=PACKAGE_HASH, binding_key=BINDING_KEY
-    )
+    bundle = read_bundle(written.path, exam_id=EXAM_ID, package_hash=PACKAGE_HASH, binding_key=BINDING_KEY)
     responses, events = session_data
     assert bundle.responses == responses
     assert bundle.events == events
@@ -166,9 +164,7 @@ def test_replaced_answers_are_a_hash_mismatch(valid):
 
 
 def test_bundle_of_another_exam_or_package_is_rejected(valid):
-    with pytest.raises(
-        BundleRejected, match=r"^wrong exam \(expected other-exam, got dl-midterm\)$"
-    ):
+    with pytest.raises(BundleRejected, match=r"^wrong exam \(expected other-exam, got dl-midterm\)$"):
         read_bundle(valid, exam_id="other-exam")
     with pytest.raises(BundleRejected, match="^wrong package"):
         read_bundle(valid, package_hash="6" * 64)
@@ -222,16 +218,10 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         out[position] ^= 1 << rng.randrange(8)
     elif kind == 2:  # a few bytes overwritten
         position = rng.randrange(len(out) - 4)
-        out[position : position + 4] = bytes(
-            b ^ rng.randrange(1, 256) for b in out[position : position + 4]
-        )
+        out[position : position + 4] = bytes(b ^ rng.randrange(1, 256) for b in out[position : position + 4])
     else:  # truncated or extended
         cut = rng.randrange(len(out))
-        return (
-            bytes(out[:cut])
-            if rng.random() < 0.5
-            else bytes(out) + rng.randbytes(rng.randrange(1, 9))
-        )
+        return bytes(out[:cut]) if rng.random() < 0.5 else bytes(out) + rng.randbytes(rng.randrange(1, 9))
     return bytes(out)
 
 
@@ -278,15 +268,11 @@ def test_export_copies_local_bundles_again(tmp_path, session_data, session_key):
     local = caught.value.written.local_path
     tampered = local.with_name("tampered.bundle")
     manifest = read_archive(local, MEMBERS)["manifest.json"]
-    tampered.write_bytes(
-        rebuilt(local.read_bytes(), **{"manifest.json": manifest.replace(b"Ada", b"Bob")})
-    )
+    tampered.write_bytes(rebuilt(local.read_bytes(), **{"manifest.json": manifest.replace(b"Ada", b"Bob")}))
     results = tmp_path / "usb"
     results.mkdir()
     outcomes = {o.source.name: o for o in export_bundles(tmp_path / "local", results)}
-    assert (
-        outcomes[local.name].ok and outcomes[local.name].target.read_bytes() == local.read_bytes()
-    )
+    assert outcomes[local.name].ok and outcomes[local.name].target.read_bytes() == local.read_bytes()
     assert not outcomes["tampered.bundle"].ok
     assert "bad signature" in outcomes["tampered.bundle"].message
     assert sorted(p.name for p in results.iterdir()) == [local.name]
@@ -315,25 +301,36 @@ def test_full_results_folder_keeps_the_local_copy(tmp_path, session_data, sessio
     essay = {"q7": Response("q7", "A long essay. " * 2000)}  # ~28 KB: does not fit on the stick
     with pytest.raises(ResultsNotWritten, match="no space left on device") as caught:
         write_bundle(
-            full_stick, tmp_path / "local", exam_id=EXAM_ID, package_hash=PACKAGE_HASH,
-            candidate=CANDIDATE, session=SESSION, responses=responses | essay, events=events,
+            full_stick,
+            tmp_path / "local",
+            exam_id=EXAM_ID,
+            package_hash=PACKAGE_HASH,
+            candidate=CANDIDATE,
+            session=SESSION,
+            responses=responses | essay,
+            events=events,
             session_key=session_key,
-        )  # fmt: skip
+        )
     assert list(full_stick.iterdir()) == []  # no half-written file left on the stick
     local = caught.value.written.local_path
     assert read_bundle(local).responses["q7"].value.startswith("A long essay.")
 
 
-def test_a_broken_journal_is_still_written_for_the_grader_to_see(
-    tmp_path, session_data, session_key
-):
+def test_a_broken_journal_is_still_written_for_the_grader_to_see(tmp_path, session_data, session_key):
     responses, events = session_data
     altered = [dict(e) for e in events]
     altered[1]["type"] = "something_else"
     written = write_bundle(
-        None, tmp_path / "local", exam_id=EXAM_ID, package_hash=PACKAGE_HASH, candidate=CANDIDATE,
-        session=SESSION, responses=responses, events=altered, session_key=session_key,
-    )  # fmt: skip
+        None,
+        tmp_path / "local",
+        exam_id=EXAM_ID,
+        package_hash=PACKAGE_HASH,
+        candidate=CANDIDATE,
+        session=SESSION,
+        responses=responses,
+        events=altered,
+        session_key=session_key,
+    )
     assert written.path is None and written.local_path.exists()
     with pytest.raises(BundleRejected, match="^broken journal chain at entry 2$"):
         read_bundle(written.local_path)

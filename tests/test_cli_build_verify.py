@@ -51,9 +51,7 @@ def office(tmp_path_factory) -> Office:
     root = tmp_path_factory.mktemp("office")
     passphrase = root / "passphrase.txt"
     passphrase.write_text("a long office passphrase\n")
-    code, keys_output = quietly(
-        "keys", "init", "--dir", root / "keys", "--passphrase-file", passphrase
-    )
+    code, keys_output = quietly("keys", "init", "--dir", root / "keys", "--passphrase-file", passphrase)
     assert code == 0
     code, build_output = quietly(
         "build",
@@ -106,9 +104,7 @@ def test_keys_init_build_and_open(office, capsys):
 
 def test_existing_keys_and_packages_are_not_overwritten(office, capsys):
     root, passphrase = office.root, office.passphrase
-    code, _, err = run(
-        capsys, "keys", "init", "--dir", root / "keys", "--passphrase-file", passphrase
-    )
+    code, _, err = run(capsys, "keys", "init", "--dir", root / "keys", "--passphrase-file", passphrase)
     assert code == 1 and "already exists" in err
     before = (root / "ml.exam").read_bytes()
     code, _, err = run(
@@ -142,10 +138,7 @@ def test_wrong_passphrase_is_one_clear_line(office, capsys, tmp_path):
         wrong,
     )
     assert code == 1
-    assert (
-        err.startswith("exam-desktop build: The passphrase does not open")
-        and "Traceback" not in err
-    )
+    assert err.startswith("exam-desktop build: The passphrase does not open") and "Traceback" not in err
     assert not (tmp_path / "x.exam").exists() and not (tmp_path / "x.key").exists()
 
 

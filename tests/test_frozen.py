@@ -212,8 +212,13 @@ def test_frozen_app_runs_for_an_unprivileged_user_with_the_web_sandbox_on(frozen
         nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
         result = subprocess.run(
             [*nobody, str(DIST / EXE), "preview", str(bank), "--question", "pool", "--png", str(out)],
-            check=False, capture_output=True, text=True, cwd=home, env=env, timeout=180,
-        )  # fmt: skip
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=home,
+            env=env,
+            timeout=180,
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         assert out.stat().st_size > 10_000
 
@@ -272,9 +277,16 @@ def test_a_package_built_by_the_frozen_app_opens_in_the_source_app(
     keys = _run(app, tmp_path, "frozen", "keys", "init", "--dir", str(tmp_path / "office"))
     package = tmp_path / "smoke.exam"
     built = _run(
-        app, tmp_path, "frozen", "build", str(bank), "-o", str(package),
-        "--key", str(tmp_path / "office" / "office-private.pem"),
-    )  # fmt: skip
+        app,
+        tmp_path,
+        "frozen",
+        "build",
+        str(bank),
+        "-o",
+        str(package),
+        "--key",
+        str(tmp_path / "office" / "office-private.pem"),
+    )
     assert keys.returncode == 0, keys.stderr
     assert built.returncode == 0, built.stderr
     office_key = load_public_key(tmp_path / "office" / "office-public.pem")

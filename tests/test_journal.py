@@ -159,9 +159,7 @@ def test_a_forged_entry_inserted_with_a_recomputed_hash_breaks_the_next_link(jou
 
     _, events = journal
     forged = dict(events[1], type="invigilator", data={"action": "extend", "seconds": 3600})
-    forged["hash"] = event_hash(
-        2, forged["at_wall"], forged["type"], forged["data"], forged["prev_hash"]
-    )
+    forged["hash"] = event_hash(2, forged["at_wall"], forged["type"], forged["data"], forged["prev_hash"])
     with pytest.raises(JournalBroken, match="entry 3.*does not follow"):
         verify_chain([events[0], forged, *events[2:]])
 

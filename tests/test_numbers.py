@@ -95,9 +95,7 @@ def test_italian_rejects_what_is_not_a_number(text):
 def test_the_message_says_what_is_wrong_and_how_to_write_it():
     with pytest.raises(KnownError) as caught:
         parse_number("1.2.3")
-    assert (
-        str(caught.value) == "“1.2.3” is not a number. Type digits, with a decimal point like 0.5."
-    )
+    assert str(caught.value) == "“1.2.3” is not a number. Type digits, with a decimal point like 0.5."
 
 
 def test_the_italian_hint_asks_for_a_decimal_comma():

@@ -326,11 +326,14 @@ def test_figures_only_explanations_show_are_dropped_and_tokens_renumbered():
         explanation="because @@figure:1@@",
     )
     ordering = Question(
-        "order", "Order", 1, "Sort them.",
+        "order",
+        "Order",
+        1,
+        "Sort them.",
         Ordering(["first", "second @@figure:1@@"]),
         figures=[MatrixFigure([["9"]], name="feedback only"), MatrixFigure([["8"]], name="item")],
         explanation="@@figure:0@@",
-    )  # fmt: skip
+    )
     exam = Exam("e", "E", 10, [Section("S", [question, ordering])])
     visible = exam.candidate_copy().question("q")
     assert [f.name for f in visible.figures] == ["stem", "option"]

@@ -23,9 +23,24 @@ ROOMS: dict[str, set[str]] = {
     "grading": {"core", "core.bank", "core.page", "core.sealed", "grading"},
     "room": {"core", "core.page", "core.sealed", "core.seat", "room"},
     "gui": {"core", "core.bank", "core.page", "core.sealed", "core.seat", "grading", "room", "gui"},
-    "cli": {"core", "core.bank", "core.page", "core.sealed", "core.seat", "grading", "room", "interchange", "gui", "cli"},
+    "cli": {
+        "core",
+        "core.bank",
+        "core.page",
+        "core.sealed",
+        "core.seat",
+        "grading",
+        "room",
+        "interchange",
+        "gui",
+        "cli",
+    },
 }
-SHARED = {"", "paths", "__main__"}  # the package itself (its version), paths and `python -m`: usable from every room
+SHARED = {
+    "",
+    "paths",
+    "__main__",
+}  # the package itself (its version), paths and `python -m`: usable from every room
 QT_FREE = [room for room in ROOMS if room != "gui"]
 
 
@@ -65,7 +80,9 @@ def imported(module: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.startswith("exam_desktop"):
                 names.add(node.module)
-                names |= {f"{node.module}.{a.name}" for a in node.names if source_exists(f"{node.module}.{a.name}")}
+                names |= {
+                    f"{node.module}.{a.name}" for a in node.names if source_exists(f"{node.module}.{a.name}")
+                }
     return names
 
 
@@ -92,7 +109,9 @@ def test_no_room_imports_from_a_room_above_it(module):
 QT_GUARD = "exam_desktop.gui.pyside_refcounts"  # a guard for PySide6 itself, run before Qt loads
 
 
-@pytest.mark.parametrize("module", [m for m in modules() if room_of(m) == "gui" and m not in ("exam_desktop.gui", QT_GUARD)])
+@pytest.mark.parametrize(
+    "module", [m for m in modules() if room_of(m) == "gui" and m not in ("exam_desktop.gui", QT_GUARD)]
+)
 def test_every_gui_module_is_qt(module):
     """A module without Qt belongs in a Qt-free room, not in gui/."""
     tree = ast.parse(source_of(module).read_text(encoding="utf-8"))

@@ -25,9 +25,7 @@ from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import score_exam, score_question
 
 
-def question(
-    answer, points: float = 1.0, tags: list[str] | None = None, qid: str = "q"
-) -> Question:
+def question(answer, points: float = 1.0, tags: list[str] | None = None, qid: str = "q") -> Question:
     return Question(qid, qid, points, "stem", answer, tags=tags or [])
 
 
@@ -156,9 +154,7 @@ def test_numeric_relative_tolerance():
 
 
 def test_numeric_best_weight_wins():
-    q = question(
-        Numeric([NumericAnswer(3800, tolerance=100, weight=0.5), NumericAnswer(3855)]), points=2
-    )
+    q = question(Numeric([NumericAnswer(3800, tolerance=100, weight=0.5), NumericAnswer(3855)]), points=2)
     assert points(q, "3855") == 2.0  # matches both: the full answer wins over the first listed
     assert points(q, "3790") == 1.0
     assert points(q, "3000") == 0.0
@@ -226,9 +222,7 @@ def summary_template() -> Question:
 def test_template_blanks_split_points_and_leave_manual_ones_pending():
     s = score_question(
         summary_template(),
-        Response(
-            "q", {"shape": "(none,  128, 256,16)", "formula": "5*5*3*16+16", "params": "1216"}
-        ),
+        Response("q", {"shape": "(none,  128, 256,16)", "formula": "5*5*3*16+16", "params": "1216"}),
     )
     # "(none,  128, 256,16)": case and runs of spaces are ignored, but a missing space is not
     assert s.points == 1.0
@@ -294,9 +288,7 @@ def test_exam_totals_per_tag_and_dont_know_score():
             Section(
                 "s",
                 [
-                    question(
-                        SingleChoice([Choice("a", "", True), Choice("b", "")]), 2, ["cnn"], "q1"
-                    ),
+                    question(SingleChoice([Choice("a", "", True), Choice("b", "")]), 2, ["cnn"], "q1"),
                     question(TrueFalse(True), 1, ["cnn", "rnn"], "q2"),
                     question(Essay(), 3, ["rnn"], "q3"),
                     question(TrueFalse(False), 1, [], "q4"),

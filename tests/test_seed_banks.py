@@ -140,7 +140,9 @@ def test_seed_bank_survives_being_written_back(name):
 def test_ml_engineers_test():
     exam = load("ml-engineers-test")
     assert (exam.title, exam.duration_minutes, exam.language) == (
-        "Machine Learning Engineers Test", 105, "en",
+        "Machine Learning Engineers Test",
+        105,
+        "en",
     )
     assert exam.candidate_fields == []
     assert len(exam.sections) == 1
@@ -156,14 +158,13 @@ def test_ml_engineers_test():
     assert all(q.tags == ["deep-learning"] for q in exam.questions)
     keys = {q.id: key_of(q) for q in exam.questions}
     assert keys == {
-        "gradient-interpretation":
-            "It quantifies the influence of the image's pixels on the loss function's value.",
+        "gradient-interpretation": "It quantifies the influence of the image's pixels on the loss function's value.",
         "end-to-end": False,
         # Not C, which the answer-marked copy shows checked: C pushes the prediction away from
         # "iguana". A keeps the image a cat and pulls the prediction towards "iguana".
         "malicious-attack": "A",
-        "what-layer": 'A $3 \\times 3$ transposed convolutional layer with 32 filters, stride 2 and '
-                      '"same" padding',
+        "what-layer": "A $3 \\times 3$ transposed convolutional layer with 32 filters, stride 2 and "
+        '"same" padding',
         "maxpool-backprop": True,
         "deployment-problems": [
             (
@@ -182,7 +183,9 @@ def test_ml_engineers_test():
 def test_dlai_written_exam():
     exam = load("dlai-2021-09-14")
     assert (exam.title, exam.duration_minutes, exam.language) == (
-        "DLAI (14 September 2021)", 90, "en",
+        "DLAI (14 September 2021)",
+        90,
+        "en",
     )
     assert [(f.id, f.label, f.required) for f in exam.candidate_fields] == [
         ("name", "Name", True),
@@ -220,23 +223,26 @@ DL_ASSESSMENT_KEYS: dict[str, Any] = {
     "iou": "IoU < 0.45",
     "bidirectional-rnn": ["Machine translation", "Video classification"],
     "transfer-learning": "Keep only the pre-trained model's first few layers, add a layer, and "
-                         "fine-tune only the last layer.",
+    "fine-tune only the last layer.",
     "relu-backprop": [[5, 0, 1], [2, 3, 0], [0, -3, 4]],
     "gaussian-init": "```python\ninit = np.random.randn()\ninit = 5*init\n```",
     "batch-size": "a more precise but slower update.",
     "hyperparameter-optimization": [
-        "Bayesian optimization", "Bayesian optimisation", "Bayesian", "Bayesian search",
-        "Bayesian optimi*", "Bayesian hyperparameter optimi*",
+        "Bayesian optimization",
+        "Bayesian optimisation",
+        "Bayesian",
+        "Bayesian search",
+        "Bayesian optimi*",
+        "Bayesian hyperparameter optimi*",
     ],
-    "gradient-interpretation":
-        "It quantifies the influence of the image's pixels on the loss function's value.",
+    "gradient-interpretation": "It quantifies the influence of the image's pixels on the loss function's value.",
     "mlp-parameters": [(3855, 0, 1)],  # 20*50+50 + 50*50+50 + 50*5+5
     "multi-label-activation": "Sigmoid",
     "maxpool-backprop": True,
     "max-pooling": figure_token(1),  # the grid 8 5 / 7 9, checked below
     "sequence-tagging": "If the window size of the CNN is small (let's say 3), the FCNN will likely "
-                        "perform better than\nthe CNN on long sequences such as \"I am not sure I "
-                        "am available this summer, but I hope I could go to\nVenezuela\".",
+    'perform better than\nthe CNN on long sequences such as "I am not sure I '
+    'am available this summer, but I hope I could go to\nVenezuela".',
     "padding": "To avoid shrinking the width and height.",
     "cnn-invariance": "It is translation invariant.",
     "weight-sharing": "It increases bias.",
@@ -252,9 +258,25 @@ def test_dl_assessment():
     assert len(exam.sections) == 1
     assert len(exam.questions) == 19
     assert [q.kind for q in exam.questions] == [
-        "single", "single", "single", "multiple", "single", "matrix", "single", "single", "short",
-        "single", "numeric", "single", "truefalse", "single", "single", "single", "single",
-        "single", "single",
+        "single",
+        "single",
+        "single",
+        "multiple",
+        "single",
+        "matrix",
+        "single",
+        "single",
+        "short",
+        "single",
+        "numeric",
+        "single",
+        "truefalse",
+        "single",
+        "single",
+        "single",
+        "single",
+        "single",
+        "single",
     ]
     assert all(q.points == 1 and q.tags == ["deep-learning"] for q in exam.questions)
     assert exam.total_points == 19
@@ -280,8 +302,12 @@ def test_dl_assessment_max_pooling_grids():
     question = load("dl-assessment").question("max-pooling")
     grid, *choices = question.figures
     assert all(isinstance(f, GridFigure) for f in question.figures)
-    assert grid.cells == [["2", "1", "3", "5"], ["8", "1", "0", "2"], ["4", "7", "3", "1"],
-                          ["4", "3", "0", "9"]]
+    assert grid.cells == [
+        ["2", "1", "3", "5"],
+        ["8", "1", "0", "2"],
+        ["4", "7", "3", "1"],
+        ["4", "3", "0", "9"],
+    ]
     assert [c.cells for c in choices] == [
         [["8", "5"], ["7", "9"]],
         [["12", "10"], ["18", "13"]],
@@ -290,8 +316,10 @@ def test_dl_assessment_max_pooling_grids():
     ]
     # 2x2 max pooling with stride 2, computed from the input grid
     values = [[float(c) for c in row] for row in grid.cells]
-    pooled = [[max(values[r][c], values[r][c + 1], values[r + 1][c], values[r + 1][c + 1])
-               for c in (0, 2)] for r in (0, 2)]
+    pooled = [
+        [max(values[r][c], values[r][c + 1], values[r + 1][c], values[r + 1][c + 1]) for c in (0, 2)]
+        for r in (0, 2)
+    ]
     assert pooled == [[float(c) for c in row] for row in choices[0].cells]
     assert [c.text for c in question.answer.choices] == [figure_token(i) for i in (1, 2, 3, 4)]
     assert question.answer.choices[0].correct
@@ -358,18 +386,28 @@ def test_dl_exam_it():
     exam = load("dl-exam-it")
     assert (exam.duration_minutes, exam.language) == (90, "it")
     assert [(f.id, f.required) for f in exam.candidate_fields] == [
-        ("name", True), ("student_id", True),
+        ("name", True),
+        ("student_id", True),
     ]
     assert [(s.title, [q.id for q in s.questions]) for s in exam.sections] == [
         ("Question 1: Deep Learning Warm-up", ["vanishing-gradients", "rnn-lstm"]),
-        ("Question 2: Convolutional Neural Networks",
-         ["model-summary", "receptive-field", "network-tasks", "inception", "gans"]),
+        (
+            "Question 2: Convolutional Neural Networks",
+            ["model-summary", "receptive-field", "network-tasks", "inception", "gans"],
+        ),
         ("Attention models", ["ntm", "transformer"]),
     ]
     assert "tfkl.Conv2DTranspose(filters = 3" in exam.sections[1].intro
     assert [(q.kind, q.points) for q in exam.questions] == [
-        ("multiple", 3), ("essay", 3), ("template", 5), ("single", 1), ("multiple", 1),
-        ("multiple", 1), ("essay", 2), ("essay", 2), ("essay", 2),
+        ("multiple", 3),
+        ("essay", 3),
+        ("template", 5),
+        ("single", 1),
+        ("multiple", 1),
+        ("multiple", 1),
+        ("essay", 2),
+        ("essay", 2),
+        ("essay", 2),
     ]
     assert exam.total_points == 20
 
@@ -409,8 +447,12 @@ def test_vanishing_gradients_extra_and_wrong_marks_cost_points():
 
 def test_model_summary_accepts_the_usual_ways_of_writing_shapes_and_counts():
     question = load("dl-exam-it").question("model-summary")
-    typed = {"conv1_size": "[128, 256, 16]", "conv1_params": "1.216",
-             "total_params": "52,163", "mp1_size": "64,128,16"}
+    typed = {
+        "conv1_size": "[128, 256, 16]",
+        "conv1_params": "1.216",
+        "total_params": "52,163",
+        "mp1_size": "64,128,16",
+    }
     score = score_question(question, Response(question.id, typed), language="it")
     per_blank = 5 / len(question.answer.blanks)
     assert score.points == pytest.approx(4 * per_blank, abs=1e-3)

@@ -21,9 +21,7 @@ from exam_desktop.core.errors import KnownError
 
 def verb_modules() -> list[ModuleType]:
     package = sys.modules[__name__]
-    names = sorted(
-        m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("cmd_")
-    )
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("cmd_"))
     return [importlib.import_module(f"{__name__}.{name}") for name in names]
 
 

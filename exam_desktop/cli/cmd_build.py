@@ -31,9 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_passphrase_argument(parser)
     parser.add_argument("--shuffle", action="store_true", help="shuffle choices per candidate")
-    parser.add_argument(
-        "--draw", type=int, metavar="N", help="draw N questions per candidate from the bank"
-    )
+    parser.add_argument("--draw", type=int, metavar="N", help="draw N questions per candidate from the bank")
     parser.add_argument(
         "--extra-time-allowed",
         action="store_true",
@@ -45,9 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where lab machines write result bundles (e.g. a USB stick)",
     )
-    parser.add_argument(
-        "--force", action="store_true", help="replace an existing package and key file"
-    )
+    parser.add_argument("--force", action="store_true", help="replace an existing package and key file")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,5 +35,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: INVALID — {exc}")
         else:
             print(f"{path}: valid — {summarize(exam)}")
-    print(f"{len(banks) - failed} of {len(banks)} bank{'s' if len(banks) != 1 else ''} valid", file=sys.stderr)
+    print(
+        f"{len(banks) - failed} of {len(banks)} bank{'s' if len(banks) != 1 else ''} valid", file=sys.stderr
+    )
     return 1 if failed else 0

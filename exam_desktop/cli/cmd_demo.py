@@ -15,7 +15,11 @@ DEFAULT_BANK = BANKS_DIR / "ml-engineers-test.md"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "bank", type=Path, nargs="?", default=DEFAULT_BANK, metavar="BANK",
+        "bank",
+        type=Path,
+        nargs="?",
+        default=DEFAULT_BANK,
+        metavar="BANK",
         help=f"the bank (.md file or folder); default: {DEFAULT_BANK.name}",
     )
 

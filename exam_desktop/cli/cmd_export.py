@@ -16,10 +16,20 @@ HELP = "write a bank as GIFT, Moodle XML, Aiken or a QTI 2.1 package"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bank", metavar="BANK", type=Path, help="the bank (.md) to export")
-    parser.add_argument("--to", dest="fmt", choices=("gift", "moodle-xml", "aiken", "qti"), required=True,
-                        help="the target format")
-    parser.add_argument("-o", "--output", metavar="FILE", type=Path,
-                        help="where to write (default: BANK's name with .gift, .xml, .txt or .zip)")
+    parser.add_argument(
+        "--to",
+        dest="fmt",
+        choices=("gift", "moodle-xml", "aiken", "qti"),
+        required=True,
+        help="the target format",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="where to write (default: BANK's name with .gift, .xml, .txt or .zip)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 

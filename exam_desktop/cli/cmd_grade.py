@@ -28,9 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     db_option.add_argument(
         "--exam", default=argparse.SUPPRESS, help="the exam id, if the database holds several"
     )
-    parser.add_argument(
-        "--db", default=DEFAULT_DB, help=f"the grader database (default: {DEFAULT_DB})"
-    )
+    parser.add_argument("--db", default=DEFAULT_DB, help=f"the grader database (default: {DEFAULT_DB})")
     parser.add_argument("--exam", default=None, help="the exam id, if the database holds several")
     parser.add_argument(
         "--names", action="store_true", help="grading window: show names instead of 'Candidate 7'"
@@ -48,21 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "regrade", parents=[db_option], help="score everyone again with a changed key (what-if)"
     )
     p.add_argument("--key", required=True, help="the changed grader key file")
-    p.add_argument(
-        "--commit", action="store_true", help="store the new scores (default: only show)"
-    )
+    p.add_argument("--commit", action="store_true", help="store the new scores (default: only show)")
 
     p = sub.add_parser("export", parents=[db_option], help="results as CSV (full, or for Moodle)")
-    p.add_argument(
-        "--csv", type=Path, help="one row per candidate: points per question, total, grade"
-    )
+    p.add_argument("--csv", type=Path, help="one row per candidate: points per question, total, grade")
     p.add_argument("--moodle", type=Path, help="a CSV file a Moodle gradebook imports")
-    p.add_argument(
-        "--moodle-id", default=None, help="the candidate field Moodle matches users by (email)"
-    )
-    p.add_argument(
-        "--scale", type=float, default=100, help="grade scale for --csv (default 100, i.e. %%)"
-    )
+    p.add_argument("--moodle-id", default=None, help="the candidate field Moodle matches users by (email)")
+    p.add_argument("--scale", type=float, default=100, help="grade scale for --csv (default 100, i.e. %%)")
     p.add_argument(
         "--moodle-scale",
         type=float,
@@ -103,9 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action is None:
         from exam_desktop.gui.grader_window import run_grader_window
 
-        return run_grader_window(
-            Path(args.db), exam_id=args.exam, show_names=args.names, grader=args.grader
-        )
+        return run_grader_window(Path(args.db), exam_id=args.exam, show_names=args.names, grader=args.grader)
     if args.action == "import":
         return _import(args)
     if args.action == "simulate":

@@ -16,10 +16,16 @@ HELP = "turn a GIFT, Moodle XML, Aiken, QTI or text2qti file into a Markdown ban
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", type=Path, help="the file to import")
-    parser.add_argument("-o", "--output", metavar="BANK.md", type=Path,
-                        help="where to write the bank (default: FILE's name with .md, next to it)")
-    parser.add_argument("--from", dest="fmt", choices=FORMATS,
-                        help="the file's format (default: told from its content)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="BANK.md",
+        type=Path,
+        help="where to write the bank (default: FILE's name with .md, next to it)",
+    )
+    parser.add_argument(
+        "--from", dest="fmt", choices=FORMATS, help="the file's format (default: told from its content)"
+    )
     parser.add_argument("--force", action="store_true", help="overwrite an existing bank")
 
 
@@ -40,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         exam = parse_bank(text, str(output))
     except BankError as exc:
-        raise KnownError(f"wrote {output}, but it does not pass the bank check; fix it by hand:\n{exc}") from None
+        raise KnownError(
+            f"wrote {output}, but it does not pass the bank check; fix it by hand:\n{exc}"
+        ) from None
     print(f"wrote {output}: {summarize(exam)}")
     if result.files:
         print(f"saved {len(result.files)} embedded file(s) under {output.parent / 'images'}")

@@ -15,7 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bank", type=Path, metavar="BANK", help="the bank (.md file or folder)")
     parser.add_argument("--question", metavar="ID", help="only this question (its id)")
     parser.add_argument(
-        "--png", type=Path, required=True, metavar="OUT",
+        "--png",
+        type=Path,
+        required=True,
+        metavar="OUT",
         help="a folder for one PNG per question; with --question, OUT may also be a file ending .png",
     )
 
@@ -41,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         for error in item.math_errors:
             problems += 1
             print(f"{args.bank}: question {item.question_id}: formula error: {error}", file=sys.stderr)
-    print(f"{len(done)} question(s) rendered to {out}" + (f", {problems} formula error(s)" if problems else ""))
+    print(
+        f"{len(done)} question(s) rendered to {out}" + (f", {problems} formula error(s)" if problems else "")
+    )
     return 1 if problems else 0
 
 

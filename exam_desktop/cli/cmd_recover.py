@@ -14,9 +14,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "damaged", type=Path, metavar="ANSWERS.db", help="the damaged answer file (left unchanged)"
     )
     parser.add_argument(
-        "-o", "--output", type=Path, default=None, metavar="NEW.db",
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="NEW.db",
         help="where to write the recovered file (default: next to it, NAME.recovered.db)",
-    )  # fmt: skip
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
         (recovery.events, "journal entry"),
     ]
     print("  " + ", ".join(_count(n, noun) for n, noun in counts))
-    print(
-        f"  journal chain: {'intact' if recovery.journal_intact else 'BROKEN — entries were lost'}"
-    )
+    print(f"  journal chain: {'intact' if recovery.journal_intact else 'BROKEN — entries were lost'}")
     for problem in recovery.problems:
         print(f"  note: {problem}")
     print(f"The damaged file {args.damaged} was not changed; keep it with the session's records.")

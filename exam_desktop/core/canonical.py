@@ -32,8 +32,6 @@ def strict_json(data: bytes) -> Any:
         raise ValueError(f"{name} is not allowed")
 
     try:
-        return json.loads(
-            data.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constant
-        )
+        return json.loads(data.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constant)
     except RecursionError:
         raise ValueError("nested too deeply") from None

@@ -290,7 +290,16 @@ Answer = Union[  # noqa: UP007 - a runtime key for from_dict
 ANSWER_KINDS: dict[str, type] = {
     cls.kind: cls
     for cls in (
-        SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay, Matching, Ordering,
+        SingleChoice,
+        MultipleChoice,
+        TrueFalse,
+        Numeric,
+        Matrix,
+        Template,
+        ShortText,
+        Essay,
+        Matching,
+        Ordering,
     )
 }
 AUTO_GRADED_KINDS = frozenset(
@@ -378,9 +387,7 @@ class Exam:
             Section(
                 s.title,
                 [
-                    _visible_figures_only(
-                        dataclasses.replace(q, answer=q.answer.strip_key(), explanation="")
-                    )
+                    _visible_figures_only(dataclasses.replace(q, answer=q.answer.strip_key(), explanation=""))
                     for q in s.questions
                 ],
                 s.intro,
@@ -390,14 +397,13 @@ class Exam:
         return dataclasses.replace(self, sections=sections, source="")
 
 
-
-
 def _visible_figures_only(question: Question) -> Question:
     """`question` without the figures none of its remaining texts refers to, the others renumbered."""
     data = to_dict(question)
     figures = data.pop("figures")
     used = sorted(
-        {int(m) for text in strings_in(data) for m in FIGURE_TOKEN_RE.findall(text)} & set(range(len(figures)))
+        {int(m) for text in strings_in(data) for m in FIGURE_TOKEN_RE.findall(text)}
+        & set(range(len(figures)))
     )
     if used == list(range(len(figures))):
         return question
@@ -497,9 +503,7 @@ def _build(tp: Any, data: Any) -> Any:
             raise ValueError(f"expected an object for {tp.__name__}")
         hints = typing.get_type_hints(tp)
         kwargs = {
-            f.name: _build(hints[f.name], data[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in data
+            f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data
         }
         return tp(**kwargs)
     if tp is float and isinstance(data, int) and not isinstance(data, bool):

@@ -20,9 +20,7 @@ COMMA_DECIMAL_LANGUAGES = frozenset(
     "ca gl eu id vi az kk be mk sq".split()
 )
 
-_MINUS_SIGNS = (
-    "\u2212\ufe63\uff0d\u2012\u2013"  # minus sign, small and full-width minus, figure and en dash
-)
+_MINUS_SIGNS = "\u2212\ufe63\uff0d\u2012\u2013"  # minus sign, small and full-width minus, figure and en dash
 _SPACES = re.compile(r"[\s\u00a0\u2007\u2009\u202f]")
 _SHAPE = re.compile(r"^(?P<sign>[+-]?)(?P<mantissa>[0-9., ]+?)(?:[eE](?P<exponent>[+-]?[0-9]+))?$")
 _DIGITS = re.compile(r"^[0-9]*$")

@@ -230,9 +230,7 @@ def _multiple_fraction(answer: MultipleChoice, value: Any) -> float:
         wrong = len(picked - correct)
         fraction = (right - wrong) / len(correct)
     else:  # per-option
-        default_right = (
-            answer.right if answer.right is not None else (1.0 / len(correct) if correct else 0.0)
-        )
+        default_right = answer.right if answer.right is not None else (1.0 / len(correct) if correct else 0.0)
         default_wrong = answer.wrong if answer.wrong is not None else -default_right
         fraction = 0.0
         for choice_id in picked:
@@ -271,9 +269,7 @@ def _numeric_fraction(answer: Numeric, value: Any, language: str) -> float:
         return 0.0
     best = 0.0
     for accepted in answer.answers:
-        tolerance = (
-            accepted.tolerance * abs(accepted.value) if accepted.relative else accepted.tolerance
-        )
+        tolerance = accepted.tolerance * abs(accepted.value) if accepted.relative else accepted.tolerance
         if within_tolerance(number, accepted.value, tolerance):
             best = max(best, accepted.weight)
     return min(best, 1.0)
@@ -316,8 +312,7 @@ def _short_matches(answer: ShortText, value: Any) -> bool:
         return False
     typed = normalise_text(value, answer.case_sensitive)
     return any(
-        _wildcard_pattern(accepted, answer.case_sensitive).fullmatch(typed)
-        for accepted in answer.accepted
+        _wildcard_pattern(accepted, answer.case_sensitive).fullmatch(typed) for accepted in answer.accepted
     )
 
 

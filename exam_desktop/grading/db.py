@@ -155,17 +155,11 @@ class StoredScore:
     def points(self) -> float:
         if self.override_points is not None:
             return self.override_points
-        return round(
-            self.auto_points + hand_points(self.status, self.pending, self.manual_points), DECIMALS
-        )
+        return round(self.auto_points + hand_points(self.status, self.pending, self.manual_points), DECIMALS)
 
     @property
     def needs_grading(self) -> bool:
-        return (
-            self.status == "manual-pending"
-            and self.manual_points is None
-            and self.override_points is None
-        )
+        return self.status == "manual-pending" and self.manual_points is None and self.override_points is None
 
 
 class GraderDB:
@@ -274,9 +268,7 @@ class GraderDB:
             "WHERE exam_id = ? ORDER BY number",
             (exam_id,),
         )
-        return [
-            Candidate(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in cursor.fetchall()
-        ]
+        return [Candidate(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in cursor.fetchall()]
 
     def candidate_by_identity(self, exam_id: str, identity: str) -> Candidate | None:
         row = self.execute(
@@ -288,9 +280,7 @@ class GraderDB:
             return None
         return Candidate(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
-    def add_candidate(
-        self, exam_id: str, identity: str, fields: dict[str, str], bundle_sha256: str
-    ) -> int:
+    def add_candidate(self, exam_id: str, identity: str, fields: dict[str, str], bundle_sha256: str) -> int:
         number = self.execute(
             "SELECT COALESCE(MAX(number), 0) + 1 FROM candidates WHERE exam_id = ?", (exam_id,)
         ).fetchone()[0]
@@ -330,9 +320,7 @@ class GraderDB:
         )
 
     def set_bundle_status(self, sha256: str, status: str, reason: str = "") -> None:
-        self.execute(
-            "UPDATE bundles SET status = ?, reason = ? WHERE sha256 = ?", (status, reason, sha256)
-        )
+        self.execute("UPDATE bundles SET status = ?, reason = ? WHERE sha256 = ?", (status, reason, sha256))
 
     def add_responses(self, bundle_sha256: str, responses: dict[str, Response]) -> None:
         self.db.conn.executemany(
@@ -423,8 +411,7 @@ class GraderDB:
         limit = current.pending if current.status == "manual-pending" else 0.0
         if not 0 <= points <= limit:
             raise KnownError(
-                f"Points for the part graded by hand must be between 0 and {limit:g}; "
-                f"got {points:g}."
+                f"Points for the part graded by hand must be between 0 and {limit:g}; got {points:g}."
             )
         self.execute(
             "UPDATE scores SET manual_points = ?, grader = ?, comment = ?, graded_at = ? "
@@ -446,9 +433,7 @@ class GraderDB:
         if not reason.strip():
             raise KnownError("An override needs a reason (it goes into the candidate's record).")
         if not min(0.0, current.max_points) <= points <= current.max_points:
-            raise KnownError(
-                f"Points must be between 0 and {current.max_points:g}; got {points:g}."
-            )
+            raise KnownError(f"Points must be between 0 and {current.max_points:g}; got {points:g}.")
         self.execute(
             "UPDATE scores SET override_points = ?, override_reason = ?, grader = ?, "
             "graded_at = ? WHERE candidate_id = ? AND question_id = ?",
@@ -470,9 +455,7 @@ class GraderDB:
 
     # -- regrades ------------------------------------------------------------------------------
 
-    def add_regrade(
-        self, exam_id: str, old_key: str, new_key: str, changes: list[dict[str, Any]]
-    ) -> None:
+    def add_regrade(self, exam_id: str, old_key: str, new_key: str, changes: list[dict[str, Any]]) -> None:
         self.execute(
             "INSERT INTO regrades (exam_id, at, old_key_sha256, new_key_sha256, changes_json) "
             "VALUES (?, ?, ?, ?, ?)",

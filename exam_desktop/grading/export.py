@@ -28,9 +28,7 @@ MOODLE_IDENTIFIERS = {
 }
 
 
-def write_results_csv(
-    exam: Exam, results: list[CandidateResult], path: Path, *, scale: float = 100
-) -> None:
+def write_results_csv(exam: Exam, results: list[CandidateResult], path: Path, *, scale: float = 100) -> None:
     """One row per candidate; points per question, total, maximum, grade, what is left to grade."""
     field_ids = [f.id for f in exam.candidate_fields] or sorted(
         {k for r in results for k in r.candidate.fields}
@@ -54,10 +52,7 @@ def write_results_csv(
                 [
                     r.candidate.number,
                     *(r.candidate.fields.get(fid, "") for fid in field_ids),
-                    *(
-                        _number(r.scores[q.id].points) if q.id in r.scores else ""
-                        for q in questions
-                    ),
+                    *(_number(r.scores[q.id].points) if q.id in r.scores else "" for q in questions),
                     _number(r.total),
                     _number(r.max_total),
                     _number(r.grade(scale)),
@@ -80,9 +75,7 @@ def write_moodle_csv(
     `identifier` is the candidate field to match users by (default: the first of email, student
     ID, ... that the exam asks for); the grade is the total, or the total on `scale` if given.
     """
-    fields = [f.id for f in exam.candidate_fields] or sorted(
-        {k for r in results for k in r.candidate.fields}
-    )
+    fields = [f.id for f in exam.candidate_fields] or sorted({k for r in results for k in r.candidate.fields})
     if identifier is None:
         identifier = next((f for f in fields if f.lower() in MOODLE_IDENTIFIERS), None)
         if identifier is None:

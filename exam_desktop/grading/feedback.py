@@ -115,9 +115,7 @@ def write_feedback(
     pages = []
     for result in results:
         path = folder / f"candidate-{result.candidate.number:03d}.html"
-        path.write_text(
-            FigureFolder.relink(feedback_page(exam, result, scale=scale)), encoding="utf-8"
-        )
+        path.write_text(FigureFolder.relink(feedback_page(exam, result, scale=scale)), encoding="utf-8")
         pages.append(path)
     (folder / "index.html").write_text(_index_page(exam, results, pages), encoding="utf-8")
     return pages

@@ -240,9 +240,7 @@ def file_verified_bundle(
         db.write_auto_scores(
             candidate_id, score_exam(exam, responses, presented_questions(bundle.manifest)).per_question
         )
-        number = db.execute(
-            "SELECT number FROM candidates WHERE id = ?", (candidate_id,)
-        ).fetchone()[0]
+        number = db.execute("SELECT number FROM candidates WHERE id = ?", (candidate_id,)).fetchone()[0]
     return ImportResult(source, "imported", "", bundle.receipt, f"Candidate {number}")
 
 
@@ -263,9 +261,7 @@ def accept_quarantined(db: GraderDB, receipt_or_sha: str) -> str:
     with db.atomic():
         db.set_bundle_status(candidate.bundle_sha256, "superseded", f"replaced by {row['sha256']}")
         db.set_bundle_status(row["sha256"], "imported")
-        db.execute(
-            "UPDATE candidates SET bundle_sha256 = ? WHERE id = ?", (row["sha256"], candidate.id)
-        )
+        db.execute("UPDATE candidates SET bundle_sha256 = ? WHERE id = ?", (row["sha256"], candidate.id))
         db.clear_hand_grades(candidate.id, changed)
         manifest = json.loads(db.bundle(row["sha256"])["manifest_json"] or "{}")
         scores = score_exam(exam, new, presented_questions(manifest)).per_question

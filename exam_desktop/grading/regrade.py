@@ -75,13 +75,9 @@ def plan_regrade(db: GraderDB, new_exam: Exam, package_hash: str, key_sha256: st
             if new_points != old.points:
                 moved[qid] = (old.points, new_points)
         if moved:
-            new_total = round(
-                result.total + sum(new - old for old, new in moved.values()), DECIMALS
-            )
+            new_total = round(result.total + sum(new - old for old, new in moved.values()), DECIMALS)
             changes.append(
-                RegradeChange(
-                    result.candidate.id, result.candidate.label, result.total, new_total, moved
-                )
+                RegradeChange(result.candidate.id, result.candidate.label, result.total, new_total, moved)
             )
     return RegradePlan(new_exam, key_sha256, changes, new_scores, len(results))
 

@@ -50,9 +50,7 @@ def candidate_result(db: GraderDB, exam: Exam, candidate: Candidate) -> Candidat
         responses=db.responses(candidate.bundle_sha256),
         total=round(sum(scores[q.id].points for q in given), DECIMALS),
         max_total=round(sum(q.points for q in given), DECIMALS),
-        per_tag={
-            t: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for t, (p, m) in per_tag.items()
-        },
+        per_tag={t: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for t, (p, m) in per_tag.items()},
     )
 
 

@@ -118,8 +118,7 @@ def _right(q: Question, rng: random.Random) -> Any:
         return [[format_number(x) for x in row] for row in a.key]
     if isinstance(a, Template):
         return {
-            b.name: (_essay(rng, 4) if b.manual else (b.accepted[0] if b.accepted else ""))
-            for b in a.blanks
+            b.name: (_essay(rng, 4) if b.manual else (b.accepted[0] if b.accepted else "")) for b in a.blanks
         }
     if isinstance(a, ShortText):
         return a.accepted[0].replace("*", "s") if a.accepted else "answer"
@@ -231,9 +230,7 @@ def simulated_candidate(exam: Exam, number: int) -> dict[str, str]:
     return {fid: values.get(fid, f"{fid} {number}") for fid in wanted}
 
 
-def write_simulated_session(
-    key: GraderKey, folder: Path, candidates: int, *, seed: int = 7
-) -> list[Path]:
+def write_simulated_session(key: GraderKey, folder: Path, candidates: int, *, seed: int = 7) -> list[Path]:
     """Write the bundles of `candidates` simulated candidates into `folder`; returns their paths."""
     rng = random.Random(seed)
     folder = Path(folder)

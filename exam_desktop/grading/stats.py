@@ -56,9 +56,7 @@ def item_statistics(exam: Exam, results: list[CandidateResult]) -> list[ItemStat
     for q in exam.questions:
         # Only the candidates who were given the question (a package may draw N per candidate).
         given = [i for i, r in enumerate(results) if q.id in r.scores]
-        fraction = {
-            i: results[i].scores[q.id].points / q.points if q.points else 0.0 for i in given
-        }
+        fraction = {i: results[i].scores[q.id].points / q.points if q.points else 0.0 for i in given}
         points = [results[i].scores[q.id].points for i in given]
         up = [fraction[i] for i in upper if i in fraction]
         low = [fraction[i] for i in lower if i in fraction]
@@ -71,12 +69,8 @@ def item_statistics(exam: Exam, results: list[CandidateResult]) -> list[ItemStat
                 max_points=q.points,
                 answered=len(given) - dont_know - unanswered,
                 facility=_mean(list(fraction.values())),
-                discrimination=(
-                    sum(up) / len(up) - sum(low) / len(low) if up and low and n >= 4 else None
-                ),
-                point_biserial=_correlation(
-                    points, [totals[i] - p for i, p in zip(given, points)]
-                ),
+                discrimination=(sum(up) / len(up) - sum(low) / len(low) if up and low and n >= 4 else None),
+                point_biserial=_correlation(points, [totals[i] - p for i, p in zip(given, points)]),
                 option_counts=counts,
                 dont_know=dont_know,
                 unanswered=unanswered,
@@ -217,9 +211,7 @@ def _report_html(
             f"<td>{i.answered}</td><td>{i.dont_know}</td><td>{i.unanswered}</td>"
             f"<td>{_options(q, i)}</td></tr>"
         )
-    pending_note = (
-        f"<p>{pending} candidate(s) still have answers to grade by hand.</p>" if pending else ""
-    )
+    pending_note = f"<p>{pending} candidate(s) still have answers to grade by hand.</p>" if pending else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escaped(exam.title)} — exam report</title>
 <style>

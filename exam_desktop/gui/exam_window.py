@@ -137,9 +137,7 @@ class ExamWindow(QMainWindow):
             content = bank_content(Path(exam.source).parent if exam.source else None)
         self.pages = QuestionPages(exam, self.strings, self.view.scheme_handler.add_generated, content)
 
-        self.responses: dict[str, Response] = {
-            qid: Response(qid) for qid in self.pages.order
-        }
+        self.responses: dict[str, Response] = {qid: Response(qid) for qid in self.pages.order}
         self.responses.update(
             {qid: r for qid, r in saving.saved_responses().items() if qid in self.responses}
         )

@@ -120,9 +120,7 @@ class GraderWindow(QMainWindow):
         self.setWindowTitle(f"Grading — {exam.title}")
         self._build()
         self._install_shortcuts()
-        first = next(
-            (i for i, q in enumerate(exam.questions) if self._count(q)[1] > self._count(q)[0]), 0
-        )
+        first = next((i for i, q in enumerate(exam.questions) if self._count(q)[1] > self._count(q)[0]), 0)
         self.question_box.setCurrentIndex(first)
         self._select_question(first)
 
@@ -280,9 +278,7 @@ class GraderWindow(QMainWindow):
                 w.setEnabled(False)
             return
         score = self.db.score(candidate.id, self.question.id)
-        self.candidate_label.setText(
-            f"{self._name(candidate)}  ({self.position + 1} of {len(self.visible)})"
-        )
+        self.candidate_label.setText(f"{self._name(candidate)}  ({self.position + 1} of {len(self.visible)})")
         self.auto_label.setText(_auto_text(score))
         manual = score.status == "manual-pending"
         self.points_title.setEnabled(manual)
@@ -401,7 +397,9 @@ class GraderWindow(QMainWindow):
     def _answer_page(self, candidate: Candidate, score: StoredScore) -> str:
         q = self.question
         for fig in q.figures:
-            self.view.scheme_handler.add_generated(f"figure/{figure_id(fig)}.svg", figure_file(fig).read_bytes())
+            self.view.scheme_handler.add_generated(
+                f"figure/{figure_id(fig)}.svg", figure_file(fig).read_bytes()
+            )
         response = self.db.responses(candidate.bundle_sha256).get(q.id)
         rubric = getattr(q.answer, "rubric", "")
         aside = []
@@ -443,11 +441,7 @@ def _auto_text(score: StoredScore) -> str:
     if score.override_points is not None:
         return f"{now} · set by a grader: {score.override_reason}"
     if score.status == "manual-pending":
-        hand = (
-            "not graded yet"
-            if score.manual_points is None
-            else f"{score.manual_points:g} given by hand"
-        )
+        hand = "not graded yet" if score.manual_points is None else f"{score.manual_points:g} given by hand"
         by_hand = f"up to {score.pending:g} by hand ({hand})"
         return f"{now} · {score.auto_points:g} automatic + {by_hand}"
     return f"{now} · " + {

@@ -40,8 +40,14 @@ SHELL_URL = QUrl("exam://app/shell.html")
 
 ALLOWED_SCHEMES = frozenset({"exam", "qrc", "data"})
 
-_MIME_OVERRIDES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
-                   ".html": "text/html", ".woff": "font/woff", ".woff2": "font/woff2"}  # fmt: skip
+_MIME_OVERRIDES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".html": "text/html",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
 
 
 def register_exam_scheme() -> None:

@@ -16,8 +16,14 @@ from exam_desktop.interchange.detect import FORMATS, detect_format
 from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
 
 __all__ = [
-    "FORMATS", "import_file", "import_data", "export_exam", "ImportResult", "ExportResult", "NothingImported",
-]  # fmt: skip
+    "FORMATS",
+    "import_file",
+    "import_data",
+    "export_exam",
+    "ImportResult",
+    "ExportResult",
+    "NothingImported",
+]
 
 
 class NothingImported(KnownError):
@@ -85,12 +91,19 @@ def fit_to_bank(exam: Exam, report: ConversionReport) -> None:
         _no_figure_tokens(q)
         a = q.answer
         if isinstance(a, (SingleChoice, MultipleChoice)) and any(c.feedback for c in a.choices):
-            lines = [f"- {c.text.splitlines()[0] if c.text else c.id}: {c.feedback}" for c in a.choices if c.feedback]
+            lines = [
+                f"- {c.text.splitlines()[0] if c.text else c.id}: {c.feedback}"
+                for c in a.choices
+                if c.feedback
+            ]
             q.explanation = "\n\n".join(p for p in [q.explanation, "\n".join(lines)] if p)
             for c in a.choices:
                 c.feedback = ""
-            report.add(q.id, f"line {q.line}" if q.line else "",
-                       "feedback on options moved to the explanation (banks keep one per question)")
+            report.add(
+                q.id,
+                f"line {q.line}" if q.line else "",
+                "feedback on options moved to the explanation (banks keep one per question)",
+            )
         if isinstance(a, Template) and not a.monospace:
             a.monospace = True
             report.add(q.id, "", "the fill-in text is shown in monospace in a bank")

@@ -59,13 +59,21 @@ def import_aiken(text: str, source: str | Path = "<aiken>") -> ImportResult:
                 number += 1
                 stem_md = lms_math_to_markdown("\n".join(stem))
                 choices = [
-                    Choice(weights.choice_id(i), lms_math_to_markdown(text), correct=(option_letter == letter))
+                    Choice(
+                        weights.choice_id(i), lms_math_to_markdown(text), correct=(option_letter == letter)
+                    )
                     for i, (option_letter, text) in enumerate(options)
                 ]
-                builder.add(Question(
-                    id=builder.unique_id("", number), title=title_from_text(stem_md), points=1.0,
-                    stem=stem_md, answer=SingleChoice(choices), line=start,
-                ))  # fmt: skip
+                builder.add(
+                    Question(
+                        id=builder.unique_id("", number),
+                        title=title_from_text(stem_md),
+                        points=1.0,
+                        stem=stem_md,
+                        answer=SingleChoice(choices),
+                        line=start,
+                    )
+                )
             stem, options = [], []
         elif option and stem:
             expected = chr(ord("A") + len(options))
@@ -84,7 +92,9 @@ def import_aiken(text: str, source: str | Path = "<aiken>") -> ImportResult:
     if problems:
         raise BankError(problems)
     if number == 0:
-        raise BankError([BankProblem(str(source), 1, "no Aiken questions found (text, options A. B. ..., ANSWER: X)")])
+        raise BankError(
+            [BankProblem(str(source), 1, "no Aiken questions found (text, options A. B. ..., ANSWER: X)")]
+        )
     return ImportResult(builder.finish(), report)
 
 
@@ -104,12 +114,19 @@ def export_aiken(exam: Exam) -> ExportResult:
         if len(a.choices) > 26:
             report.add(question.id, "", "more than 26 options: not exported")
             continue
-        lost = [what for what, there in (
-            ("title", True), ("explanation", question.explanation.strip()),
-            ("option feedback", any(c.feedback for c in a.choices)),
-            ("partial-credit weights", any(c.weight for c in a.choices)),
-            ("figures", question.figures), ("tags", question.tags), ("points", question.points != 1),
-        ) if there]  # fmt: skip
+        lost = [
+            what
+            for what, there in (
+                ("title", True),
+                ("explanation", question.explanation.strip()),
+                ("option feedback", any(c.feedback for c in a.choices)),
+                ("partial-credit weights", any(c.weight for c in a.choices)),
+                ("figures", question.figures),
+                ("tags", question.tags),
+                ("points", question.points != 1),
+            )
+            if there
+        ]
         report.add(question.id, "", f"not carried over (Aiken has no place for them): {', '.join(lost)}")
         out.append(_one_line(question.stem))
         for i, choice in enumerate(a.choices):

@@ -59,8 +59,14 @@ def detect_format(path: Path, data: bytes, claimed: str | None = None) -> str:
     if claimed:
         if claimed not in FORMATS:
             raise FormatNotRecognised(f"unknown format '{claimed}': use one of {', '.join(FORMATS)}")
-        if seen and seen != claimed and not (claimed in ("gift", "text2qti") and seen in ("aiken", "gift", "text2qti")):
-            raise FormatNotRecognised(f"{path} is not {_NAMES[claimed]}: its content looks like {_NAMES[seen]}")
+        if (
+            seen
+            and seen != claimed
+            and not (claimed in ("gift", "text2qti") and seen in ("aiken", "gift", "text2qti"))
+        ):
+            raise FormatNotRecognised(
+                f"{path} is not {_NAMES[claimed]}: its content looks like {_NAMES[seen]}"
+            )
         if seen is None and claimed in ("moodle-xml", "qti"):
             root = xml_root(data)
             what = f"XML whose root element is <{root}>" if root else "not XML"

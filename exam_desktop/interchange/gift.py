@@ -258,8 +258,9 @@ def _import_question(
         _check_no_control(rest, "the text")
         intro = _to_markdown(rest.plain(), fmt)
         if title:
-            report.add(title, f"line {line}", "the title of a description is not kept (page "
-                       "introductions have none)")
+            report.add(
+                title, f"line {line}", "the title of a description is not kept (page introductions have none)"
+            )
         builder.add_description(intro)
         return 0
     close_at = rest.find("}", open_at + 1)
@@ -340,8 +341,12 @@ def _parse_block(
         only.text, only.feedback = text, feedback
         answer = _choice_or_short([only], fmt, qid, where, report, folded)
     if folded:
-        report.add(qid, where, "feedback on individual answers moved to the explanation "
-                   "(this kind keeps no per-answer feedback)")
+        report.add(
+            qid,
+            where,
+            "feedback on individual answers moved to the explanation "
+            "(this kind keeps no per-answer feedback)",
+        )
         general = "\n\n".join([general, *folded]).strip() if general else "\n\n".join(folded)
     return answer, general
 
@@ -430,8 +435,11 @@ def _choice_or_short(
             if pct >= 100:
                 accepted.append(text)
             elif pct > 0:
-                report.add(qid, f"line {a.line}", f"answer '{text}' worth {pct:g}% not imported "
-                           "(short answers here are all-or-nothing)")
+                report.add(
+                    qid,
+                    f"line {a.line}",
+                    f"answer '{text}' worth {pct:g}% not imported (short answers here are all-or-nothing)",
+                )
             elif text != "*":
                 report.add(qid, f"line {a.line}", f"answer '{text}' worth 0% not imported")
             if fb:
@@ -450,8 +458,12 @@ def _choice_or_short(
                 choice.weight = pct / 100
         return SingleChoice(choices)
     if len(full) > 1:
-        report.add(qid, where, "several options are fully correct: imported as 'multiple' "
-                   "(per-option), so candidates may pick more than one")
+        report.add(
+            qid,
+            where,
+            "several options are fully correct: imported as 'multiple' "
+            "(per-option), so candidates may pick more than one",
+        )
     return weights.multiple_from_percents(choices, percents)
 
 
@@ -494,7 +506,8 @@ def _numeric_answer(text: _Text, weight: float) -> NumericAnswer:
         return NumericAnswer((low + high) / 2, abs(high - low) / 2, weight=weight)
     value, _, tolerance = raw.partition(":")
     return NumericAnswer(
-        _parse_number(value, line), abs(_parse_number(tolerance, line)) if tolerance else 0.0,
+        _parse_number(value, line),
+        abs(_parse_number(tolerance, line)) if tolerance else 0.0,
         weight=weight,
     )
 
@@ -571,7 +584,9 @@ def export_gift(exam: Exam) -> ExportResult:
             title = escape(question.title)
             if question.stem.count(BLANK_MARKER) == 1 and stem.count(BLANK_MARKER) == 1:
                 before, after = stem.split(BLANK_MARKER)
-                out.append(f"::{title}::{before}{block}{after}" if after.strip() else f"::{title}::{before} {block}")
+                out.append(
+                    f"::{title}::{before}{block}{after}" if after.strip() else f"::{title}::{before} {block}"
+                )
             else:
                 out.append(f"::{title}::{stem} {block}")
             out.append("")
@@ -594,7 +609,9 @@ def _export_block(question: Question, report: ConversionReport) -> str | None:
                 mark = f"~%{weights.percent(c.weight)}%"
             else:
                 mark = "~"
-            lines.append(f"\t{mark}{_text(c.text, question, report)}{_feedback(c.feedback, question, report)}")
+            lines.append(
+                f"\t{mark}{_text(c.text, question, report)}{_feedback(c.feedback, question, report)}"
+            )
         return "{\n" + "\n".join(lines) + general + "\n}"
     if isinstance(a, MultipleChoice):
         percents = weights.percents_of_multiple(a, question.id, report)
@@ -614,29 +631,40 @@ def _export_block(question: Question, report: ConversionReport) -> str | None:
             tolerance = n.tolerance
             if n.relative:
                 tolerance = abs(n.value) * n.tolerance
-                report.add(question.id, "", "a relative tolerance is written as the equivalent "
-                           "absolute one (GIFT has absolute tolerances only)")
+                report.add(
+                    question.id,
+                    "",
+                    "a relative tolerance is written as the equivalent "
+                    "absolute one (GIFT has absolute tolerances only)",
+                )
             lines.append(f"\t=%{weights.percent(n.weight)}%{n.value:g}:{tolerance:g}")
         return "{#\n" + "\n".join(lines) + general + "\n}"
     if isinstance(a, ShortText):
         if a.case_sensitive:
-            report.add(question.id, "", "case-sensitive matching is not carried over (GIFT short "
-                       "answers ignore case)")
+            report.add(
+                question.id,
+                "",
+                "case-sensitive matching is not carried over (GIFT short answers ignore case)",
+            )
         answers = " ".join(f"=[plain]{escape(t)}" for t in a.accepted)
         return "{" + answers + general + "}"
     if isinstance(a, Essay):
-        lost = [name for name, value in (("min-words", a.min_words), ("max-words", a.max_words),
-                                          ("rubric", a.rubric)) if value]
+        lost = [
+            name
+            for name, value in (("min-words", a.min_words), ("max-words", a.max_words), ("rubric", a.rubric))
+            if value
+        ]
         if lost:
             report.add(question.id, "", f"{', '.join(lost)} not carried over (GIFT essays have none)")
         return "{" + general + "}"
     if isinstance(a, Matching):
         if a.scoring == "all-or-nothing":
-            report.add(question.id, "", "all-or-nothing scoring is not carried over (Moodle scores "
-                       "matching per prompt)")
-        lines = [
-            f"\t={_text(p, question, report) if p else ''} -> {escape(o)}" for p, o in matching_pairs(a)
-        ]
+            report.add(
+                question.id,
+                "",
+                "all-or-nothing scoring is not carried over (Moodle scores matching per prompt)",
+            )
+        lines = [f"\t={_text(p, question, report) if p else ''} -> {escape(o)}" for p, o in matching_pairs(a)]
         return "{\n" + "\n".join(lines) + general + "\n}"
     kind = "matrix" if isinstance(a, Matrix) else "template" if isinstance(a, Template) else a.kind
     report.add(question.id, "", f"{kind} questions cannot be written in GIFT: not exported")

@@ -114,9 +114,7 @@ _MARKDOWN_SPECIAL_RE = re.compile(r"([\\`*_])")
 
 def plain_to_markdown(text: str) -> str:
     """Plain text (no markup) as Markdown that shows exactly that text."""
-    return lms_math_to_markdown(
-        _MARKDOWN_SPECIAL_RE.sub(r"\\\1", html.escape(text, quote=False))
-    )
+    return lms_math_to_markdown(_MARKDOWN_SPECIAL_RE.sub(r"\\\1", html.escape(text, quote=False)))
 
 
 def _escape_text(text: str) -> str:
@@ -314,8 +312,13 @@ def markdown_to_html(text: str, *, math_spans: bool = False) -> str:
     global _LMS_MARKDOWN
     if _LMS_MARKDOWN is None:
         _LMS_MARKDOWN = markdown.Markdown(
-            extensions=["tables", "sane_lists", "pymdownx.superfences", "pymdownx.highlight",
-                        "pymdownx.arithmatex"],
+            extensions=[
+                "tables",
+                "sane_lists",
+                "pymdownx.superfences",
+                "pymdownx.highlight",
+                "pymdownx.arithmatex",
+            ],
             extension_configs={
                 "pymdownx.arithmatex": {"generic": True},
                 "pymdownx.highlight": {"use_pygments": False},

@@ -16,25 +16,99 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 TEX_ENCODINGS = {"application/x-tex", "tex", "latex", "application/x-latex", "text/x-tex"}
 
 _OPERATORS = {
-    "×": r"\times", "·": r"\cdot", "⋅": r"\cdot", "÷": r"\div", "±": r"\pm", "∓": r"\mp",
-    "≤": r"\le", "≥": r"\ge", "≠": r"\neq", "≈": r"\approx", "≡": r"\equiv", "∼": r"\sim",
-    "→": r"\to", "←": r"\leftarrow", "⇒": r"\Rightarrow", "⇔": r"\Leftrightarrow", "↦": r"\mapsto",
-    "∞": r"\infty", "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∂": r"\partial", "∇": r"\nabla",
-    "∈": r"\in", "∉": r"\notin", "⊂": r"\subset", "⊆": r"\subseteq", "∪": r"\cup", "∩": r"\cap",
-    "∀": r"\forall", "∃": r"\exists", "¬": r"\neg", "∧": r"\wedge", "∨": r"\vee", "−": "-",
-    "…": r"\ldots", "⋯": r"\cdots", "′": "'", "∘": r"\circ", "⁡": "", "⁢": "", "{": r"\{", "}": r"\}",
-}  # fmt: skip
+    "×": r"\times",
+    "·": r"\cdot",
+    "⋅": r"\cdot",
+    "÷": r"\div",
+    "±": r"\pm",
+    "∓": r"\mp",
+    "≤": r"\le",
+    "≥": r"\ge",
+    "≠": r"\neq",
+    "≈": r"\approx",
+    "≡": r"\equiv",
+    "∼": r"\sim",
+    "→": r"\to",
+    "←": r"\leftarrow",
+    "⇒": r"\Rightarrow",
+    "⇔": r"\Leftrightarrow",
+    "↦": r"\mapsto",
+    "∞": r"\infty",
+    "∑": r"\sum",
+    "∏": r"\prod",
+    "∫": r"\int",
+    "∂": r"\partial",
+    "∇": r"\nabla",
+    "∈": r"\in",
+    "∉": r"\notin",
+    "⊂": r"\subset",
+    "⊆": r"\subseteq",
+    "∪": r"\cup",
+    "∩": r"\cap",
+    "∀": r"\forall",
+    "∃": r"\exists",
+    "¬": r"\neg",
+    "∧": r"\wedge",
+    "∨": r"\vee",
+    "−": "-",
+    "…": r"\ldots",
+    "⋯": r"\cdots",
+    "′": "'",
+    "∘": r"\circ",
+    "⁡": "",
+    "⁢": "",
+    "{": r"\{",
+    "}": r"\}",
+}
 _GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
-    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
-    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon",
-    "φ": "phi", "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta",
-    "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi",
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "ϵ": "epsilon",
+    "ζ": "zeta",
+    "η": "eta",
+    "θ": "theta",
+    "ι": "iota",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "ν": "nu",
+    "ξ": "xi",
+    "π": "pi",
+    "ρ": "rho",
+    "σ": "sigma",
+    "τ": "tau",
+    "υ": "upsilon",
+    "φ": "phi",
+    "ϕ": "phi",
+    "χ": "chi",
+    "ψ": "psi",
+    "ω": "omega",
+    "Γ": "Gamma",
+    "Δ": "Delta",
+    "Θ": "Theta",
+    "Λ": "Lambda",
+    "Ξ": "Xi",
+    "Π": "Pi",
+    "Σ": "Sigma",
+    "Φ": "Phi",
+    "Ψ": "Psi",
     "Ω": "Omega",
-}  # fmt: skip
+}
 _FUNCTIONS = {"sin", "cos", "tan", "log", "ln", "exp", "max", "min", "lim", "det", "arg", "sup", "inf"}
-_ACCENTS = {"¯": r"\overline", "^": r"\hat", "ˆ": r"\hat", "~": r"\tilde", "˜": r"\tilde",
-            "→": r"\vec", "⃗": r"\vec", "˙": r"\dot", "¨": r"\ddot"}  # fmt: skip
+_ACCENTS = {
+    "¯": r"\overline",
+    "^": r"\hat",
+    "ˆ": r"\hat",
+    "~": r"\tilde",
+    "˜": r"\tilde",
+    "→": r"\vec",
+    "⃗": r"\vec",
+    "˙": r"\dot",
+    "¨": r"\ddot",
+}
 
 
 class MathMLNotConvertible(Exception):
@@ -81,7 +155,11 @@ def _convert(element: ET.Element) -> str:  # noqa: C901 - one branch per MathML 
     if name == "mi":
         if text in _FUNCTIONS:
             return f"\\{text}"
-        return _symbols(text) if len(text) == 1 else (f"\\mathrm{{{text}}}" if text.isalpha() else _symbols(text))
+        return (
+            _symbols(text)
+            if len(text) == 1
+            else (f"\\mathrm{{{text}}}" if text.isalpha() else _symbols(text))
+        )
     if name == "mn":
         return text
     if name == "mo":

@@ -103,9 +103,13 @@ def parse_xml_with_lines(data: bytes, source: str) -> tuple[ET.Element, dict[ET.
         line = exc.position[0] if getattr(exc, "position", None) else 0
         raise BankError([BankProblem(source, line, f"the XML is not well-formed: {exc.msg}")]) from None
     except LookupError as exc:  # an XML declaration naming an unknown encoding
-        raise BankError([BankProblem(source, 1, f"the XML declares an encoding Python does not know: {exc}")]) from None
+        raise BankError(
+            [BankProblem(source, 1, f"the XML declares an encoding Python does not know: {exc}")]
+        ) from None
     except DefusedXmlException as exc:
-        raise BankError([BankProblem(source, 1, f"the XML declares entities, refused for safety: {exc}")]) from None
+        raise BankError(
+            [BankProblem(source, 1, f"the XML declares entities, refused for safety: {exc}")]
+        ) from None
 
 
 def parse_xml(data: bytes, source: str) -> ET.Element:
@@ -250,8 +254,12 @@ def _question(
         report.add(label, where, f"questions of type '{kind}' are not supported: not imported")
         return None
     if folded:
-        report.add(label, where, "feedback on individual answers moved to the explanation "
-                   "(this kind keeps no per-answer feedback)")
+        report.add(
+            label,
+            where,
+            "feedback on individual answers moved to the explanation "
+            "(this kind keeps no per-answer feedback)",
+        )
         explanation = "\n\n".join(p for p in [explanation, *folded] if p)
     tags = [t.strip() for t in (e.text or "" for e in element.findall("tags/tag/text")) if t.strip()]
     qid = builder.unique_id((element.findtext("idnumber") or "").strip(), number)
@@ -297,8 +305,12 @@ def _multichoice(
                 choice.weight = round(pct / 100, 7)
         return SingleChoice(choices)
     if single:
-        reader.report.add(label, where, "a single-answer question with "
-                          f"{sum(full)} fully correct options: imported as 'multiple' (per-option)")
+        reader.report.add(
+            label,
+            where,
+            "a single-answer question with "
+            f"{sum(full)} fully correct options: imported as 'multiple' (per-option)",
+        )
     return weights.multiple_from_percents(choices, percents)
 
 
@@ -332,8 +344,11 @@ def _shortanswer(
         if pct >= 100:
             accepted.append(text)
         elif pct > 0:
-            reader.report.add(label, here, f"answer '{text}' worth {pct:g}% not imported "
-                              "(short answers here are all-or-nothing)")
+            reader.report.add(
+                label,
+                here,
+                f"answer '{text}' worth {pct:g}% not imported (short answers here are all-or-nothing)",
+            )
         elif text != "*":
             reader.report.add(label, here, f"answer '{text}' worth 0% not imported")
         feedback = reader.text_of(a.find("feedback"), f"{here}/feedback")
@@ -393,7 +408,9 @@ def _ordering(
         raise _Malformed(where, "an ordering question needs at least two items")
     grading = (element.findtext("gradingtype") or "-1").strip()
     if grading not in ("-1", "0"):
-        reader.report.add(label, f"{where}/gradingtype", f"grading type {grading} is scored per position here")
+        reader.report.add(
+            label, f"{where}/gradingtype", f"grading type {grading} is scored per position here"
+        )
     return Ordering(items, scoring="all-or-nothing" if grading == "-1" else "per-position")
 
 
@@ -429,7 +446,9 @@ def _cloze(raw: str, fmt: str, where: str, report: ConversionReport, label: str)
         if kind.startswith(("MULTICHOICE", "MC", "MULTIRESPONSE", "MR")):
             report.add(label, where, f"blank {name} was a menu of options: candidates now type the answer")
         if kind.startswith(("NUMERICAL", "NM")):
-            report.add(label, where, f"blank {name} was numerical: accepted only as written, without tolerance")
+            report.add(
+                label, where, f"blank {name} was numerical: accepted only as written, without tolerance"
+            )
         blanks.append(Blank(name, accepted=accepted, case_sensitive=kind.endswith("_C")))
         return f"@@BLANK:{name}@@"
 
@@ -458,17 +477,33 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def _textual(parent: ET.Element, tag: str, markdown: str, question: Question | None,
-             report: ConversionReport, **attrs: str) -> ET.Element:
+def _textual(
+    parent: ET.Element,
+    tag: str,
+    markdown: str,
+    question: Question | None,
+    report: ConversionReport,
+    **attrs: str,
+) -> ET.Element:
     element = _sub(parent, tag, format="html", **attrs)
     text = markdown_to_html(markdown)
     if question is not None and has_figures(text):
-        report.add(question.id, "", "figures are written as PNG images: they import back as images, "
-                   "not as editable figures")
+        report.add(
+            question.id,
+            "",
+            "figures are written as PNG images: they import back as images, not as editable figures",
+        )
         files: dict[str, bytes] = {}
         text = replace_figures(text, question, "@@PLUGINFILE@@/", files)
         for name, data in files.items():
-            _sub(element, "file", base64.b64encode(data).decode("ascii"), name=name, path="/", encoding="base64")
+            _sub(
+                element,
+                "file",
+                base64.b64encode(data).decode("ascii"),
+                name=name,
+                path="/",
+                encoding="base64",
+            )
     if question is not None and "images/" in text:
         text = _embed_images(element, text, question, report)
     _sub(element, "text", text)
@@ -489,8 +524,14 @@ def _embed_images(element: ET.Element, text: str, question: Question, report: Co
             report.add(question.id, "", f"image '{relative}' not found next to the bank: not embedded")
             return m.group(0)
         name = PurePosixPath(relative).name
-        _sub(element, "file", base64.b64encode(file.read_bytes()).decode("ascii"),
-             name=name, path="/", encoding="base64")
+        _sub(
+            element,
+            "file",
+            base64.b64encode(file.read_bytes()).decode("ascii"),
+            name=name,
+            path="/",
+            encoding="base64",
+        )
         return f"@@PLUGINFILE@@/{name}"
 
     return _IMAGE_REF_RE.sub(embed, text)
@@ -532,9 +573,17 @@ def _description(quiz: ET.Element, name: str, text: str, report: ConversionRepor
 
 def _export_question(quiz: ET.Element, question: Question, report: ConversionReport) -> None:
     a = question.answer
-    kinds = {SingleChoice: "multichoice", MultipleChoice: "multichoice", TrueFalse: "truefalse",
-             Numeric: "numerical", ShortText: "shortanswer", Essay: "essay", Template: "cloze",
-             Matching: "matching", Ordering: "ordering"}  # fmt: skip
+    kinds = {
+        SingleChoice: "multichoice",
+        MultipleChoice: "multichoice",
+        TrueFalse: "truefalse",
+        Numeric: "numerical",
+        ShortText: "shortanswer",
+        Essay: "essay",
+        Template: "cloze",
+        Matching: "matching",
+        Ordering: "ordering",
+    }
     kind = kinds.get(type(a))
     if kind is None or (isinstance(a, Template) and any(b.manual for b in a.blanks)):
         why = "blanks graded by hand" if isinstance(a, Template) else f"{a.kind} questions"
@@ -558,19 +607,26 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         else:
             fractions = weights.fractions_of_multiple(a, question.id, report)
         for choice, fraction in zip(a.choices, fractions, strict=True):
-            answer = _textual(element, "answer", choice.text, question, report,
-                              fraction=weights.percent(fraction))
+            answer = _textual(
+                element, "answer", choice.text, question, report, fraction=weights.percent(fraction)
+            )
             _textual(answer, "feedback", choice.feedback, question, report)
     elif isinstance(a, TrueFalse):
         for value in (True, False):
-            answer = _sub(element, "answer", fraction="100" if a.answer is value else "0", format="plain_text")
+            answer = _sub(
+                element, "answer", fraction="100" if a.answer is value else "0", format="plain_text"
+            )
             _sub(answer, "text", "true" if value else "false")
     elif isinstance(a, Numeric):
         for n in a.answers:
             tolerance = abs(n.value) * n.tolerance if n.relative else n.tolerance
             if n.relative:
-                report.add(question.id, "", "a relative tolerance is written as the equivalent "
-                           "absolute one (Moodle has absolute tolerances only)")
+                report.add(
+                    question.id,
+                    "",
+                    "a relative tolerance is written as the equivalent "
+                    "absolute one (Moodle has absolute tolerances only)",
+                )
             answer = _sub(element, "answer", fraction=weights.percent(n.weight), format="plain_text")
             _sub(answer, "text", f"{n.value:g}")
             _sub(answer, "tolerance", f"{tolerance:g}")
@@ -594,8 +650,11 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         _textual(element, "graderinfo", a.rubric, question, report)
     elif isinstance(a, Matching):
         if a.scoring == "all-or-nothing":
-            report.add(question.id, "", "all-or-nothing scoring is not carried over (Moodle scores "
-                       "matching per prompt)")
+            report.add(
+                question.id,
+                "",
+                "all-or-nothing scoring is not carried over (Moodle scores matching per prompt)",
+            )
         _sub(element, "shuffleanswers", "true")
         for prompt, option in matching_pairs(a):
             sub = _textual(element, "subquestion", prompt, question, report)
@@ -613,7 +672,9 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
             _sub(_sub(tags, "tag"), "text", tag)
 
 
-def _cloze_text(element: ET.Element, question: Question, template: Template, report: ConversionReport) -> None:
+def _cloze_text(
+    element: ET.Element, question: Question, template: Template, report: ConversionReport
+) -> None:
     def embedded(blank: Blank) -> str:
         kind = "SHORTANSWER_C" if blank.case_sensitive else "SHORTANSWER"
         answers = "~".join("=" + re.sub(r"([~#}{=\\/\"])", r"\\\1", t) for t in blank.accepted)

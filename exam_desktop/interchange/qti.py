@@ -62,22 +62,38 @@ from exam_desktop.interchange.report import ConversionReport, ExportResult, Impo
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 MAX_MEMBER_BYTES = 20 * 1024 * 1024  # an item or image larger than this is refused (zip bombs)
-QTI_NAMESPACES = {QTI_NS, "http://www.imsglobal.org/xsd/imsqti_v2p2", "http://www.imsglobal.org/xsd/imsqti_v2p0"}
+QTI_NAMESPACES = {
+    QTI_NS,
+    "http://www.imsglobal.org/xsd/imsqti_v2p2",
+    "http://www.imsglobal.org/xsd/imsqti_v2p0",
+}
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
 TEMPLATES = "http://www.imsglobal.org/question/qti_v2p1/rptemplates/"
 UNSUPPORTED = {
     "gapMatchInteraction": "gap match",
-    "associateInteraction": "associate", "hotspotInteraction": "hotspot", "hottextInteraction": "hot text",
-    "graphicOrderInteraction": "graphic order", "graphicAssociateInteraction": "graphic associate",
-    "graphicGapMatchInteraction": "graphic gap match", "selectPointInteraction": "select point",
-    "positionObjectInteraction": "position object", "sliderInteraction": "slider",
-    "uploadInteraction": "file upload", "drawingInteraction": "drawing", "mediaInteraction": "media",
-    "customInteraction": "custom", "endAttemptInteraction": "end attempt",
-}  # fmt: skip
+    "associateInteraction": "associate",
+    "hotspotInteraction": "hotspot",
+    "hottextInteraction": "hot text",
+    "graphicOrderInteraction": "graphic order",
+    "graphicAssociateInteraction": "graphic associate",
+    "graphicGapMatchInteraction": "graphic gap match",
+    "selectPointInteraction": "select point",
+    "positionObjectInteraction": "position object",
+    "sliderInteraction": "slider",
+    "uploadInteraction": "file upload",
+    "drawingInteraction": "drawing",
+    "mediaInteraction": "media",
+    "customInteraction": "custom",
+    "endAttemptInteraction": "end attempt",
+}
 _INTERACTIONS = {
-    "choiceInteraction", "textEntryInteraction", "extendedTextInteraction", "inlineChoiceInteraction",
-    "matchInteraction", "orderInteraction",
-}  # fmt: skip
+    "choiceInteraction",
+    "textEntryInteraction",
+    "extendedTextInteraction",
+    "inlineChoiceInteraction",
+    "matchInteraction",
+    "orderInteraction",
+}
 
 
 class NotQti(KnownError):
@@ -119,8 +135,9 @@ def import_qti(data: bytes, source: str | Path = "<qti>") -> ImportResult:
     for number, (name, xml, base) in enumerate(items, start=1):
         root, lines = parse_xml_with_lines(xml, name)
         if _local(root.tag) != "assessmentItem":
-            raise NotQti(f"{name} is not a QTI item: its root element is <{_local(root.tag)}>, "
-                         "not <assessmentItem>")
+            raise NotQti(
+                f"{name} is not a QTI item: its root element is <{_local(root.tag)}>, not <assessmentItem>"
+            )
         try:
             question = _ItemReader(root, name, base, report).question(builder, number)
         except _Malformed as exc:
@@ -155,7 +172,9 @@ def _package_items(
                     report.add("", where, f"item file '{href}' is missing from the package: skipped")
                     continue
                 if package.getinfo(member).file_size > MAX_MEMBER_BYTES:
-                    report.add("", where, f"item file '{href}' is larger than {MAX_MEMBER_BYTES >> 20} MB: skipped")
+                    report.add(
+                        "", where, f"item file '{href}' is larger than {MAX_MEMBER_BYTES >> 20} MB: skipped"
+                    )
                     continue
                 items.append((f"{source}!{member}", package.read(member), str(PurePosixPath(member).parent)))
             elif kind.startswith("imsqti_test_xml"):
@@ -167,7 +186,11 @@ def _package_items(
                 member = _safe_member(file.get("href", ""))
                 if member and member in package.namelist() and not member.endswith(".xml"):
                     if package.getinfo(member).file_size > MAX_MEMBER_BYTES:
-                        report.add("", where, f"file '{member}' is larger than {MAX_MEMBER_BYTES >> 20} MB: not saved")
+                        report.add(
+                            "",
+                            where,
+                            f"file '{member}' is larger than {MAX_MEMBER_BYTES >> 20} MB: not saved",
+                        )
                         continue
                     files[f"images/{member}"] = package.read(member)
         if not items:
@@ -222,7 +245,11 @@ class _ItemReader:
         unsupported = [e for e in interactions if _local(e.tag) not in _INTERACTIONS]
         if unsupported or not interactions:
             listed = ", ".join(sorted({UNSUPPORTED.get(_local(e.tag), _local(e.tag)) for e in unsupported}))
-            why = f"{listed} interactions have no kind in this app yet" if unsupported else "it has no interaction"
+            why = (
+                f"{listed} interactions have no kind in this app yet"
+                if unsupported
+                else "it has no interaction"
+            )
             self.report.add(self.label, self.member + "assessmentItem/itemBody", f"{why}: not imported")
             return None
         kinds = {_local(e.tag) for e in interactions}
@@ -253,15 +280,27 @@ class _ItemReader:
                 answer = Template(self._markdown(body, replace=names), blanks, monospace=False, rubric=rubric)
                 stem = ""
         else:
-            self.report.add(self.label, self.member + "assessmentItem/itemBody", "several interactions of different "
-                            f"kinds ({', '.join(sorted(kinds))}) in one item: not imported")
+            self.report.add(
+                self.label,
+                self.member + "assessmentItem/itemBody",
+                "several interactions of different "
+                f"kinds ({', '.join(sorted(kinds))}) in one item: not imported",
+            )
             return None
         if rubric and not isinstance(answer, (Essay, Template)):
-            self.report.add(self.label, self.member + "itemBody/rubricBlock", "the scorer rubric is kept in the explanation")
+            self.report.add(
+                self.label,
+                self.member + "itemBody/rubricBlock",
+                "the scorer rubric is kept in the explanation",
+            )
         explanation = "\n\n".join(
-            p for p in [*(self._markdown(f) for f in _children(self.root, "modalFeedback")),
-                        rubric if rubric and not isinstance(answer, (Essay, Template)) else ""] if p
-        )  # fmt: skip
+            p
+            for p in [
+                *(self._markdown(f) for f in _children(self.root, "modalFeedback")),
+                rubric if rubric and not isinstance(answer, (Essay, Template)) else "",
+            ]
+            if p
+        )
         identifier = self.root.get("identifier", "")
         return Question(
             id=builder.unique_id(identifier, number),
@@ -278,13 +317,22 @@ class _ItemReader:
         blocks = [b for b in _descendants(body, "rubricBlock") if "scorer" in (b.get("view") or "")]
         others = [b for b in _descendants(body, "rubricBlock") if b not in blocks]
         if others:
-            self.report.add(self.label, self.member + "itemBody/rubricBlock", "rubric blocks for candidates are "
-                            "kept in the question text")
+            self.report.add(
+                self.label,
+                self.member + "itemBody/rubricBlock",
+                "rubric blocks for candidates are kept in the question text",
+            )
         return "\n\n".join(self._markdown(b) for b in blocks)
 
-    def _html(self, element: ET.Element, *, skip: ET.Element | None = None,
-              replace: dict[ET.Element, str] | None = None, prompt: ET.Element | None = None,
-              outer: bool = False) -> str:  # fmt: skip
+    def _html(
+        self,
+        element: ET.Element,
+        *,
+        skip: ET.Element | None = None,
+        replace: dict[ET.Element, str] | None = None,
+        prompt: ET.Element | None = None,
+        outer: bool = False,
+    ) -> str:
         """Element content as HTML text, MathML as TeX, interactions skipped or replaced."""
         replace = replace or {}
         out: list[str] = []
@@ -306,11 +354,18 @@ class _ItemReader:
                     walk(prompt, True)
                 return
             keep_tag = not top or outer
-            if keep_tag and name not in ("prompt", "itemBody", "simpleChoice", "modalFeedback", "inlineChoice"):
+            if keep_tag and name not in (
+                "prompt",
+                "itemBody",
+                "simpleChoice",
+                "modalFeedback",
+                "inlineChoice",
+            ):
                 attrs = "".join(
                     f' {k}="{html.escape(self._src(v) if k == "src" else v)}"'
-                    for k, v in e.attrib.items() if "}" not in k
-                )  # fmt: skip
+                    for k, v in e.attrib.items()
+                    if "}" not in k
+                )
                 out.append(f"<{name}{attrs}>")
                 close = f"</{name}>" if name not in ("br", "img", "hr") else ""
             else:
@@ -341,8 +396,11 @@ class _ItemReader:
             tex = mathml_to_tex(element)
         except MathMLNotConvertible as exc:
             text = " ".join("".join(element.itertext()).split())
-            self.report.add(self.label, self.member + "itemBody//math", f"MathML not converted to TeX ({exc}): "
-                            f"kept as the text '{text}'")
+            self.report.add(
+                self.label,
+                self.member + "itemBody//math",
+                f"MathML not converted to TeX ({exc}): kept as the text '{text}'",
+            )
             return text
         tex = html.escape(tex, quote=False)
         return f"\\[{tex}\\]" if is_display(element) else f"\\({tex}\\)"
@@ -353,20 +411,26 @@ class _ItemReader:
         identifier = interaction.get("responseIdentifier", "")
         declaration = self.responses.get(identifier)
         if declaration is None:
-            raise _Malformed(f"itemBody/{_local(interaction.tag)}",
-                             f"no responseDeclaration for '{identifier}'")
+            raise _Malformed(
+                f"itemBody/{_local(interaction.tag)}", f"no responseDeclaration for '{identifier}'"
+            )
         return declaration
 
     def _correct(self, declaration: ET.Element) -> list[str]:
-        return [(v.text or "").strip() for v in _descendants(declaration, "correctResponse")[:1]
-                for v in _children(v, "value")]  # fmt: skip
+        return [
+            (v.text or "").strip()
+            for v in _descendants(declaration, "correctResponse")[:1]
+            for v in _children(v, "value")
+        ]
 
     def _mapping(self, declaration: ET.Element) -> dict[str, float]:
         mapping = _first(declaration, "mapping")
         if mapping is None:
             return {}
-        return {e.get("mapKey", ""): _number(e.get("mappedValue"), "mapping/mapEntry/@mappedValue")
-                for e in _children(mapping, "mapEntry")}
+        return {
+            e.get("mapKey", ""): _number(e.get("mappedValue"), "mapping/mapEntry/@mappedValue")
+            for e in _children(mapping, "mapEntry")
+        }
 
     def _max_score(self) -> float:
         for outcome in _children(self.root, "outcomeDeclaration"):
@@ -418,8 +482,11 @@ class _ItemReader:
             raise _Malformed("itemBody/choiceInteraction", "the interaction has no simpleChoice")
         template = self._template_name()
         if template == "custom":
-            self.report.add(self.label, self.member + "responseProcessing", "custom response processing: "
-                            "scored here from the correct response and mapping")
+            self.report.add(
+                self.label,
+                self.member + "responseProcessing",
+                "custom response processing: scored here from the correct response and mapping",
+            )
         if interaction.get("maxChoices", "1") == "1" and len(correct) <= 1:
             if not correct:
                 raise _Malformed("responseDeclaration", "no correct response for the single-choice item")
@@ -430,9 +497,7 @@ class _ItemReader:
             return SingleChoice(choices)
         if mapping and template != "match_correct":
             top = sum(v for v in mapping.values() if v > 0) or 1.0
-            return weights.multiple_from_percents(
-                choices, [100 * mapping.get(i, 0.0) / top for i in ids]
-            )
+            return weights.multiple_from_percents(choices, [100 * mapping.get(i, 0.0) / top for i in ids])
         return MultipleChoice(choices, scoring="all-or-nothing")
 
     def _match(self, interaction: ET.Element) -> Matching:
@@ -440,18 +505,29 @@ class _ItemReader:
         sets = _children(interaction, "simpleMatchSet")
         if len(sets) != 2:
             raise _Malformed("itemBody/matchInteraction", "a match interaction needs two simpleMatchSets")
-        sources, targets = ({c.get("identifier", ""): one_line(self._markdown(c)) for c in
-                             _children(m, "simpleAssociableChoice")} for m in sets)  # fmt: skip
+        sources, targets = (
+            {
+                c.get("identifier", ""): one_line(self._markdown(c))
+                for c in _children(m, "simpleAssociableChoice")
+            }
+            for m in sets
+        )
         pairs = [value.split() for value in self._correct(self._declaration(interaction))]
         key = {src: tgt for src, tgt in (p for p in pairs if len(p) == 2)}
         unmatched = [sources[s] for s in sources if s not in key]
         if unmatched:
-            self.report.add(self.label, self.member + "responseDeclaration", "prompts without a correct answer "
-                            f"left out: {', '.join(unmatched)}")
+            self.report.add(
+                self.label,
+                self.member + "responseDeclaration",
+                f"prompts without a correct answer left out: {', '.join(unmatched)}",
+            )
         weights_seen = {v for k, v in self._mapping(self._declaration(interaction)).items() if v > 0}
         if len(weights_seen) > 1:
-            self.report.add(self.label, self.member + "responseDeclaration/mapping", "pairs had different weights: "
-                            "every prompt now counts the same")
+            self.report.add(
+                self.label,
+                self.member + "responseDeclaration/mapping",
+                "pairs had different weights: every prompt now counts the same",
+            )
         used = set(key.values())
         matched = [(sources[s], targets.get(t, t)) for s, t in key.items() if s in sources]
         if any(not answer.strip() for _, answer in matched) or any(not t.strip() for t in targets.values()):
@@ -460,7 +536,10 @@ class _ItemReader:
         return matching_from_pairs(matched + [("", t) for i, t in targets.items() if i not in used], scoring)
 
     def _order(self, interaction: ET.Element) -> Ordering:
-        texts = {c.get("identifier", ""): one_line(self._markdown(c)) for c in _children(interaction, "simpleChoice")}
+        texts = {
+            c.get("identifier", ""): one_line(self._markdown(c))
+            for c in _children(interaction, "simpleChoice")
+        }
         order = self._correct(self._declaration(interaction))
         if sorted(order) != sorted(texts):
             raise _Malformed("responseDeclaration", "the correct order does not list every choice once")
@@ -487,9 +566,12 @@ class _ItemReader:
             if value >= top and key not in accepted:
                 accepted.append(key)
             elif 0 < value < top:
-                self.report.add(self.label, self.member + "responseDeclaration/mapping",
-                                f"answer '{key}' worth {value:g} of {top:g} not imported "
-                                "(short answers here are all-or-nothing)")
+                self.report.add(
+                    self.label,
+                    self.member + "responseDeclaration/mapping",
+                    f"answer '{key}' worth {value:g} of {top:g} not imported "
+                    "(short answers here are all-or-nothing)",
+                )
         case = any(e.get("caseSensitive") == "true" for e in _descendants(declaration, "mapEntry"))
         return ShortText(accepted, case_sensitive=case)
 
@@ -510,15 +592,24 @@ class _ItemReader:
     def _blank(self, interaction: ET.Element, name: str) -> Blank:
         declaration = self._declaration(interaction)
         if _local(interaction.tag) == "inlineChoiceInteraction":
-            texts = {c.get("identifier"): "".join(c.itertext()).strip() for c in _children(interaction, "inlineChoice")}
-            self.report.add(self.label, self.member + "itemBody/inlineChoiceInteraction",
-                            f"blank {name} was a menu of options: candidates now type the answer")
+            texts = {
+                c.get("identifier"): "".join(c.itertext()).strip()
+                for c in _children(interaction, "inlineChoice")
+            }
+            self.report.add(
+                self.label,
+                self.member + "itemBody/inlineChoiceInteraction",
+                f"blank {name} was a menu of options: candidates now type the answer",
+            )
             return Blank(name, accepted=[texts.get(c, c) for c in self._correct(declaration)])
         answer = self._text_entry(interaction)
         width = int(_number(interaction.get("expectedLength") or "0", "textEntryInteraction/@expectedLength"))
         if isinstance(answer, Numeric):
-            self.report.add(self.label, self.member + "itemBody/textEntryInteraction",
-                            f"blank {name} was numeric: accepted only as written, without tolerance")
+            self.report.add(
+                self.label,
+                self.member + "itemBody/textEntryInteraction",
+                f"blank {name} was numeric: accepted only as written, without tolerance",
+            )
             return Blank(name, accepted=[f"{a.value:g}" for a in answer.answers], width=width)
         return Blank(name, accepted=answer.accepted, case_sensitive=answer.case_sensitive, width=width)
 
@@ -539,12 +630,17 @@ class _PackageReport(ConversionReport):
     bank_dir: Path | None = None
 
 
-def _html_with_mathml(markdown: str, parent: ET.Element, question: Question, report: ConversionReport) -> None:
+def _html_with_mathml(
+    markdown: str, parent: ET.Element, question: Question, report: ConversionReport
+) -> None:
     """Bank Markdown rendered to XHTML inside `parent`, math as MathML with its TeX annotation."""
     rendered = markdown_to_html(markdown, math_spans=True)
     if has_figures(rendered):
-        report.add(question.id, "", "figures are written as PNG images: they import back as images, "
-                   "not as editable figures")
+        report.add(
+            question.id,
+            "",
+            "figures are written as PNG images: they import back as images, not as editable figures",
+        )
         files = report.figures.setdefault(question.id, {}) if isinstance(report, _PackageReport) else {}
         rendered = replace_figures(rendered, question, "", files)
     if 'src="images/' in rendered and isinstance(report, _PackageReport):
@@ -615,7 +711,9 @@ def export_qti(exam: Exam) -> ExportResult:
     ET.register_namespace("m", MATHML_NS)
     items: list[tuple[str, bytes]] = []
     if exam.instructions.strip() or any(s.intro.strip() for s in exam.sections):
-        report.add("", "", "instructions and page introductions are not carried over (QTI items hold questions only)")
+        report.add(
+            "", "", "instructions and page introductions are not carried over (QTI items hold questions only)"
+        )
     if any(s.title for s in exam.sections):
         report.add("", "", "pages (sections) are not carried over: items are listed in order")
     for question in exam.questions:
@@ -623,13 +721,21 @@ def export_qti(exam: Exam) -> ExportResult:
         if item is not None:
             if question.tags:
                 report.add(question.id, "", "tags are not carried over (QTI items have none)")
-            items.append((f"items/{question.id}.xml",
-                          b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(item, encoding="utf-8")))
-    figures = {f"items/{q.id}.xml": {f"items/{n}": png for n, png in report.figures.get(q.id, {}).items()}
-               for q in exam.questions}  # fmt: skip
+            items.append(
+                (
+                    f"items/{question.id}.xml",
+                    b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(item, encoding="utf-8"),
+                )
+            )
+    figures = {
+        f"items/{q.id}.xml": {f"items/{n}": png for n, png in report.figures.get(q.id, {}).items()}
+        for q in exam.questions
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("imsmanifest.xml", _manifest(exam, [(name, list(figures.get(name, {}))) for name, _ in items]))
+        package.writestr(
+            "imsmanifest.xml", _manifest(exam, [(name, list(figures.get(name, {}))) for name, _ in items])
+        )
         for name, data in items:
             package.writestr(name, data)
             for image, png in figures.get(name, {}).items():
@@ -653,18 +759,31 @@ def _manifest(exam: Exam, items: list[tuple[str, list[str]]]) -> bytes:
     ).encode()
 
 
-def _sub(parent: ET.Element, tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -> ET.Element:
+def _sub(
+    parent: ET.Element, tag: str, attrs: dict[str, str] | None = None, text: str | None = None
+) -> ET.Element:
     element = ET.SubElement(parent, _q(tag), attrs or {})
     if text is not None:
         element.text = text
     return element
 
 
-def _declare(item: ET.Element, identifier: str, cardinality: str, base_type: str,
-             correct: list[str], mapping: dict[str, float] | None = None, *,
-             case_sensitive: bool = False, bounds: tuple[float, float] | None = None) -> None:  # fmt: skip
-    declaration = _sub(item, "responseDeclaration",
-                       {"identifier": identifier, "cardinality": cardinality, "baseType": base_type})
+def _declare(
+    item: ET.Element,
+    identifier: str,
+    cardinality: str,
+    base_type: str,
+    correct: list[str],
+    mapping: dict[str, float] | None = None,
+    *,
+    case_sensitive: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> None:
+    declaration = _sub(
+        item,
+        "responseDeclaration",
+        {"identifier": identifier, "cardinality": cardinality, "baseType": base_type},
+    )
     if correct:
         response = _sub(declaration, "correctResponse")
         for value in correct:
@@ -683,7 +802,9 @@ def _declare(item: ET.Element, identifier: str, cardinality: str, base_type: str
 
 def _outcomes(item: ET.Element, points: float) -> None:
     _sub(item, "outcomeDeclaration", {"identifier": "SCORE", "cardinality": "single", "baseType": "float"})
-    maximum = _sub(item, "outcomeDeclaration", {"identifier": "MAXSCORE", "cardinality": "single", "baseType": "float"})
+    maximum = _sub(
+        item, "outcomeDeclaration", {"identifier": "MAXSCORE", "cardinality": "single", "baseType": "float"}
+    )
     _sub(_sub(maximum, "defaultValue"), "value", text=f"{points:g}")
 
 
@@ -693,9 +814,15 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
         why = "blanks graded by hand" if isinstance(a, Template) else "matrix questions"
         report.add(question.id, "", f"QTI export has no equivalent for {why}: not exported")
         return None
-    item = ET.Element(_q("assessmentItem"), {
-        "identifier": question.id, "title": question.title, "adaptive": "false", "timeDependent": "false",
-    })  # fmt: skip
+    item = ET.Element(
+        _q("assessmentItem"),
+        {
+            "identifier": question.id,
+            "title": question.title,
+            "adaptive": "false",
+            "timeDependent": "false",
+        },
+    )
     template = "map_response"
     tolerances = False
     if isinstance(a, (SingleChoice, MultipleChoice, TrueFalse)):
@@ -715,33 +842,60 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
                 fractions = []
             else:
                 fractions = weights.fractions_of_multiple(a, question.id, report)
-            mapping = {i: f * question.points for i, f in zip(ids, fractions, strict=True)} if any(
-                f and not c.correct for f, c in zip(fractions, a.choices, strict=True)
-            ) or isinstance(a, MultipleChoice) and fractions else None  # fmt: skip
+            mapping = (
+                {i: f * question.points for i, f in zip(ids, fractions, strict=True)}
+                if any(f and not c.correct for f, c in zip(fractions, a.choices, strict=True))
+                or isinstance(a, MultipleChoice)
+                and fractions
+                else None
+            )
         single = not isinstance(a, MultipleChoice)
-        _declare(item, "RESPONSE", "single" if single else "multiple", "identifier", correct, mapping,
-                 bounds=(0.0, question.points) if mapping else None)
+        _declare(
+            item,
+            "RESPONSE",
+            "single" if single else "multiple",
+            "identifier",
+            correct,
+            mapping,
+            bounds=(0.0, question.points) if mapping else None,
+        )
         template = "map_response" if mapping else "match_correct"
         _outcomes(item, question.points)
         body = _sub(item, "itemBody")
         _html_with_mathml(question.stem, body, question, report)
-        interaction = _sub(body, "choiceInteraction", {
-            "responseIdentifier": "RESPONSE", "shuffle": "false", "maxChoices": "1" if single else "0",
-        })  # fmt: skip
+        interaction = _sub(
+            body,
+            "choiceInteraction",
+            {
+                "responseIdentifier": "RESPONSE",
+                "shuffle": "false",
+                "maxChoices": "1" if single else "0",
+            },
+        )
         for identifier, text, feedback in zip(ids, texts, feedbacks, strict=True):
             choice = _sub(interaction, "simpleChoice", {"identifier": identifier})
             _html_with_mathml(text, choice, question, report)
             _unwrap_single_paragraph(choice)
             if feedback:
-                inline = _sub(choice, "feedbackInline", {
-                    "outcomeIdentifier": "FEEDBACK", "identifier": identifier, "showHide": "show"})  # fmt: skip
+                inline = _sub(
+                    choice,
+                    "feedbackInline",
+                    {"outcomeIdentifier": "FEEDBACK", "identifier": identifier, "showHide": "show"},
+                )
                 _html_with_mathml(feedback, inline, question, report)
                 _unwrap_single_paragraph(inline)
     elif isinstance(a, ShortText):
         if any("*" in t for t in a.accepted):
             report.add(question.id, "", "wildcards (*) in accepted answers are literal text in QTI")
-        _declare(item, "RESPONSE", "single", "string", a.accepted[:1],
-                 {t: question.points for t in a.accepted}, case_sensitive=a.case_sensitive)
+        _declare(
+            item,
+            "RESPONSE",
+            "single",
+            "string",
+            a.accepted[:1],
+            {t: question.points for t in a.accepted},
+            case_sensitive=a.case_sensitive,
+        )
         _outcomes(item, question.points)
         body = _sub(item, "itemBody")
         _inline_entry_body(body, question, report)
@@ -768,9 +922,15 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
             _html_with_mathml(a.rubric, rubric, question, report)
     elif isinstance(a, Template):
         for blank in a.blanks:
-            _declare(item, f"RESPONSE_{blank.name}", "single", "string", blank.accepted[:1],
-                     {t: question.points / max(len(a.blanks), 1) for t in blank.accepted},
-                     case_sensitive=blank.case_sensitive)
+            _declare(
+                item,
+                f"RESPONSE_{blank.name}",
+                "single",
+                "string",
+                blank.accepted[:1],
+                {t: question.points / max(len(a.blanks), 1) for t in blank.accepted},
+                case_sensitive=blank.case_sensitive,
+            )
         _outcomes(item, question.points)
         body = _sub(item, "itemBody")
         if question.stem.strip():
@@ -798,24 +958,40 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
         correct = [f"{s} {target_of[o]}" for (s, _), (_, o) in zip(sources, pairs, strict=False)]
         per_prompt = a.scoring == "per-prompt"
         mapping = {c: question.points / len(sources) for c in correct} if per_prompt else None
-        _declare(item, "RESPONSE", "multiple", "directedPair", correct, mapping,
-                 bounds=(0.0, question.points) if mapping else None)
+        _declare(
+            item,
+            "RESPONSE",
+            "multiple",
+            "directedPair",
+            correct,
+            mapping,
+            bounds=(0.0, question.points) if mapping else None,
+        )
         template = "map_response" if per_prompt else "match_correct"
         _outcomes(item, question.points)
         body = _sub(item, "itemBody")
         _html_with_mathml(question.stem, body, question, report)
-        interaction = _sub(body, "matchInteraction", {"responseIdentifier": "RESPONSE", "shuffle": "true",
-                                                      "maxAssociations": str(len(sources))})  # fmt: skip
+        interaction = _sub(
+            body,
+            "matchInteraction",
+            {"responseIdentifier": "RESPONSE", "shuffle": "true", "maxAssociations": str(len(sources))},
+        )
         for identifier_texts, match_max in ((sources, "1"), (targets, str(len(sources)))):
             match_set = _sub(interaction, "simpleMatchSet")
             for identifier, text in identifier_texts:
-                choice = _sub(match_set, "simpleAssociableChoice", {"identifier": identifier, "matchMax": match_max})
+                choice = _sub(
+                    match_set, "simpleAssociableChoice", {"identifier": identifier, "matchMax": match_max}
+                )
                 _html_with_mathml(text, choice, question, report)
                 _unwrap_single_paragraph(choice)
     elif isinstance(a, Ordering):
         if a.scoring == "per-position":
-            report.add(question.id, "", "per-position scoring is written as all-or-nothing (QTI's "
-                       "standard templates score orderings as a whole)")
+            report.add(
+                question.id,
+                "",
+                "per-position scoring is written as all-or-nothing (QTI's "
+                "standard templates score orderings as a whole)",
+            )
         ids = [f"I{i}" for i in range(1, len(a.items) + 1)]
         _declare(item, "RESPONSE", "ordered", "identifier", ids)
         template = "match_correct"
@@ -831,8 +1007,11 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
         report.add(question.id, "", f"{a.kind} questions cannot be written in QTI: not exported")
         return None
     if question.explanation.strip():
-        modal = _sub(item, "modalFeedback", {"outcomeIdentifier": "FEEDBACK", "identifier": "explanation",
-                                             "showHide": "show"})  # fmt: skip
+        modal = _sub(
+            item,
+            "modalFeedback",
+            {"outcomeIdentifier": "FEEDBACK", "identifier": "explanation", "showHide": "show"},
+        )
         _html_with_mathml(question.explanation, modal, question, report)
     if tolerances and isinstance(a, Numeric):
         _numeric_processing(item, a, question.points)
@@ -880,7 +1059,9 @@ def _numeric_processing(item: ET.Element, answer: Numeric, points: float) -> Non
     for k, n in enumerate(answer.answers):
         tolerance = abs(n.value) * n.tolerance if n.relative else n.tolerance
         branch = _sub(condition, "responseIf" if k == 0 else "responseElseIf")
-        equal = _sub(branch, "equal", {"toleranceMode": "absolute", "tolerance": f"{tolerance:g} {tolerance:g}"})
+        equal = _sub(
+            branch, "equal", {"toleranceMode": "absolute", "tolerance": f"{tolerance:g} {tolerance:g}"}
+        )
         _sub(equal, "variable", {"identifier": "RESPONSE"})
         _sub(equal, "baseValue", {"baseType": "float"}, f"{n.value:g}")
         set_score = _sub(branch, "setOutcomeValue", {"identifier": "SCORE"})

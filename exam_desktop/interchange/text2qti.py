@@ -44,14 +44,18 @@ _MULTI_RE = re.compile(r"^\[([ *])\]\s+(.*)$")
 _NUMERIC_RE = re.compile(r"^=\s+(.*)$")
 _SHORT_RE = re.compile(r"^\*\s+(.*)$")
 _FEEDBACK_RE = re.compile(r"^(\.\.\.|\+|-)\s+(.*)$")
-_META_RE = re.compile(r"^(Quiz title|Quiz description|Title|Points|Text title|Text|pick|points per question):\s*(.*)$")
+_META_RE = re.compile(
+    r"^(Quiz title|Quiz description|Title|Points|Text title|Text|pick|points per question):\s*(.*)$"
+)
 
 
 def looks_like_text2qti(text: str) -> bool:
     """Numbered questions followed by text2qti answer lines."""
     if not re.search(r"^\d+\.\s+\S", text, re.MULTILINE):
         return False
-    return bool(re.search(r"^(\*?[a-z]\)\s|\[[ *]\]\s|=\s+\S|\*\s+\S|_{4,}\s*$|\^{4,}\s*$)", text, re.MULTILINE))
+    return bool(
+        re.search(r"^(\*?[a-z]\)\s|\[[ *]\]\s|=\s+\S|\*\s+\S|_{4,}\s*$|\^{4,}\s*$)", text, re.MULTILINE)
+    )
 
 
 @dataclass
@@ -100,10 +104,17 @@ def import_text2qti(text: str, source: str | Path = "<text2qti>") -> ImportResul
             return
         number += 1
         stem = "\n".join(q.stem).strip()
-        builder.add(Question(
-            id=builder.unique_id("", number), title=q.title or title_from_text(stem), points=q.points,
-            stem=stem, answer=answer, explanation="\n\n".join(q.feedback), line=q.line,
-        ))  # fmt: skip
+        builder.add(
+            Question(
+                id=builder.unique_id("", number),
+                title=q.title or title_from_text(stem),
+                points=q.points,
+                stem=stem,
+                answer=answer,
+                explanation="\n\n".join(q.feedback),
+                line=q.line,
+            )
+        )
 
     for lineno, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = raw.strip()
@@ -130,8 +141,12 @@ def import_text2qti(text: str, source: str | Path = "<text2qti>") -> ImportResul
                 text_title = ""
                 builder.add_description(intro)
             elif key == "pick":
-                report.add("", f"line {lineno}", f"question group picks {value} at random: every "
-                           "question of the group is imported (random picking is not supported)")
+                report.add(
+                    "",
+                    f"line {lineno}",
+                    f"question group picks {value} at random: every "
+                    "question of the group is imported (random picking is not supported)",
+                )
             continue
         if line in ("GROUP", "END_GROUP"):
             finish()
@@ -142,7 +157,9 @@ def import_text2qti(text: str, source: str | Path = "<text2qti>") -> ImportResul
             next_title, next_points, last = "", 1.0, "stem"
             continue
         if pending is None:
-            problems.append(BankProblem(source, lineno, "text outside a question (questions start with '1.  ')"))
+            problems.append(
+                BankProblem(source, lineno, "text outside a question (questions start with '1.  ')")
+            )
             continue
         feedback, choice, multi = _FEEDBACK_RE.match(line), _CHOICE_RE.match(line), _MULTI_RE.match(line)
         numeric, short = _NUMERIC_RE.match(line), _SHORT_RE.match(line)
@@ -154,13 +171,17 @@ def import_text2qti(text: str, source: str | Path = "<text2qti>") -> ImportResul
                 label = {"+": "When answered correctly: ", "-": "When answered incorrectly: "}.get(kind, "")
                 pending.feedback.append(label + value)
         elif choice:
-            pending.choices.append(Choice(weights.choice_id(len(pending.choices)), choice.group(3),
-                                          correct=bool(choice.group(1))))  # fmt: skip
+            pending.choices.append(
+                Choice(
+                    weights.choice_id(len(pending.choices)), choice.group(3), correct=bool(choice.group(1))
+                )
+            )
             last = "choice"
         elif multi:
             pending.multiple = True
-            pending.choices.append(Choice(weights.choice_id(len(pending.choices)), multi.group(2),
-                                          correct=multi.group(1) == "*"))  # fmt: skip
+            pending.choices.append(
+                Choice(weights.choice_id(len(pending.choices)), multi.group(2), correct=multi.group(1) == "*")
+            )
             last = "choice"
         elif numeric:
             pending.numeric.append(_numeric(numeric.group(1).strip(), lineno, problems, source))
@@ -197,9 +218,17 @@ def _numeric(spec: str, line: int, problems: list[BankProblem], source: str) -> 
 
 
 def _answer(q: _Pending, source: str, problems: list[BankProblem], report: ConversionReport) -> Answer | None:
-    found = [kind for kind, present in (
-        ("choices", q.choices), ("numeric", q.numeric), ("short", q.short), ("essay", q.essay), ("upload", q.upload),
-    ) if present]  # fmt: skip
+    found = [
+        kind
+        for kind, present in (
+            ("choices", q.choices),
+            ("numeric", q.numeric),
+            ("short", q.short),
+            ("essay", q.essay),
+            ("upload", q.upload),
+        )
+        if present
+    ]
     if len(found) != 1:
         what = "no answers" if not found else f"answers of several kinds ({', '.join(found)})"
         problems.append(BankProblem(source, q.line, f"the question has {what}"))
@@ -217,6 +246,10 @@ def _answer(q: _Pending, source: str, problems: list[BankProblem], report: Conve
     if q.multiple:
         return MultipleChoice(q.choices, scoring="partial")
     if correct != 1:
-        problems.append(BankProblem(source, q.line, f"a multiple-choice question needs exactly one '*' answer, found {correct}"))
+        problems.append(
+            BankProblem(
+                source, q.line, f"a multiple-choice question needs exactly one '*' answer, found {correct}"
+            )
+        )
         return None
     return SingleChoice(q.choices)

@@ -54,21 +54,23 @@ def fractions_of_multiple(question: MultipleChoice, qid: str, report: Conversion
     """The fraction of the points each option adds in an LMS, reporting rules it cannot express."""
     n = sum(1 for c in question.choices if c.correct) or 1
     if question.scoring == "all-or-nothing":
-        report.add(qid, "", "all-or-nothing scoring is written as partial credit (the LMS adds "
-                   "the weights of the picked options)")
+        report.add(
+            qid,
+            "",
+            "all-or-nothing scoring is written as partial credit (the LMS adds "
+            "the weights of the picked options)",
+        )
     if question.floor:
-        report.add(qid, "", f"the floor of {question.floor:g} is not carried over (the LMS never "
-                   "goes below 0)")
+        report.add(
+            qid, "", f"the floor of {question.floor:g} is not carried over (the LMS never goes below 0)"
+        )
     if question.select_exactly:
         report.add(qid, "", f"'select exactly {question.select_exactly}' is not carried over")
     if question.scoring != "per-option":
         return [1 / n if c.correct else -1 / n for c in question.choices]
     right = question.right if question.right is not None else 1 / n
     wrong = question.wrong if question.wrong is not None else -right
-    return [
-        c.weight if c.weight is not None else (right if c.correct else wrong)
-        for c in question.choices
-    ]
+    return [c.weight if c.weight is not None else (right if c.correct else wrong) for c in question.choices]
 
 
 def percents_of_multiple(question: MultipleChoice, qid: str, report: ConversionReport) -> list[float]:

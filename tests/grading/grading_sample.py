@@ -143,9 +143,7 @@ def sample_exam() -> Exam:
     return parse_bank(GRADING_BANK, "grading-sample.md")
 
 
-def write_key(
-    folder: Path, exam: Exam | None = None, office: Ed25519PrivateKey | None = None
-) -> Path:
+def write_key(folder: Path, exam: Exam | None = None, office: Ed25519PrivateKey | None = None) -> Path:
     """Build a package for `exam` (the sample by default) and write its grader key file."""
     built = build_package(
         exam or sample_exam(),

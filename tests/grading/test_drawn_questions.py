@@ -22,13 +22,21 @@ from exam_desktop.grading.stats import item_statistics
 def drawn_bundle(key, folder, email, questions, responses):
     start = datetime(2026, 2, 9, 9, 0, tzinfo=UTC)
     session = SessionInfo(
-        id=f"s-{email}", nonce="ab" * 16, started_at=start.isoformat(), ended_at=start.isoformat(),
+        id=f"s-{email}",
+        nonce="ab" * 16,
+        started_at=start.isoformat(),
+        ended_at=start.isoformat(),
         questions=questions,
     )
     data = bundle_bytes(
-        exam_id=key.exam.id, package_hash=key.package_hash, candidate={"name": email, "email": email},
-        session=session, responses=responses, events=journal(responses, start),
-        session_key=Ed25519PrivateKey.generate(), binding_key=key.binding_key,
+        exam_id=key.exam.id,
+        package_hash=key.package_hash,
+        candidate={"name": email, "email": email},
+        session=session,
+        responses=responses,
+        events=journal(responses, start),
+        session_key=Ed25519PrivateKey.generate(),
+        binding_key=key.binding_key,
     )
     path = folder / f"{email}.bundle"
     path.write_bytes(data)
@@ -41,8 +49,13 @@ def test_candidates_are_graded_on_the_questions_they_drew(tmp_path):
     usb = tmp_path / "usb"
     usb.mkdir()
     # Ada drew two questions (3 + 1 points) and got both right; Bo drew one other (2 points).
-    drawn_bundle(key, usb, "ada@uni.it", ["maxpool", "minibatch"],
-                 {"maxpool": Response("maxpool", True), "minibatch": Response("minibatch", "b")})
+    drawn_bundle(
+        key,
+        usb,
+        "ada@uni.it",
+        ["maxpool", "minibatch"],
+        {"maxpool": Response("maxpool", True), "minibatch": Response("minibatch", "b")},
+    )
     drawn_bundle(key, usb, "bo@uni.it", ["mlp"], {"mlp": Response("mlp", "3855")})
 
     db = GraderDB.open(tmp_path / "grader.db")

@@ -97,9 +97,7 @@ def test_tampered_foreign_duplicate_and_second_bundles(workspace, capsys):
     # A second, different session of the same candidate (a restart, or a replayed old bundle).
     write_bundle_file(key, folder, "ada@uni.it", answers(minibatch="a"), seed=2)
     # One byte changed inside the archive.
-    data = bytearray(
-        write_bundle_file(key, tmp / "other", "bo@uni.it", answers(**PERFECT)).read_bytes()
-    )
+    data = bytearray(write_bundle_file(key, tmp / "other", "bo@uni.it", answers(**PERFECT)).read_bytes())
     data[len(data) // 2] ^= 0x01
     (folder / "bo-tampered.bundle").write_bytes(bytes(data))
     # A genuine bundle of another exam package.
@@ -143,10 +141,7 @@ def test_a_simulated_session_of_forty_is_exported_and_reported(workspace, capsys
     results = results_of(db_path)
     assert all(r.complete for r in results)
 
-    assert (
-        grade("export", "--csv", tmp / "out.csv", "--moodle", tmp / "moodle.csv", "--db", db_path)
-        == 0
-    )
+    assert grade("export", "--csv", tmp / "out.csv", "--moodle", tmp / "moodle.csv", "--db", db_path) == 0
     with open(tmp / "out.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 40
@@ -163,10 +158,7 @@ def test_a_simulated_session_of_forty_is_exported_and_reported(workspace, capsys
         f"{first.total:.4f}".rstrip("0").rstrip("."),
     ]
 
-    assert (
-        grade("report", "--feedback", tmp / "feedback", "--stats", tmp / "stats", "--db", db_path)
-        == 0
-    )
+    assert grade("report", "--feedback", tmp / "feedback", "--stats", tmp / "stats", "--db", db_path) == 0
     page = (tmp / "feedback" / "candidate-001.html").read_text()
     assert "What you selected" in page and "Correct answer" in page
     assert "Score per domain" in page
@@ -188,9 +180,7 @@ def test_regrade_from_the_command_line_needs_commit(tmp_path, capsys):
 
     def accept_3900(exam: dict) -> None:
         mlp = next(q for s in exam["sections"] for q in s["questions"] if q["id"] == "mlp")
-        mlp["answer"]["answers"].append(
-            {"value": 3900, "tolerance": 0, "relative": False, "weight": 1}
-        )
+        mlp["answer"]["answers"].append({"value": 3900, "tolerance": 0, "relative": False, "weight": 1})
 
     new_key = corrected_key(key_path, office, accept_3900)
     # The old key no longer matches the database's: importing with it again says what to do.

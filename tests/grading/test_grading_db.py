@@ -41,9 +41,7 @@ class VerifiedBundle:
 
 
 def bundle(email: str, **values) -> VerifiedBundle:
-    return VerifiedBundle(
-        {"candidate": {"name": email.split("@")[0], "email": email}}, answers(**values)
-    )
+    return VerifiedBundle({"candidate": {"name": email.split("@")[0], "email": email}}, answers(**values))
 
 
 @pytest.fixture
@@ -267,9 +265,7 @@ def test_matching_and_ordering_answers_are_shown_marked():
     from exam_desktop.core.model import Matching, Ordering, Question
     from exam_desktop.core.page.answer_view import key_html, response_html
 
-    matching = Question(
-        "m", "M", 2, "", Matching(["Conv2D", "MaxPool"], ["downsamples", "features"], [1, 0])
-    )
+    matching = Question("m", "M", 2, "", Matching(["Conv2D", "MaxPool"], ["downsamples", "features"], [1, 0]))
     shown = response_html(matching, Response("m", [1, 1]))
     assert shown.count('class="right"') == 1 and shown.count('class="wrong"') == 1
     assert "features" in key_html(matching)

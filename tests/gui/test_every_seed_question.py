@@ -26,7 +26,9 @@ TYPED = {"numeric": "42", "matrix": "1", "template": "x", "short": "ReLU", "essa
 
 def focused(window) -> str:
     """What has the keyboard focus in the page: a short description for failure messages."""
-    return js(window, "const e = document.activeElement; return e ? e.tagName + '#' + e.id + '.' + e.className : ''")
+    return js(
+        window, "const e = document.activeElement; return e ? e.tagName + '#' + e.id + '.' + e.className : ''"
+    )
 
 
 def answer_with_keys(qtbot, window, question) -> None:
@@ -57,14 +59,22 @@ def rect_of(window, selector: str) -> QPoint:
 
 
 def mouse_click(window, selector: str) -> None:
-    QTest.mouseClick(window.view.focusProxy(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     rect_of(window, selector))
+    QTest.mouseClick(
+        window.view.focusProxy(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        rect_of(window, selector),
+    )
 
 
 def answer_with_mouse(qtbot, window, question) -> None:
     kind = question.kind
     first_field = {
-        "numeric": "#numeric", "matrix": ".cell", "template": ".blank", "short": "#short", "essay": "#essay",
+        "numeric": "#numeric",
+        "matrix": ".cell",
+        "template": ".blank",
+        "short": "#short",
+        "essay": "#essay",
     }
     if kind in first_field:
         mouse_click(window, first_field[kind])  # click into the field, then type
@@ -90,13 +100,17 @@ def go_through(qtbot, window, exam: Exam, answer, move_on) -> None:
         where = focused(window)
         answer(qtbot, window, question)
         try:
-            qtbot.waitUntil(lambda qid=qid: (r := saved(store_path).get(qid)) is not None and r.answered,
-                            timeout=TIMEOUT)
+            qtbot.waitUntil(
+                lambda qid=qid: (r := saved(store_path).get(qid)) is not None and r.answered, timeout=TIMEOUT
+            )
         except qtbot.TimeoutError:
             pytest.fail(f"{question.kind} question {qid} not answered (focus was on {where})")
         if index + 1 < len(order):
-            with qtbot.waitSignal(window.shown, timeout=TIMEOUT,
-                                  check_params_cb=lambda view, shown, nxt=order[index + 1]: shown == nxt):
+            with qtbot.waitSignal(
+                window.shown,
+                timeout=TIMEOUT,
+                check_params_cb=lambda view, shown, nxt=order[index + 1]: shown == nxt,
+            ):
                 move_on(window)
 
 

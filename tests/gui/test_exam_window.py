@@ -46,7 +46,10 @@ def test_the_first_question_is_shown_with_its_math_typeset(window):
     assert text_of(window, "#q-title") == "Mini-batches"
     assert js(window, "return document.querySelectorAll('.stem mjx-container svg').length") >= 1
     # assistive MathML for screen readers next to every formula
-    assert js(window, "return document.querySelectorAll('.stem mjx-container mjx-assistive-mml math').length") >= 1
+    assert (
+        js(window, "return document.querySelectorAll('.stem mjx-container mjx-assistive-mml math').length")
+        >= 1
+    )
     assert text_of(window, "#page-indicator") == "Page 1 of 4 · Choices"
     assert window.page_errors == []
 
@@ -54,12 +57,18 @@ def test_the_first_question_is_shown_with_its_math_typeset(window):
 def test_single_choice_click_saves_the_choice_and_clear_selection_removes_it(qtbot, window, store_path):
     click(window, "label[for=opt-1]")
     wait_saved(qtbot, store_path, "minibatches", lambda r: r.value == "b")
-    assert js(window, "return document.querySelector('.nav-question[data-id=minibatches]').classList.contains('answered')")
+    assert js(
+        window,
+        "return document.querySelector('.nav-question[data-id=minibatches]').classList.contains('answered')",
+    )
     qtbot.waitUntil(lambda: text_of(window, "#save-state") == "✓ All answers saved", timeout=TIMEOUT)
 
     click(window, ".clear-selection")
     wait_saved(qtbot, store_path, "minibatches", lambda r: r.value is None)
-    assert js(window, "return [...document.querySelectorAll('input[name=answer]')].some(x => x.checked)") is False
+    assert (
+        js(window, "return [...document.querySelectorAll('input[name=answer]')].some(x => x.checked)")
+        is False
+    )
 
 
 def test_multiple_choice_counts_and_saves_every_pick(qtbot, window, store_path):
@@ -72,7 +81,9 @@ def test_multiple_choice_counts_and_saves_every_pick(qtbot, window, store_path):
 
 def test_figures_are_served_by_the_app_and_drawn(qtbot, window):
     go(qtbot, window, "maxpool")
-    sources = js(window, "return [...document.querySelectorAll('img.figure')].map(i => [i.src, i.naturalWidth])")
+    sources = js(
+        window, "return [...document.querySelectorAll('img.figure')].map(i => [i.src, i.naturalWidth])"
+    )
     assert len(sources) == 1 + len(window.exam.question("maxpool").answer.choices)  # stem + choices
     assert all(src.startswith("exam://app/figure/") and width > 0 for src, width in sources)
 
@@ -107,20 +118,30 @@ def test_matrix_cells_are_saved_and_arrow_keys_move_between_cells(qtbot, window,
     go(qtbot, window, "relu")
     type_text(window, "input.cell[data-row='0'][data-col='0']", "5")
     key(window, "input.cell[data-row='0'][data-col='0']", "ArrowDown")
-    assert js(window, "return [document.activeElement.dataset.row, document.activeElement.dataset.col]") == ["1", "0"]
+    assert js(window, "return [document.activeElement.dataset.row, document.activeElement.dataset.col]") == [
+        "1",
+        "0",
+    ]
     type_text(window, "input.cell[data-row='1'][data-col='0']", "2")
     key(window, "input.cell[data-row='1'][data-col='0']", "ArrowRight")  # caret at the end: next cell
-    assert js(window, "return [document.activeElement.dataset.row, document.activeElement.dataset.col]") == ["1", "1"]
+    assert js(window, "return [document.activeElement.dataset.row, document.activeElement.dataset.col]") == [
+        "1",
+        "1",
+    ]
     wait_saved(qtbot, store_path, "relu", lambda r: r.value == [["5", "", ""], ["2", "", ""], ["", "", ""]])
 
 
 def test_template_blanks_are_inline_fields_saved_by_name(qtbot, window, store_path):
     go(qtbot, window, "summary")
-    assert js(window, "return getComputedStyle(document.querySelector('input.blank')).fontFamily").startswith('"DejaVu Sans Mono"')
+    assert js(window, "return getComputedStyle(document.querySelector('input.blank')).fontFamily").startswith(
+        '"DejaVu Sans Mono"'
+    )
     type_text(window, "input[data-blank=conv1_shape]", "(None, 128, 256, 16)")
     type_text(window, "input[data-blank=conv1_params]", "1216")
     wait_saved(
-        qtbot, store_path, "summary",
+        qtbot,
+        store_path,
+        "summary",
         lambda r: r.value == {"conv1_shape": "(None, 128, 256, 16)", "conv1_params": "1216"},
     )
 
@@ -141,7 +162,10 @@ def test_dont_know_clears_and_disables_the_inputs(qtbot, window, store_path):
     assert js(window, "return document.querySelector('#short').value") == "Bayesian optimisation"
     click(window, "#dont-know")
     wait_saved(qtbot, store_path, "hpo", lambda r: r.dont_know and r.value is None)
-    assert js(window, "const s = document.querySelector('#short'); return [s.value, s.disabled]") == ["", True]
+    assert js(window, "const s = document.querySelector('#short'); return [s.value, s.disabled]") == [
+        "",
+        True,
+    ]
     click(window, "#dont-know")
     wait_saved(qtbot, store_path, "hpo", lambda r: not r.dont_know)
     assert js(window, "return document.querySelector('#short').disabled") is False
@@ -152,7 +176,9 @@ def test_rating_and_flag_are_saved_and_shown_in_the_navigator(qtbot, window, sto
     click(window, "#rating-4")
     click(window, "#flag")
     wait_saved(qtbot, store_path, "iou", lambda r: r.rating == 4 and r.flagged)
-    assert js(window, "return document.querySelector('.nav-question[data-id=iou]').classList.contains('flagged')")
+    assert js(
+        window, "return document.querySelector('.nav-question[data-id=iou]').classList.contains('flagged')"
+    )
     assert text_of(window, "#flag") == "⚑ Flagged — remove flag"
 
 
@@ -207,7 +233,12 @@ def test_keyboard_alone_fills_text_fields_and_matrix_cells(qtbot, window, store_
     QTest.keyClick(target, Qt.Key.Key_Tab)
     QTest.keyClick(target, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(target, "42")
-    wait_saved(qtbot, store_path, "summary", lambda r: r.value == {"conv1_shape": "(None, 1, 2, 3)", "conv1_params": "42"})
+    wait_saved(
+        qtbot,
+        store_path,
+        "summary",
+        lambda r: r.value == {"conv1_shape": "(None, 1, 2, 3)", "conv1_params": "42"},
+    )
 
 
 def test_ctrl_plus_zooms_up_to_200_percent(qtbot, window):

@@ -47,10 +47,21 @@ def window(qapp, tmp_path_factory):
 def test_scripts_and_remote_urls_in_a_bank_run_nothing_and_fetch_nothing(window):
     assert js(window, "return typeof window.pwned") == "undefined"
     assert js(window, "return document.title") == "Hostile bank"
-    assert js(window, "return document.querySelectorAll('#view script, #view iframe, #view style').length") == 0
-    sources = js(window, "return [...document.querySelectorAll('[src], [href]')].map(e => e.getAttribute('src') || e.getAttribute('href'))")
+    assert (
+        js(window, "return document.querySelectorAll('#view script, #view iframe, #view style').length") == 0
+    )
+    sources = js(
+        window,
+        "return [...document.querySelectorAll('[src], [href]')].map(e => e.getAttribute('src') || e.getAttribute('href'))",
+    )
     assert not [s for s in sources if "127.0.0.1" in s]
-    assert js(window, "return [...document.querySelectorAll('#view *')].some(e => [...e.attributes].some(a => a.name.startsWith('on')))") is False
+    assert (
+        js(
+            window,
+            "return [...document.querySelectorAll('#view *')].some(e => [...e.attributes].some(a => a.name.startsWith('on')))",
+        )
+        is False
+    )
     assert window.view.blocker.blocked == []  # nothing was even attempted
     assert "after." in js(window, "return document.querySelector('.stem').textContent")  # the text stays
     assert js(window, "return getComputedStyle(document.body).display") == "block"

@@ -54,9 +54,17 @@ def wait_saved(qtbot, path, qid, check):
 def test_matching_offers_the_answers_in_alphabetical_order_and_saves_each_pick(qtbot, window, store_path):
     assert window.current_id == "layers"
     options = js(window, "return [...document.querySelectorAll('#match-0 option')].map(o => o.textContent)")
-    assert options == ["— choose —", "A — downsamples by 2", "B — extracts local features", "C — normalises activations"]
+    assert options == [
+        "— choose —",
+        "A — downsamples by 2",
+        "B — extracts local features",
+        "C — normalises activations",
+    ]
     assert js(window, "return document.querySelectorAll('.match-options mjx-container').length") == 1
-    js(window, "const s = document.querySelector('#match-0'); s.value = '2'; s.dispatchEvent(new Event('change')); return 1;")
+    js(
+        window,
+        "const s = document.querySelector('#match-0'); s.value = '2'; s.dispatchEvent(new Event('change')); return 1;",
+    )
     wait_saved(qtbot, store_path, "layers", lambda r: r.value == [2, None])  # Conv2D: a wrong pick
     # keyboard: focus the second list and pick with the arrow keys
     js(window, "document.querySelector('#match-1').focus(); return 1;")
@@ -67,7 +75,12 @@ def test_matching_offers_the_answers_in_alphabetical_order_and_saves_each_pick(q
 def test_ordering_moves_items_with_buttons_and_keys_and_saves_the_order(qtbot, window, store_path):
     go(qtbot, window, "steps")
     start = js(window, "return [...document.querySelectorAll('ol.ordering > li')].map(li => li.dataset.item)")
-    assert start == ["Backward pass", "Compute the loss $L$", "Forward pass", "Update the weights"]  # never the key
+    assert start == [
+        "Backward pass",
+        "Compute the loss $L$",
+        "Forward pass",
+        "Update the weights",
+    ]  # never the key
     click(window, "ol.ordering > li:nth-child(3) button.move")  # "Forward pass" up
     wait_saved(qtbot, store_path, "steps", lambda r: r.value[:2] == ["Backward pass", "Forward pass"])
     # keyboard: the focus stays on the moved item's button, Enter moves it again
@@ -95,5 +108,8 @@ def test_results_show_pairs_and_order_against_the_key(qtbot, window):
     assert sorted(cls for _, (_, cls) in picked) == ["right", "wrong"]  # one pair of two right
     key = js(window, rows.format(".correct"))
     assert ["MaxPooling2D", "downsamples by 2"] in [[prompt, answer] for (prompt, _), (answer, _) in key]
-    order = js(window, "return [...document.querySelectorAll('.result')[1].querySelectorAll('.selected li')].map(li => li.className)")
+    order = js(
+        window,
+        "return [...document.querySelectorAll('.result')[1].querySelectorAll('.selected li')].map(li => li.className)",
+    )
     assert order and set(order) == {"right"}  # the order given was the key's

@@ -19,7 +19,9 @@ SEED_BANKS = find_banks([BANKS])
 
 
 def distinct_colours(image: QImage, step: int = 23) -> int:
-    return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
+    return len(
+        {image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)}
+    )
 
 
 @pytest.mark.parametrize("bank", SEED_BANKS, ids=[b.stem for b in SEED_BANKS])
@@ -36,7 +38,9 @@ def test_preview_writes_one_png_per_question(qapp, tmp_path, capsys, bank):
 
 def test_preview_of_one_question_to_a_file(qapp, tmp_path):
     out = tmp_path / "relu.png"
-    assert main(["preview", str(BANKS / "sample-every-kind.md"), "--question", "relu", "--png", str(out)]) == 0
+    assert (
+        main(["preview", str(BANKS / "sample-every-kind.md"), "--question", "relu", "--png", str(out)]) == 0
+    )
     assert not QImage(str(out)).isNull()
 
 
@@ -64,13 +68,18 @@ def test_demo_opens_the_ml_test_in_practice_mode_and_ends_with_full_results(qtbo
             click(window, "#confirm-ok")
         assert text_of(window, ".results .score") == f"Score: 1 of {exam.total_points:g} points (17%)"
         assert "deep-learning" in text_of(window, "table.domains")
-        first = js(window, "const r = document.querySelector('.result'); return [r.className, [...r.querySelectorAll('.selected li.picked')].map(li => [li.className, li.textContent]), [...r.querySelectorAll('.correct li.correct')].map(li => li.textContent), r.querySelectorAll('.selected li').length, r.querySelector('.explanation').textContent]")
+        first = js(
+            window,
+            "const r = document.querySelector('.result'); return [r.className, [...r.querySelectorAll('.selected li.picked')].map(li => [li.className, li.textContent]), [...r.querySelectorAll('.correct li.correct')].map(li => li.textContent), r.querySelectorAll('.selected li').length, r.querySelector('.explanation').textContent]",
+        )
         right = "It quantifies the influence of the image's pixels on the loss function's value."
         assert first[0] == "result right"
         assert first[1] == [["picked right", "☒" + right]]  # every option shown, the picked one marked
         assert first[2] == ["☒" + right] and first[3] == 4
         assert "derivative of the loss" in first[4]
         assert js(window, "return document.querySelectorAll('.results mjx-container').length") > 3
-        assert js(window, "return document.querySelectorAll('.result.wrong').length") == len(exam.questions) - 1
+        assert (
+            js(window, "return document.querySelectorAll('.result.wrong').length") == len(exam.questions) - 1
+        )
     finally:
         close_window(window)

@@ -30,29 +30,44 @@ def test_answers_and_position_come_back_after_a_restart_and_the_kiosk_api_works(
     window = open_window(exam, path)
     try:
         assert window.current_id == "birnn"
-        assert js(window, "return [...document.querySelectorAll('input[name=answer]')].map(x => x.checked)") == [
-            False, False, True, True, False,
+        assert js(
+            window, "return [...document.querySelectorAll('input[name=answer]')].map(x => x.checked)"
+        ) == [
+            False,
+            False,
+            True,
+            True,
+            False,
         ]
         assert js(window, "return document.querySelector('#flag').getAttribute('aria-pressed')") == "true"
-        assert js(window, "return document.querySelector('.nav-question[data-id=gans]').classList.contains('answered')")
+        assert js(
+            window,
+            "return document.querySelector('.nav-question[data-id=gans]').classList.contains('answered')",
+        )
         go(qtbot, window, "gans")
         assert js(window, "return document.querySelector('#essay').value") == "Two networks compete."
 
         click(window, "#contrast-toggle")  # the candidate's comfort settings
         key(window, "body", "+", ctrlKey=True)
-        qtbot.waitUntil(lambda: (window.saving.store.get_meta(Meta.COMFORT) or {}).get("zoom_step") == 1, timeout=5000)
+        qtbot.waitUntil(
+            lambda: (window.saving.store.get_meta(Meta.COMFORT) or {}).get("zoom_step") == 1, timeout=5000
+        )
 
         window.show_notice("Ten minutes extra for everyone.")
         qtbot.waitUntil(lambda: text_of(window, "#notice") == "Ten minutes extra for everyone.", timeout=5000)
 
         window.set_locked(True)
-        qtbot.waitUntil(lambda: js(window, "return document.querySelector('#lock-overlay').hidden") is False, timeout=5000)
+        qtbot.waitUntil(
+            lambda: js(window, "return document.querySelector('#lock-overlay').hidden") is False, timeout=5000
+        )
         assert js(window, "return document.querySelector('#essay').disabled") is True
         window.bridge.post('{"type": "answer_changed", "question_id": "gans", "value": "typed while locked"}')
         click(window, "#next")  # ignored while locked
         assert window.current_id == "gans"
         window.set_locked(False)
-        qtbot.waitUntil(lambda: js(window, "return document.querySelector('#essay').disabled") is False, timeout=5000)
+        qtbot.waitUntil(
+            lambda: js(window, "return document.querySelector('#essay').disabled") is False, timeout=5000
+        )
         assert saved(path)["gans"].value == "Two networks compete."
     finally:
         close_window(window)
@@ -81,7 +96,10 @@ def test_images_of_a_bank_folder_are_shown_and_nothing_outside_it(qtbot, qapp, t
     exam = load_bank(folder / "exam.md")
     window = open_window(exam, tmp_path / "answers.sqlite")
     try:
-        images = js(window, "return [...document.querySelectorAll('.stem img')].map(i => [i.getAttribute('src'), i.naturalWidth])")
+        images = js(
+            window,
+            "return [...document.querySelectorAll('.stem img')].map(i => [i.getAttribute('src'), i.naturalWidth])",
+        )
         assert images == [["exam://app/image/0.png", 40], [None, 0]]  # ../secret.png: no source at all
         assert window.view.blocker.blocked == []
     finally:
@@ -98,7 +116,8 @@ def test_the_thread_that_saves_is_not_below_the_page_display_threads(qtbot, qapp
         display = [
             os.getpriority(os.PRIO_PROCESS, int(task.name))
             for task in Path("/proc/self/task").iterdir()
-            if (task / "comm").read_text().strip() in ("VizCompositorTh", "Chrome_InProcGp", "Chrome_IOThread")
+            if (task / "comm").read_text().strip()
+            in ("VizCompositorTh", "Chrome_InProcGp", "Chrome_IOThread")
         ]
         assert display, "QtWebEngine's display threads were not found in this process"
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) <= min(display)

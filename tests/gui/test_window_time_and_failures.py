@@ -62,7 +62,9 @@ def test_a_failed_write_shows_a_banner_keeps_the_answer_and_saves_it_on_retry(qt
     essay = "word " * 40_000
     with qtbot.waitSignal(window.save_failed, timeout=TIMEOUT):
         type_text(window, "#essay", essay)
-    qtbot.waitUntil(lambda: js(window, "return document.querySelector('#banner').hidden") is False, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: js(window, "return document.querySelector('#banner').hidden") is False, timeout=TIMEOUT
+    )
     assert "disk is full" in text_of(window, "#banner")
     assert text_of(window, "#save-state") == "✗ Not saved — retrying"
     assert window.unsaved == ["gans"] and window.responses["gans"].value == essay  # kept in memory
@@ -74,19 +76,25 @@ def test_a_failed_write_shows_a_banner_keeps_the_answer_and_saves_it_on_retry(qt
 
     conn.execute("PRAGMA max_page_count = 1073741823")  # space again: the retry timer saves it
     qtbot.waitUntil(lambda: saved(store_path)["gans"].value == essay, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: js(window, "return document.querySelector('#banner').hidden") is True, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: js(window, "return document.querySelector('#banner').hidden") is True, timeout=TIMEOUT
+    )
     assert window.unsaved == []
     assert text_of(window, "#save-state") == "✓ All answers saved"
 
 
 def test_warnings_at_15_and_5_minutes_then_automatic_submit_at_zero(qtbot, window, time_source, store_path):
     time_source.now += 5 * 60 + 1  # 14:59 left
-    qtbot.waitUntil(lambda: js(window, "return document.querySelector('#timer').className") == "warning", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: js(window, "return document.querySelector('#timer').className") == "warning", timeout=TIMEOUT
+    )
     assert text_of(window, "#notice") == "15 minutes left."
     assert js(window, "return document.querySelector('#notice').hidden") is False
 
     time_source.now += 10 * 60  # 4:59 left
-    qtbot.waitUntil(lambda: js(window, "return document.querySelector('#timer').className") == "critical", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: js(window, "return document.querySelector('#timer').className") == "critical", timeout=TIMEOUT
+    )
     assert text_of(window, "#notice") == "5 minutes left."
 
     type_text(window, "#short", "typed in the last second")
@@ -97,4 +105,6 @@ def test_warnings_at_15_and_5_minutes_then_automatic_submit_at_zero(qtbot, windo
     assert saved(store_path)["hpo"].value == "typed in the last second"  # not lost to the debounce
     assert window.saving.store.get_meta(Meta.SUBMITTED) == {"reason": "time"}
     assert window.clock.running is False
-    qtbot.waitUntil(lambda: text_of(window, "#message-title") == "Your answers have been submitted", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: text_of(window, "#message-title") == "Your answers have been submitted", timeout=TIMEOUT
+    )

@@ -27,9 +27,16 @@ ANSWER: B
 
 def test_aiken_imports_single_choice_questions() -> None:
     exam = import_aiken(AIKEN, "quiz.txt").exam
-    assert [q.stem for q in exam.questions] == ["What is the capital of France?", "Which is a prime, \\(p\\)?"]
+    assert [q.stem for q in exam.questions] == [
+        "What is the capital of France?",
+        "Which is a prime, \\(p\\)?",
+    ]
     first = exam.questions[0].answer
-    assert [(c.text, c.correct) for c in first.choices] == [("Paris", True), ("London", False), ("Rome", False)]
+    assert [(c.text, c.correct) for c in first.choices] == [
+        ("Paris", True),
+        ("London", False),
+        ("Rome", False),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -60,11 +67,30 @@ def test_aiken_export_then_import_round_trips_and_reports_the_rest() -> None:
 
 def test_gift_escapes_control_characters_inside_latex() -> None:
     assert escape(r"\frac{a}{b} = c") == r"\\frac\{a\}\{b\} \= c"
-    exam = Exam("e", "E", 10, [Section("", [Question(
-        "q", "Braces", 1, r"Is $\{x : x = 1\}$ a set? #1 ~ maybe", SingleChoice([
-            Choice("a", r"$\{1\}$", correct=True), Choice("b", "no"),
-        ]),
-    )])])  # fmt: skip
+    exam = Exam(
+        "e",
+        "E",
+        10,
+        [
+            Section(
+                "",
+                [
+                    Question(
+                        "q",
+                        "Braces",
+                        1,
+                        r"Is $\{x : x = 1\}$ a set? #1 ~ maybe",
+                        SingleChoice(
+                            [
+                                Choice("a", r"$\{1\}$", correct=True),
+                                Choice("b", "no"),
+                            ]
+                        ),
+                    )
+                ],
+            )
+        ],
+    )
     gift = export_gift(exam).data.decode()
     assert r"\\(\\\{x \: x \= 1\\\}\\)" in gift
     back = import_gift(gift, "e.gift").exam.questions[0]
@@ -97,8 +123,9 @@ Light questions follow.
     exam = import_gift(text, "physics.gift").exam
     assert exam.title == "Physics 101" and exam.instructions == "Read every question twice."
     assert [(s.title, s.intro, [q.id for q in s.questions]) for s in exam.sections] == [
-        ("Mechanics", "", ["q1"]), ("Optics", "Light questions follow.", ["q2"]),
-    ]  # fmt: skip
+        ("Mechanics", "", ["q1"]),
+        ("Optics", "Light questions follow.", ["q2"]),
+    ]
     again = import_gift(export_gift(exam).data.decode(), "physics.gift").exam
     assert [(s.title, s.intro) for s in again.sections] == [(s.title, s.intro) for s in exam.sections]
     assert again.instructions == exam.instructions and again.title == exam.title
@@ -109,8 +136,9 @@ def test_gift_problems_are_all_listed_with_their_lines() -> None:
     with pytest.raises(BankError) as caught:
         import_gift(text, "p.gift")
     assert [(p.line, p.message.split(":")[0]) for p in caught.value.problems] == [
-        (1, "unescaped '=' in the question text"), (5, "the answer block opened here is not closed with '}' (a blank line ends a question)"),
-    ]  # fmt: skip
+        (1, "unescaped '=' in the question text"),
+        (5, "the answer block opened here is not closed with '}' (a blank line ends a question)"),
+    ]
 
 
 def test_a_windows_1252_file_is_read_and_the_report_says_so() -> None:

@@ -38,8 +38,10 @@ def test_malformed_input_exits_non_zero_with_file_and_line_and_no_traceback(tmp_
     bad.write_text("::Q1:: 1+1=2 {T}\n", encoding="utf-8")
     run = subprocess.run(
         [sys.executable, "-m", "exam_desktop", "import", str(bad), "-o", str(tmp_path / "b.md")],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1
     assert f"{bad}:1: unescaped '=' in the question text" in run.stderr
     assert "Traceback" not in run.stderr
@@ -47,7 +49,10 @@ def test_malformed_input_exits_non_zero_with_file_and_line_and_no_traceback(tmp_
 
 
 def test_a_file_that_is_not_the_claimed_format_is_said_so(tmp_path, capsys) -> None:
-    assert main(["import", str(DATA / "moodle-sample.xml"), "--from", "aiken", "-o", str(tmp_path / "x.md")]) == 1
+    assert (
+        main(["import", str(DATA / "moodle-sample.xml"), "--from", "aiken", "-o", str(tmp_path / "x.md")])
+        == 1
+    )
     assert "is not an Aiken file: its content looks like a Moodle XML file" in capsys.readouterr().err
 
 
@@ -67,5 +72,3 @@ def test_export_then_import_through_the_cli(tmp_path, capsys) -> None:
     assert main(["import", str(xml), "-o", str(tmp_path / "dl.md")]) == 0
     original, back = load_bank(BANKS / "dl-exam-it.md"), load_bank(tmp_path / "dl.md")
     assert [q.id for q in back.questions] == [q.id for q in original.questions if q.id != "model-summary"]
-
-

@@ -38,8 +38,14 @@ def damaged(data: bytes, rng: random.Random) -> bytes:
 @pytest.mark.parametrize("seed", range(4))
 def test_damaged_files_import_cleanly_or_are_refused_clearly(seed: int) -> None:
     fixtures = shared_path("fixtures")
-    sources = sorted([*fixtures.glob("gift-parser-ide/pass/*.gift"), *fixtures.glob("text2qti/*.txt"),
-                      DATA / "moodle-sample.xml", *DATA.glob("qti/*.xml")])  # fmt: skip
+    sources = sorted(
+        [
+            *fixtures.glob("gift-parser-ide/pass/*.gift"),
+            *fixtures.glob("text2qti/*.txt"),
+            DATA / "moodle-sample.xml",
+            *DATA.glob("qti/*.xml"),
+        ]
+    )
     rng = random.Random(seed)
     for _ in range(100):
         source = rng.choice(sources)

@@ -34,5 +34,7 @@ def test_unknown_content_asks_for_from() -> None:
 
 
 def test_xml_that_is_neither_moodle_nor_qti_is_named() -> None:
-    with pytest.raises(FormatNotRecognised, match="is not a Moodle XML file: it is XML whose root element is <html>"):
+    with pytest.raises(
+        FormatNotRecognised, match="is not a Moodle XML file: it is XML whose root element is <html>"
+    ):
         detect_format(Path("page.xml"), b"<html/>", "moodle-xml")

@@ -79,8 +79,13 @@ def _check_matching(item: dict, q: Question) -> None:
 
 
 def _check_question(item: dict, q: Question, report) -> None:  # noqa: C901 - one branch per kind
-    kinds = {"MC": {"single", "multiple"}, "TF": {"truefalse"}, "Short": {"short"},
-             "Numerical": {"numeric"}, "Essay": {"essay"}}  # fmt: skip
+    kinds = {
+        "MC": {"single", "multiple"},
+        "TF": {"truefalse"},
+        "Short": {"short"},
+        "Numerical": {"numeric"},
+        "Essay": {"essay"},
+    }
     assert q.kind in kinds[item["type"]]
     if item["title"]:
         assert q.title == item["title"]
@@ -116,7 +121,9 @@ def _check_question(item: dict, q: Question, report) -> None:  # noqa: C901 - on
             spec = theirs["text"]
             if spec["type"] == "high-low":
                 low, high = spec["numberLow"], spec["numberHigh"]
-                assert (mine.value - mine.tolerance, mine.value + mine.tolerance) == pytest.approx((low, high))
+                assert (mine.value - mine.tolerance, mine.value + mine.tolerance) == pytest.approx(
+                    (low, high)
+                )
             else:
                 assert mine.value == pytest.approx(spec["number"])
                 assert mine.tolerance == pytest.approx(spec.get("range", 0))

@@ -33,8 +33,16 @@ def imported():
 def test_every_supported_type_maps_to_its_kind(imported) -> None:
     answers = {q.id: q.answer for q in imported.exam.questions}
     assert [type(a) for a in answers.values()] == [
-        SingleChoice, MultipleChoice, TrueFalse, ShortText, Numeric, Essay, Template, Matching, Ordering,
-    ]  # fmt: skip
+        SingleChoice,
+        MultipleChoice,
+        TrueFalse,
+        ShortText,
+        Numeric,
+        Essay,
+        Template,
+        Matching,
+        Ordering,
+    ]
     exam = imported.exam
     assert exam.title == "Signals and Systems" and exam.sections[0].title == "Week 1"
     assert exam.sections[-1].intro == "The next questions are about filters."
@@ -73,8 +81,14 @@ def test_numeric_essay_cloze_and_losses(imported) -> None:
     assert cloze.text == "A [[b1]] filter removes [[b2]] frequencies; cutoff [[b3]] Hz."
     assert [b.accepted for b in cloze.blanks] == [["low-pass"], ["high"], ["100"]]
     report = imported.report
-    for lost in ("'Laplace' worth 50%", "'lowpass' worth 50%", "was a menu of options", "alternative unit",
-                 "drag and drop into text questions have no kind", "no exam duration"):  # fmt: skip
+    for lost in (
+        "'Laplace' worth 50%",
+        "'lowpass' worth 50%",
+        "was a menu of options",
+        "alternative unit",
+        "drag and drop into text questions have no kind",
+        "no exam duration",
+    ):
         assert report.mentions(lost), lost
     assert "quiz/question[12]" in " ".join(report.lines())
 

@@ -54,8 +54,11 @@ def test_a_package_is_read_member_by_member_and_unsupported_items_are_reported()
     match = kinds["match"]
     assert isinstance(match, Matching)
     assert [match.options[k] for k in match.key] == [
-        "Romeo and Juliet", "A Midsummer-Night's Dream", "A Midsummer-Night's Dream", "The Tempest",
-    ]  # fmt: skip
+        "Romeo and Juliet",
+        "A Midsummer-Night's Dream",
+        "A Midsummer-Night's Dream",
+        "The Tempest",
+    ]
     assert "Hamlet" in match.options  # a distractor stays one
     order = kinds["order"]
     assert isinstance(order, Ordering)
@@ -107,5 +110,7 @@ def test_malformed_item_xml_names_the_line() -> None:
 
 def test_moodle_xml_given_as_qti_is_refused_as_such() -> None:
     moodle = Path(__file__).resolve().parent.parent / "data" / "interchange" / "moodle-sample.xml"
-    with pytest.raises(FormatNotRecognised, match="is not a QTI item or package: its content looks like a Moodle XML"):
+    with pytest.raises(
+        FormatNotRecognised, match="is not a QTI item or package: its content looks like a Moodle XML"
+    ):
         import_data(moodle.read_bytes(), moodle, "qti")

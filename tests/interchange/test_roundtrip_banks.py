@@ -103,8 +103,15 @@ def scores(q: Question) -> object:
 def expected(fmt: str, q: Question) -> dict:
     """What the question must look like after the trip, given what `fmt` cannot hold."""
     a = q.answer
-    view = {"id": q.id, "title": q.title, "kind": q.kind, "points": q.points, "stem": seen(q.stem, fmt),
-            "explanation": seen(q.explanation, fmt), "tags": q.tags}  # fmt: skip
+    view = {
+        "id": q.id,
+        "title": q.title,
+        "kind": q.kind,
+        "points": q.points,
+        "stem": seen(q.stem, fmt),
+        "explanation": seen(q.explanation, fmt),
+        "tags": q.tags,
+    }
     if isinstance(a, (SingleChoice, MultipleChoice)):
         choices = [Choice(c.id, seen(c.text, fmt), c.correct, c.weight) for c in a.choices]
         a = type(a)(choices) if isinstance(a, SingleChoice) else dataclasses.replace(a, choices=choices)
@@ -135,8 +142,16 @@ def actual(q: Question) -> dict:
     if isinstance(a, (SingleChoice, MultipleChoice)):
         choices = [Choice(c.id, seen(c.text), c.correct, c.weight) for c in a.choices]
         q = dataclasses.replace(q, answer=dataclasses.replace(a, choices=choices))
-    view = {"id": q.id, "title": q.title, "kind": q.kind, "points": q.points, "stem": seen(q.stem),
-            "explanation": seen(q.explanation), "tags": q.tags, "scores": scores(q)}  # fmt: skip
+    view = {
+        "id": q.id,
+        "title": q.title,
+        "kind": q.kind,
+        "points": q.points,
+        "stem": seen(q.stem),
+        "explanation": seen(q.explanation),
+        "tags": q.tags,
+        "scores": scores(q),
+    }
     if isinstance(q.answer, Numeric):
         view["unit"] = q.answer.unit
     return view

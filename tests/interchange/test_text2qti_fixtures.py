@@ -30,8 +30,12 @@ def test_title_points_and_every_feedback() -> None:
     assert (exam.title, exam.instructions) == ("Addition", "Checking addition.")
     (q,) = exam.questions
     assert (q.title, q.points) == ("An addition question", 2.0)
-    for text in ("General question feedback.", "When answered correctly: Feedback for correct answer.",
-                 "When answered incorrectly: Feedback for incorrect answer.", "Feedback for this particular answer."):  # fmt: skip
+    for text in (
+        "General question feedback.",
+        "When answered correctly: Feedback for correct answer.",
+        "When answered incorrectly: Feedback for incorrect answer.",
+        "Feedback for this particular answer.",
+    ):
         assert text in q.explanation
     assert result.report.mentions("feedback on options moved to the explanation")
 
@@ -71,7 +75,10 @@ def test_a_text_region_before_the_questions_becomes_the_instructions() -> None:
     folder = shared_path("fixtures", "text2qti")
     text = (folder / "text_region.txt").read_text() + "\n" + (folder / "mc_basic.txt").read_text()
     exam = import_data(text.encode(), "quiz.txt", "text2qti").exam
-    assert exam.instructions == "**Instructions about the next questions**\n\nGeneral comments about the next questions."
+    assert (
+        exam.instructions
+        == "**Instructions about the next questions**\n\nGeneral comments about the next questions."
+    )
 
 
 def test_mistakes_are_refused_with_their_line() -> None:

@@ -71,9 +71,19 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     cli(capsys, "keys", "init", "--dir", tmp_path / "office")
     package = tmp_path / "ml.exam"
     out = cli(
-        capsys, "build", ML_BANK, "-o", package, "--key", tmp_path / "office" / "office-private.pem",
-        "--pin", PIN, "--extra-time-allowed", "--results-dir", tmp_path / "results",
-    )  # fmt: skip
+        capsys,
+        "build",
+        ML_BANK,
+        "-o",
+        package,
+        "--key",
+        tmp_path / "office" / "office-private.pem",
+        "--pin",
+        PIN,
+        "--extra-time-allowed",
+        "--results-dir",
+        tmp_path / "results",
+    )
     start_code = re.search(r"^\s+([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})\s*$", out, re.M).group(1)
     (tmp_path / "results").mkdir()
 
@@ -180,9 +190,19 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     assert bundle.responses[first_id].value is not None
     verify_chain(bundle.events)
     kinds = [e["type"] for e in bundle.events]
-    for expected in ("session_created", "start_code_rejected", "package_unlocked", "kiosk_entered",
-                     "exam_started", "answer_saved", "close_refused", "invigilator", "relaunched",
-                     "resumed", "submitted"):  # fmt: skip
+    for expected in (
+        "session_created",
+        "start_code_rejected",
+        "package_unlocked",
+        "kiosk_entered",
+        "exam_started",
+        "answer_saved",
+        "close_refused",
+        "invigilator",
+        "relaunched",
+        "resumed",
+        "submitted",
+    ):
         assert expected in kinds, expected
     extension = next(e["data"] for e in bundle.events if e["type"] == "invigilator")
     assert extension["action"] == "extend" and extension["seconds"] == 600

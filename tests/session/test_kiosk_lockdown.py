@@ -168,9 +168,19 @@ def test_the_launch_command_opens_the_kiosk_with_its_options(qtbot, tmp_path):
         built.office_key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     )
     args = build_parser().parse_args(
-        ["launch", str(built.package), "--data-dir", str(tmp_path / "seat"), "--pin", "4321",
-         "--office-key", str(tmp_path / "office.pem"), "--policy", "screen-added=lock,grace=15"]
-    )  # fmt: skip
+        [
+            "launch",
+            str(built.package),
+            "--data-dir",
+            str(tmp_path / "seat"),
+            "--pin",
+            "4321",
+            "--office-key",
+            str(tmp_path / "office.pem"),
+            "--policy",
+            "screen-added=lock,grace=15",
+        ]
+    )
     kiosk = start(args)
     try:
         assert kiosk.current == "identify" and kiosk.isFullScreen()

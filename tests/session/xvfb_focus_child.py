@@ -38,8 +38,10 @@ def main(package: str, data_dir: str, start_code: str) -> int:
         for _ in range(50):
             found = subprocess.run(
                 ["xdotool", "search", "--sync", "--limit", "1", "--name", "intruder"],
-                capture_output=True, text=True, timeout=10,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
             if found.stdout.strip():
                 subprocess.run(["xdotool", "windowfocus", found.stdout.split()[0]], timeout=10)
                 return

@@ -17,9 +17,7 @@ def find_banks(paths: list[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found += sorted(
-                p for p in path.rglob("*.md") if p.name.lower() != "readme.md" and p.is_file()
-            )
+            found += sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md" and p.is_file())
         else:
             found.append(path)
     return found

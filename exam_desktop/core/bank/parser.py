@@ -41,7 +41,16 @@ from exam_desktop.core.model import (
 )
 
 KINDS = (
-    "single", "multiple", "truefalse", "numeric", "matrix", "template", "short", "essay", "matching", "ordering",
+    "single",
+    "multiple",
+    "truefalse",
+    "numeric",
+    "matrix",
+    "template",
+    "short",
+    "essay",
+    "matching",
+    "ordering",
 )
 COMMON_ATTRS = {"points", "tags"}
 KIND_ATTRS = {
@@ -57,7 +66,14 @@ KIND_ATTRS = {
     "ordering": {"scoring"},
 }
 FRONT_KEYS = {
-    "id", "title", "duration", "language", "dont-know", "dont-know-score", "rating", "field",
+    "id",
+    "title",
+    "duration",
+    "language",
+    "dont-know",
+    "dont-know-score",
+    "rating",
+    "field",
 }
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HEADER_RE = re.compile(r"^##(?!#)\s*(.*?)\s*\{([^{}]*)\}\s*$")
@@ -197,7 +213,9 @@ class _Parser:
     def front_matter(self) -> tuple[dict, int]:
         meta: dict = {"fields": []}
         if not self.lines or self.lines[0].strip() != "---":
-            self.problem(1, "a bank starts with front matter: a '---' line, 'id:', 'title:', 'duration:', '---'")
+            self.problem(
+                1, "a bank starts with front matter: a '---' line, 'id:', 'title:', 'duration:', '---'"
+            )
             return meta, 0
         end = None
         for index in range(1, len(self.lines)):
@@ -212,7 +230,9 @@ class _Parser:
             if not sep:
                 self.problem(number, f"front matter lines are 'key: value', got '{line}'")
             elif key not in FRONT_KEYS:
-                self.problem(number, f"unknown front-matter key '{key}' (known: {', '.join(sorted(FRONT_KEYS))})")
+                self.problem(
+                    number, f"unknown front-matter key '{key}' (known: {', '.join(sorted(FRONT_KEYS))})"
+                )
             elif key == "field":
                 parsed = self.candidate_field(value, number)
                 if parsed:
@@ -269,7 +289,9 @@ class _Parser:
     def question(self, raw: _Block) -> Question | None:
         header = HEADER_RE.match(raw.header)
         if not header:
-            self.problem(raw.line, "a question heading ends with an attribute block like {#q1 single points=2}")
+            self.problem(
+                raw.line, "a question heading ends with an attribute block like {#q1 single points=2}"
+            )
             return None
         title, attr_text = header.group(1), header.group(2)
         qid, kind, attrs = self.attributes(attr_text, raw.line)
@@ -282,7 +304,9 @@ class _Parser:
         for key in attrs:
             if key not in COMMON_ATTRS | KIND_ATTRS[kind]:
                 allowed = ", ".join(sorted(COMMON_ATTRS | KIND_ATTRS[kind]))
-                self.problem(raw.line, f"unknown attribute '{key}' for a {kind} question (allowed: {allowed})")
+                self.problem(
+                    raw.line, f"unknown attribute '{key}' for a {kind} question (allowed: {allowed})"
+                )
         points = 1.0
         if "points" in attrs:
             parsed = self.number(attrs["points"], raw.line, "points")
@@ -323,7 +347,9 @@ class _Parser:
                 if qid is not None:
                     self.problem(line, "a question has one '#id'")
                 elif not ID_RE.match(token[1:]):
-                    self.problem(line, f"question id '{token[1:]}' may use only letters, digits, '-', '_', '.'")
+                    self.problem(
+                        line, f"question id '{token[1:]}' may use only letters, digits, '-', '_', '.'"
+                    )
                 else:
                     qid = token[1:]
             elif "=" in token:
@@ -409,7 +435,9 @@ class _Body:
             if fence and fence.group(3).split()[:1] == ["figure"]:
                 content, i = _fenced(lines, i)
                 index = self.figure(fence.group(3), number, content)
-                stem_lines.append((number, fence.group(1) + (figure_token(index) if index is not None else "")))
+                stem_lines.append(
+                    (number, fence.group(1) + (figure_token(index) if index is not None else ""))
+                )
                 continue
             if fence:  # an ordinary code block: keep it verbatim in the stem
                 content, end = _fenced(lines, i)
@@ -453,7 +481,9 @@ class _Body:
     def figure(self, info: str, line: int, content: list[tuple[int, str]]) -> int | None:
         parts = info.split()
         if len(parts) != 2 or parts[1] not in FIGURE_KINDS:
-            self.p.problem(line, f"unknown figure '{info}' (figures: {', '.join('figure ' + k for k in FIGURE_KINDS)})")
+            self.p.problem(
+                line, f"unknown figure '{info}' (figures: {', '.join('figure ' + k for k in FIGURE_KINDS)})"
+            )
             return None
         before = len(self.p.problems)
         figure = {"iou": self.iou, "grid": self.grid, "matrix": self.matrix}[parts[1]](line, content)
@@ -495,7 +525,9 @@ class _Body:
             elif key == "caption":
                 caption = value.strip()
             else:
-                self.p.problem(number, f"an iou figure takes 'grid:', 'box:' and 'caption:' lines, got '{text.strip()}'")
+                self.p.problem(
+                    number, f"an iou figure takes 'grid:', 'box:' and 'caption:' lines, got '{text.strip()}'"
+                )
         if size is None:
             self.p.problem(line, "an iou figure needs a 'grid: W x H' line")
             return None
@@ -542,11 +574,18 @@ class _Body:
                     continue
                 r, c, nr, nc = (int(n) for n in nums)
                 if nr < 1 or nc < 1 or r + nr > len(rows) or c + nc > len(rows[0]):
-                    self.p.problem(number, f"highlight {r} {c} {nr} {nc} is outside the {len(rows)} x {len(rows[0])} grid")
+                    self.p.problem(
+                        number,
+                        f"highlight {r} {c} {nr} {nc} is outside the {len(rows)} x {len(rows[0])} grid",
+                    )
                     continue
-                figure.highlights.append(Window(r, c, nr, nc, parts[1] if len(parts) == 2 and parts[1] else "orange"))
+                figure.highlights.append(
+                    Window(r, c, nr, nc, parts[1] if len(parts) == 2 and parts[1] else "orange")
+                )
             else:
-                self.p.problem(number, f"a grid figure takes rows, 'highlight:' and 'caption:' lines, got '{key}:'")
+                self.p.problem(
+                    number, f"a grid figure takes rows, 'highlight:' and 'caption:' lines, got '{key}:'"
+                )
         return figure
 
     def matrix(self, line: int, content: list[tuple[int, str]]) -> MatrixFigure | None:
@@ -561,7 +600,9 @@ class _Body:
             elif key == "caption":
                 figure.caption = value
             else:
-                self.p.problem(number, f"a matrix figure takes rows, 'name:' and 'caption:' lines, got '{key}:'")
+                self.p.problem(
+                    number, f"a matrix figure takes rows, 'name:' and 'caption:' lines, got '{key}:'"
+                )
         return figure
 
     # -- answers --------------------------------------------------------------------------
@@ -570,7 +611,15 @@ class _Body:
         kind, line = self.kind, self.raw.line
         if self.options and kind not in ("single", "multiple"):
             self.p.problem(self.options[0][0], f"a {kind} question has no '- [ ]' options")
-        if self.answers and kind in ("single", "multiple", "matrix", "template", "essay", "matching", "ordering"):
+        if self.answers and kind in (
+            "single",
+            "multiple",
+            "matrix",
+            "template",
+            "essay",
+            "matching",
+            "ordering",
+        ):
             self.p.problem(self.answers[0][0], f"a {kind} question takes no 'answer:' lines")
         if self.blanks and kind != "template":
             self.p.problem(self.blanks[0][0], f"'blank' lines belong to template questions, not {kind}")
@@ -608,7 +657,10 @@ class _Body:
         if not correct:
             self.p.problem(line, "no correct option: mark one with '- [x]'")
         elif len(correct) > 1:
-            self.p.problem(line, f"{len(correct)} options are marked correct; a single-choice question has one (use 'multiple')")
+            self.p.problem(
+                line,
+                f"{len(correct)} options are marked correct; a single-choice question has one (use 'multiple')",
+            )
         return SingleChoice(choices)
 
     def answer_multiple(self, attrs, line):
@@ -630,7 +682,9 @@ class _Body:
                     self.p.problem(line, f"select={value} but {n_correct} options are marked correct")
         if "scoring" in attrs:
             if attrs["scoring"] not in ("all-or-nothing", "partial", "per-option"):
-                self.p.problem(line, f"scoring '{attrs['scoring']}' is not all-or-nothing, partial or per-option")
+                self.p.problem(
+                    line, f"scoring '{attrs['scoring']}' is not all-or-nothing, partial or per-option"
+                )
             else:
                 answer.scoring = attrs["scoring"]
         for key in ("right", "wrong", "floor"):
@@ -644,8 +698,10 @@ class _Body:
 
     def answer_truefalse(self, attrs, line):
         if len(self.answers) != 1:
-            self.p.problem(line if not self.answers else self.answers[1][0],
-                           "a true/false question needs exactly one 'answer: true' or 'answer: false'")
+            self.p.problem(
+                line if not self.answers else self.answers[1][0],
+                "a true/false question needs exactly one 'answer: true' or 'answer: false'",
+            )
             return TrueFalse(None) if not self.answers else None
         number, text = self.answers[0]
         word = text.strip().lower()
@@ -685,7 +741,9 @@ class _Body:
                     self.p.problem(start + offset, f"matrix cell '{cell}' is not a number")
                 row.append(value if value is not None else 0.0)
             if key and len(row) != len(key[0]):
-                self.p.problem(start + offset, f"this row has {len(row)} cells, the first row has {len(key[0])}")
+                self.p.problem(
+                    start + offset, f"this row has {len(row)} cells, the first row has {len(key[0])}"
+                )
             key.append(row)
         if not key:
             self.p.problem(start, "the '```answer' block is empty")
@@ -772,11 +830,15 @@ class _Body:
             seen.add(prompt)
         options = sorted({a for _, _, a in self.pairs if a}, key=str.casefold)
         answer = Matching(
-            [p for _, p, _ in prompts], options, [options.index(a) if a in options else 0 for _, _, a in prompts]
+            [p for _, p, _ in prompts],
+            options,
+            [options.index(a) if a in options else 0 for _, _, a in prompts],
         )
         if "scoring" in attrs:
             if attrs["scoring"] not in ("per-prompt", "all-or-nothing"):
-                self.p.problem(line, f"matching scoring '{attrs['scoring']}' is not per-prompt or all-or-nothing")
+                self.p.problem(
+                    line, f"matching scoring '{attrs['scoring']}' is not per-prompt or all-or-nothing"
+                )
             else:
                 answer.scoring = attrs["scoring"]
         return answer
@@ -793,7 +855,9 @@ class _Body:
         answer = Ordering([t for _, t in self.items])
         if "scoring" in attrs:
             if attrs["scoring"] not in ("per-position", "all-or-nothing"):
-                self.p.problem(line, f"ordering scoring '{attrs['scoring']}' is not per-position or all-or-nothing")
+                self.p.problem(
+                    line, f"ordering scoring '{attrs['scoring']}' is not per-position or all-or-nothing"
+                )
             else:
                 answer.scoring = attrs["scoring"]
         return answer
@@ -915,15 +979,14 @@ def _fenced(lines: list[tuple[int, str]], start: int) -> tuple[list[tuple[int, s
         if closing and closing.group(2).startswith(marker[0] * 3) and not closing.group(3):
             return content, i + 1
         number, text = lines[i]
-        content.append((number, text[len(indent):] if text.startswith(indent) else text.lstrip()))
+        content.append((number, text[len(indent) :] if text.startswith(indent) else text.lstrip()))
         i += 1
     return content, i
 
 
 def _continues(lines: list[tuple[int, str]], i: int) -> bool:
     """A blank line inside an option continues it when the next non-blank line is indented."""
-    for _, line in lines[i + 1:]:
+    for _, line in lines[i + 1 :]:
         if line.strip():
             return line.startswith("  ")
     return False
-

@@ -41,6 +41,7 @@ from exam_desktop.core.scoring import blank_matches, normalise_text, read_number
 
 Render = Callable[[str], str]  # bank Markdown of one question -> sanitised HTML
 
+
 def figure_url_for(question: Question) -> Callable[[int], str | None]:
     def url(index: int) -> str | None:
         if 0 <= index < len(question.figures):
@@ -111,9 +112,7 @@ def response_html(
     return f'<div class="answer-view">{_response(question, response, language, render)}</div>'
 
 
-def _response(
-    question: Question, response: Response | None, language: str, render: Render | None
-) -> str:
+def _response(question: Question, response: Response | None, language: str, render: Render | None) -> str:
     w = strings_for(language)
     show = _renderer(question, render)
     if response is not None and response.dont_know:
@@ -183,9 +182,7 @@ def _matching_html(answer: Matching, picks: list[Any], show: Render) -> str:
         pick = picks[i] if i < len(picks) else None
         chosen = (
             answer.options[pick]
-            if isinstance(pick, int)
-            and not isinstance(pick, bool)
-            and 0 <= pick < len(answer.options)
+            if isinstance(pick, int) and not isinstance(pick, bool) and 0 <= pick < len(answer.options)
             else None
         )
         cls = ""
@@ -208,9 +205,7 @@ def _matrix_html(rows: list[Any], answer: Matrix, language: str) -> str:
             cls = ""
             if answer.key and r < len(answer.key) and c < len(answer.key[r]):
                 number = read_number(text, language)
-                ok = number is not None and within_tolerance(
-                    number, answer.key[r][c], answer.tolerance
-                )
+                ok = number is not None and within_tolerance(number, answer.key[r][c], answer.tolerance)
                 cls = ' class="right"' if ok else ' class="wrong"'
             tds.append(f"<td{cls}>{escaped(text)}</td>")
         cells.append(f"<tr>{''.join(tds)}</tr>")
@@ -253,15 +248,11 @@ def _key(question: Question, language: str, render: Render | None) -> str:
     if isinstance(answer, TrueFalse):
         return f'<p class="typed">{w["true_label"] if answer.answer else w["false_label"]}</p>'
     if isinstance(answer, Numeric):
-        accepted = [
-            _numeric_text(a, answer.unit, language) for a in sorted(answer.answers, key=_by_weight)
-        ]
+        accepted = [_numeric_text(a, answer.unit, language) for a in sorted(answer.answers, key=_by_weight)]
         return '<ul class="accepted">' + "".join(f"<li>{a}</li>" for a in accepted) + "</ul>"
     if isinstance(answer, Matrix):
         rows = [[format_number(x, language) for x in row] for row in answer.key]
-        body = "".join(
-            "<tr>" + "".join(f"<td>{escaped(x)}</td>" for x in r) + "</tr>" for r in rows
-        )
+        body = "".join("<tr>" + "".join(f"<td>{escaped(x)}</td>" for x in r) + "</tr>" for r in rows)
         return f'<table class="matrix key">{body}</table>'
     if isinstance(answer, Template):
         items = []

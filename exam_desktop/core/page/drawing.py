@@ -214,9 +214,16 @@ def _draw_iou(spec: IoUFigure) -> MplFigure:
         size = _text_width(box.label, font) / cell, font / 72 / cell
         x, y, va = _place_label(box, size, others, (width, height), taken)
         ax.text(
-            x, y, _literal(box.label), color=_colour(box.color), fontsize=font,
-            fontweight="bold", ha="left", va=va, zorder=3,
-        )  # fmt: skip
+            x,
+            y,
+            _literal(box.label),
+            color=_colour(box.color),
+            fontsize=font,
+            fontweight="bold",
+            ha="left",
+            va=va,
+            zorder=3,
+        )
     _caption(fig, ax, spec.caption, width * cell)
     return fig
 

@@ -146,9 +146,7 @@ class QuestionPages:
     # -------------------------------------------------------------------------------- data
 
     def navigator(self) -> list[dict[str, Any]]:
-        return [
-            {"id": qid, "number": p.number, "page": p.page} for qid, p in self.positions.items()
-        ]
+        return [{"id": qid, "number": p.number, "page": p.page} for qid, p in self.positions.items()]
 
     def question(self, question_id: str) -> dict[str, Any]:
         """The page data of one question (without the candidate's response)."""
@@ -181,9 +179,7 @@ class QuestionPages:
             data["section_intro_html"] = self.markdown(position.section.intro)
         answer = q.answer
         if isinstance(answer, (SingleChoice, MultipleChoice)):
-            data["options"] = [
-                {"id": c.id, "html": self.markdown(c.text, q)} for c in answer.choices
-            ]
+            data["options"] = [{"id": c.id, "html": self.markdown(c.text, q)} for c in answer.choices]
         if isinstance(answer, MultipleChoice):
             data["select_exactly"] = answer.select_exactly
         elif isinstance(answer, Numeric):

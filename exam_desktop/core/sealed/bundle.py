@@ -180,9 +180,7 @@ def bundle_bytes(
             "files": {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)},
             "session_public_key": b64(public_key_bytes(public)),
             "statement": statement,
-            "package_binding": (
-                _binding(binding_key, statement) if binding_key is not None else None
-            ),
+            "package_binding": (_binding(binding_key, statement) if binding_key is not None else None),
         }
     )
     return write_archive(
@@ -414,18 +412,14 @@ def read_bundle(
         )
     if binding_key is not None:
         binding = manifest["package_binding"]
-        if not isinstance(binding, str) or not hmac.compare_digest(
-            binding, _binding(binding_key, statement)
-        ):
+        if not isinstance(binding, str) or not hmac.compare_digest(binding, _binding(binding_key, statement)):
             raise BundleRejected("session key not vouched for by the exam package (bad binding)")
     responses = _parse_answers(members[ANSWERS])
     events = _parse_journal(members[JOURNAL])
     if data is None:
         data = write_archive(members)  # canonical, so the same bytes as the file
     digest = _sha256(data)
-    return Bundle(
-        manifest, responses, events, receipt_code(digest), digest, public, binding_key is not None
-    )
+    return Bundle(manifest, responses, events, receipt_code(digest), digest, public, binding_key is not None)
 
 
 def _check_manifest(manifest: Any) -> Ed25519PublicKey:

@@ -272,9 +272,7 @@ def load_office_private_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
             nonce, ciphertext, _PRIVATE_ARMOUR.encode()
         )
     except InvalidTag:
-        raise WrongPassphrase(
-            f"The passphrase does not open {path}. Check it and try again."
-        ) from None
+        raise WrongPassphrase(f"The passphrase does not open {path}. Check it and try again.") from None
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
@@ -298,9 +296,7 @@ def install_office_key(public_key_path: Path, data_dir: Path) -> str:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(
-            key.public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+            key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         )
     except OSError as exc:
         raise KeyProblem(f"Could not install the key in {target.parent}: {exc.strerror}.") from exc

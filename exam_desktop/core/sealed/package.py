@@ -244,9 +244,7 @@ def build_package(
         + ciphertext
     )
     package = body + office_key.sign(body)
-    key_file = _key_file_bytes(
-        exam, options, sha256_hex(package), binding_key, office_key, created_at
-    )
+    key_file = _key_file_bytes(exam, options, sha256_hex(package), binding_key, office_key, created_at)
     return BuiltPackage(package, code, key_file)
 
 
@@ -278,8 +276,7 @@ def _bank_images(exam: Exam, candidate_exam: Exam) -> dict[str, bytes]:
         path = (folder / reference).resolve()
         if not path.is_relative_to(folder):
             raise PackageNotBuilt(
-                f"The image {reference} is outside the bank's folder {folder}; "
-                "keep images next to the bank."
+                f"The image {reference} is outside the bank's folder {folder}; keep images next to the bank."
             )
         try:
             data = path.read_bytes()
@@ -376,8 +373,7 @@ def _decrypt(signed: _SignedPackage, start_code: str) -> bytes:
         )
     except InvalidTag:
         raise StartCodeRejected(
-            "This start code does not open the exam. "
-            "Check it with the invigilator and type it again."
+            "This start code does not open the exam. Check it with the invigilator and type it again."
         ) from None
     try:
         # Signed by the office and authenticated by the cipher: damage here is a bug at build time.
@@ -523,9 +519,7 @@ def load_key_file(path: Path, office_public_key: Ed25519PublicKey | None = None)
             f"The signature of {path} is not valid: the key file was altered or damaged. "
             "Get a fresh copy from the exam office."
         )
-    if office_public_key is not None and public_key_bytes(office_public_key) != public_key_bytes(
-        public
-    ):
+    if office_public_key is not None and public_key_bytes(office_public_key) != public_key_bytes(public):
         raise KeyFileRejected(
             f"{path} is signed by another key (fingerprint {fingerprint(public)}, "
             f"expected {fingerprint(office_public_key)})."

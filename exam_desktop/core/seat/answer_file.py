@@ -177,9 +177,7 @@ class AnswerStore:
         try:
             db = Database(sqlite3.connect(str(path)), execute_plugins=False)
         except sqlite3.Error as exc:
-            raise StorageWriteError(
-                f"The answer file {path} cannot be opened ({exc}).", path
-            ) from exc
+            raise StorageWriteError(f"The answer file {path} cannot be opened ({exc}).", path) from exc
         try:
             db.execute("PRAGMA busy_timeout=250")  # ride out a reader's checkpoint, no longer
             _check_integrity(db, path)
@@ -421,9 +419,7 @@ def _corrupt(path: Path, detail: str) -> CorruptStoreError:
 def _migrate(db: Database, path: Path) -> None:
     tables = set(db.table_names())
     if tables and Migrations.migrations_table not in tables:
-        raise NotAnAnswerFile(
-            f"{path} is a database, but not an exam answer file. Check the path.", path
-        )
+        raise NotAnAnswerFile(f"{path} is a database, but not an exam answer file. Check the path.", path)
     known = set(SCHEMA_STEPS)
     unknown = [m.name for m in MIGRATIONS.applied(db) if m.name not in known]
     if unknown:

@@ -71,7 +71,6 @@ class DeskState:
 class InvigilatorDesk:
     """The invigilator's controls over one session: PIN check, then journaled actions."""
 
-
     def __init__(
         self,
         store: AnswerStore,

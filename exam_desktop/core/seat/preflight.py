@@ -24,11 +24,32 @@ MIN_FREE_BYTES = 200 * 1024 * 1024  # answers, journal, local bundle copies and 
 EARLIEST_SANE_TIME = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
 NETWORK_FILESYSTEMS = frozenset(
     {
-        "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph",
-        "glusterfs", "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.davfs2", "fuse.rclone",
-        "fuse.s3fs", "fuse.gcsfuse", "fuse.glusterfs", "fuse.cephfs", "fuse.smbnetfs", "sshfs",
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb",
+        "smb2",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "9p",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "davfs",
+        "fuse.sshfs",
+        "fuse.davfs2",
+        "fuse.rclone",
+        "fuse.s3fs",
+        "fuse.gcsfuse",
+        "fuse.glusterfs",
+        "fuse.cephfs",
+        "fuse.smbnetfs",
+        "sshfs",
     }
-)  # fmt: skip
+)
 
 
 class PreflightFailed(KnownError):

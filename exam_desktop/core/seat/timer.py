@@ -99,9 +99,7 @@ class ExamClock:
         }
 
     @classmethod
-    def restore(
-        cls, snapshot: dict[str, Any], *, monotonic: Monotonic = time.monotonic
-    ) -> ExamClock:
+    def restore(cls, snapshot: dict[str, Any], *, monotonic: Monotonic = time.monotonic) -> ExamClock:
         """A clock continuing from `snapshot`; if it was running it runs again from now.
 
         The time between the snapshot and the restore (a crash, a reboot) is not counted: the
