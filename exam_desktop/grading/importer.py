@@ -263,7 +263,8 @@ def accept_quarantined(db: GraderDB, receipt_or_sha: str) -> str:
         db.set_bundle_status(row["sha256"], "imported")
         db.execute("UPDATE candidates SET bundle_sha256 = ? WHERE id = ?", (row["sha256"], candidate.id))
         db.clear_hand_grades(candidate.id, changed)
-        manifest = json.loads(db.bundle(row["sha256"])["manifest_json"] or "{}")
+        stored = db.bundle(row["sha256"])
+        manifest = json.loads((stored or {}).get("manifest_json") or "{}")
         scores = score_exam(exam, new, presented_questions(manifest)).per_question
         db.execute(  # questions this bundle's session did not give the candidate
             "DELETE FROM scores WHERE candidate_id = ? AND question_id NOT IN "

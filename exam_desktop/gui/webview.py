@@ -175,7 +175,7 @@ class LockedPage(QWebEnginePage):
         log.warning("refused navigation to %s", url.toString())
         return False
 
-    def createWindow(self, window_type) -> None:  # noqa: N802
+    def createWindow(self, window_type) -> None:  # type: ignore[override]  # noqa: N802 (Qt accepts no window)
         log.warning("refused to open a new window")
         return None
 
@@ -231,7 +231,7 @@ class LockedWebView(QWebEngineView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.setAcceptDrops(False)
 
-    def createWindow(self, window_type) -> None:  # noqa: N802
+    def createWindow(self, window_type) -> None:  # type: ignore[override]  # noqa: N802 (Qt accepts no window)
         return None
 
     def load_shell(self) -> None:

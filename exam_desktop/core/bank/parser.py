@@ -822,8 +822,8 @@ class _Body:
             self.p.problem(line, "a matching question needs at least two '- PROMPT => ANSWER' lines")
             return None
         seen: set[str] = set()
-        for number, prompt, answer in self.pairs:
-            if not answer:
+        for number, prompt, paired in self.pairs:
+            if not paired:
                 self.p.problem(number, "this pair has no answer after '=>'")
             if prompt and prompt in seen:
                 self.p.problem(number, f"prompt '{prompt}' is listed twice")
