@@ -656,6 +656,20 @@ window.exam = (() => {
     if (current) setDisabled(!!(document.getElementById("dont-know") || {}).checked);
   }
 
+  // A proctored session: question text cannot be copied or cut; the candidate's own fields can.
+  const EDITABLE = 'textarea, [contenteditable="true"], '
+    + "input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit])";
+  function guardCopying() {
+    if (document.body.classList.contains("copy-guard")) return;
+    document.body.classList.add("copy-guard");
+    const guard = (event) => {
+      const active = document.activeElement;
+      if (!(active && active.matches && active.matches(EDITABLE))) event.preventDefault();
+    };
+    document.addEventListener("copy", guard, true);
+    document.addEventListener("cut", guard, true);
+  }
+
   function setHighContrast(on) {
     document.body.classList.toggle("contrast", on);
     $("contrast-toggle").setAttribute("aria-pressed", String(on));
@@ -709,5 +723,6 @@ window.exam = (() => {
   return {
     init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
+    guardCopying,
   };
 })();

@@ -33,6 +33,9 @@ def qt_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("exam-desktop")
     app.setApplicationDisplayName("exam-desktop")
+    from exam_desktop.gui.crash import install_crash_handler
+
+    install_crash_handler()  # a bug in any window: answers kept, a report written, one sentence
     return app
 
 

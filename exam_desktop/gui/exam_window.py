@@ -37,6 +37,7 @@ from exam_desktop.core.seat.saving import AnswerSaving
 from exam_desktop.core.seat.timer import ExamClock
 from exam_desktop.gui.application import match_display_thread_priority
 from exam_desktop.gui.bridge import MessageType, call_js
+from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import LAST_SCRIPT, ExamPage
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,10 @@ class ExamWindow(QMainWindow):
         else:
             self.view.scheme_handler.file_served.connect(self._prepare_first_page)
         self.bridge.set_handler(self._on_message)
+        crash = crash_handler()  # a bug anywhere: what is typed is saved, the candidate is told
+        crash.language = exam.language
+        crash.keep_safe["answers"] = self.flush
+        crash.notify = self.show_notice
 
     def _prepare_first_page(self, served: str = LAST_SCRIPT) -> None:
         """Build the first question's page data while QtWebEngine parses MathJax, not after."""
@@ -198,6 +203,10 @@ class ExamWindow(QMainWindow):
         self.locked = locked
         if self.is_ready:
             self._js("exam.setLocked", locked, text or self.strings["locked"])
+
+    def guard_copying(self) -> None:
+        """A proctored session: question text cannot be copied or dragged out of the page."""
+        self._js("exam.guardCopying")
 
     def show_notice(self, text: str) -> None:
         """A non-blocking notice in the corner of the page."""
@@ -568,6 +577,10 @@ class ExamWindow(QMainWindow):
         self._save_position()
         self._tick_timer.stop()
         self._retry_timer.stop()
+        crash = crash_handler()
+        if crash.keep_safe.get("answers") == self.flush:
+            del crash.keep_safe["answers"]
+            crash.notify = None
         self.bridge.close()
         super().closeEvent(event)
 

@@ -43,6 +43,7 @@ from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
+from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
 from exam_desktop.gui.exam_window import ExamWindow, format_remaining
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
@@ -71,28 +72,6 @@ QLabel#error { color: #b00020; }
 QLabel#title { font-size: 28px; font-weight: 600; }
 QWidget#cover { background: #1f2430; }
 QWidget#cover QLabel { color: white; font-size: 22px; }
-"""
-
-# Hook into the exam page (the window's page has no API for it): no copying or dragging of question
-# text; the candidate's own fields keep working. Runs once the page is ready.
-COPY_GUARD_JS = """
-(() => {
-  if (window.__kioskGuard) return;
-  window.__kioskGuard = true;
-  const editable = 'textarea, [contenteditable="true"], '
-    + 'input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit])';
-  const guard = (event) => {
-    const active = document.activeElement;
-    if (!(active && active.matches && active.matches(editable))) event.preventDefault();
-  };
-  document.addEventListener('copy', guard, true);
-  document.addEventListener('cut', guard, true);
-  document.addEventListener('dragstart', (event) => event.preventDefault(), true);
-  const style = document.createElement('style');
-  style.textContent = 'body { user-select: none; -webkit-user-select: none; } '
-    + editable + ' { user-select: text; -webkit-user-select: text; }';
-  document.head.appendChild(style);
-})();
 """
 
 
@@ -191,6 +170,10 @@ class KioskWindow(QWidget):
         app.screenAdded.connect(self._screen_added)
         app.screenRemoved.connect(self._screen_removed)
         app.clipboard().dataChanged.connect(self._clipboard_changed)
+        crash = crash_handler()
+        crash.language = session.header.language
+        crash.keep_safe["journal"] = self._journal_crash
+        crash.notify = self._crash_notice
 
     # ---------------------------------------------------------------------------- screens
 
@@ -277,6 +260,14 @@ class KioskWindow(QWidget):
         self.message_button.setVisible(closable)
         self.show_screen("message")
 
+    def _journal_crash(self) -> None:
+        reports = crash_handler().reports
+        self.session.journal("crash", {"report": reports[-1].name if reports else None})
+
+    def _crash_notice(self, text: str) -> None:
+        """Before the exam page is up (it shows the notice itself once it is)."""
+        self.show_message(self.session.header.title, text, closable=not self.exam_running)
+
     # ---------------------------------------------------------------------------- the flow
 
     def start(self) -> None:
@@ -333,7 +324,7 @@ class KioskWindow(QWidget):
         try:
             self.session.unlock(self.code.text())
         except TryAgainLater as exc:
-            self._wait_for_code(exc.wait_s, str(exc))
+            self._wait_for_code(exc.wait_s, exc.reason)
             return
         except KnownError as exc:
             self.code_message.setText(str(exc))
@@ -347,9 +338,9 @@ class KioskWindow(QWidget):
         self.session.enter_kiosk(self)
         self._show_instructions()
 
-    def _wait_for_code(self, wait_s: float, text: str) -> None:
+    def _wait_for_code(self, wait_s: float, reason: str) -> None:
         self._code_wait_until = self.session.settings.monotonic() + wait_s
-        self._code_text = text.split(" Too many")[0]
+        self._code_text = reason
         self.code_button.setEnabled(False)
         self.code.setEnabled(False)
         self._code_countdown()
@@ -421,7 +412,7 @@ class KioskWindow(QWidget):
     def _exam_ready(self) -> None:
         window = self.exam_window
         assert window is not None
-        window.page.runJavaScript(COPY_GUARD_JS)
+        window.guard_copying()
         proxy = window.view.focusProxy()
         if proxy is not None:  # where QtWebEngine receives keys and clicks
             proxy.installEventFilter(self)

@@ -82,10 +82,13 @@ class SessionFinished(SessionError):
 
 
 class TryAgainLater(SessionError):
-    """Too many wrong start codes in a row: the next attempt is accepted after `wait_s`."""
+    """Too many wrong start codes in a row: the next attempt is accepted after `wait_s`.
 
-    def __init__(self, message: str, wait_s: float):
-        super().__init__(message)
+    `reason` is why the last code was refused ("" when the wait is from earlier tries)."""
+
+    def __init__(self, reason: str, wait_s: float):
+        super().__init__(" ".join(part for part in (reason, _wait_sentence(wait_s)) if part))
+        self.reason = reason
         self.wait_s = wait_s
 
 
@@ -208,7 +211,7 @@ class UnlockStep(Step):
         backoff = session.start_code_backoff
         wait = backoff.wait_s()
         if wait > 0:
-            raise TryAgainLater(_wait_sentence(wait), wait)
+            raise TryAgainLater("", wait)
         try:
             opened = open_package(
                 session.settings.package, self.start_code, session.settings.office_public_key
@@ -219,7 +222,7 @@ class UnlockStep(Step):
             if session.store is not None:  # a relaunch must not reset the waits
                 session.store.set_meta(Meta.START_CODE_FAILURES, backoff.failures)
             if wait > 0:
-                raise TryAgainLater(f"{exc} {_wait_sentence(wait)}", wait) from None
+                raise TryAgainLater(str(exc), wait) from None
             raise
         backoff.succeeded()
         if session.store is not None:
