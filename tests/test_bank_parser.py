@@ -496,12 +496,14 @@ def parse_or_bank_error(text: str) -> None:
         assert exc.problems and all(p.line >= 1 for p in exc.problems)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.text(max_size=400))
 def test_random_text_gives_an_exam_or_a_bank_error(text):
     parse_or_bank_error(text)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.data())
 def test_mutated_banks_give_an_exam_or_a_bank_error(data):

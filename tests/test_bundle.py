@@ -225,6 +225,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     return bytes(out)
 
 
+@pytest.mark.slow
 def test_thousand_random_mutations_are_all_rejected_with_a_reason(valid):
     """Half mutate the file's bytes; half mutate one member and re-zip it cleanly, so the
     signature, hash and parsing layers are reached rather than only the zip checksums."""

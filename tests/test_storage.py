@@ -121,6 +121,7 @@ def test_meta_holds_json_values(store_path):
         assert store.get_meta("elapsed_s") == 62.5
 
 
+@pytest.mark.slow
 def test_a_killed_process_loses_no_acknowledged_answer(store_path):
     """SIGKILL at random moments while a scripted candidate answers, 20 rounds on the same file:
     every answer reported saved is there and the journal still verifies."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from killtools import kill_rounds
 from sessiontools import build
 
 
+@pytest.mark.slow
 def test_twenty_kills_lose_no_acknowledged_answer_and_no_time(tmp_path):
     built = build(tmp_path / "package")
     report = kill_rounds(built.package, tmp_path / "data", built.start_code, rounds=20, seed=3)
