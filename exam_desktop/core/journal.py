@@ -57,3 +57,26 @@ def verify_chain(events: list[dict[str, Any]]) -> None:
                 "its content was changed after it was written."
             )
         prev_hash = expected
+
+
+def damaged_entries(events: list[dict[str, Any]]) -> list[int]:
+    """The positions (1-based) of every entry that does not verify, in one pass.
+
+    An entry is damaged when its own hash does not cover its content, when it does not follow
+    the entry before it, or when it is numbered out of place. `verify_chain` stops at the first;
+    this names them all, so a journal damaged in one place is still evidence everywhere else.
+    """
+    damaged = []
+    prev_hash = GENESIS_HASH
+    for position, event in enumerate(events, start=1):
+        ok = event.get("seq") == position and event.get("prev_hash") == prev_hash
+        try:
+            own = event_hash(position, event["at_wall"], event["type"], event["data"], event["prev_hash"])
+            ok = ok and event.get("hash") == own
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            damaged.append(position)
+        stored = event.get("hash")
+        prev_hash = stored if isinstance(stored, str) else ""
+    return damaged

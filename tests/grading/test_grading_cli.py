@@ -101,7 +101,7 @@ def test_tampered_foreign_duplicate_and_second_bundles(workspace, capsys):
     data[len(data) // 2] ^= 0x01
     (folder / "bo-tampered.bundle").write_bytes(bytes(data))
     # A genuine bundle of another exam package.
-    other_key = load_key_file(write_key(tmp / "elsewhere"))
+    other_key = load_key_file(write_key(tmp / "elsewhere", install=False))
     write_bundle_file(other_key, folder, "cy@uni.it", answers(**PERFECT))
 
     db_path = tmp / "grader.db"
