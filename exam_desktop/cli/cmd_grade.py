@@ -46,13 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
 
     p = sub.add_parser(
-        "import", parents=[db_option, office_option], help="verify bundles against the exam key and grade them"
+        "import",
+        parents=[db_option, office_option],
+        help="verify bundles against the exam key and grade them",
     )
     p.add_argument("--key", required=True, help="the exam's grader key file (EXAM.key)")
     p.add_argument("paths", nargs="+", metavar="BUNDLE_OR_FOLDER")
 
     p = sub.add_parser(
-        "regrade", parents=[db_option, office_option], help="score everyone again with a changed key (what-if)"
+        "regrade",
+        parents=[db_option, office_option],
+        help="score everyone again with a changed key (what-if)",
     )
     p.add_argument("--key", required=True, help="the changed grader key file")
     p.add_argument("--commit", action="store_true", help="store the new scores (default: only show)")

@@ -37,6 +37,7 @@ from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import score_exam
+from exam_desktop.core.sealed.archive import read_regular_file
 from exam_desktop.core.sealed.bundle import LIMITS as BUNDLE_LIMITS
 from exam_desktop.core.sealed.bundle import BundleRejected, find_bundles, read_bundle
 from exam_desktop.core.sealed.package import GraderKey, load_key_file
@@ -84,14 +85,7 @@ class ImportResult:
 
 def read_bundle_file(path: Path) -> bytes:
     """The bytes of a bundle file: a regular file no larger than a bundle may be."""
-    try:
-        if path.is_symlink() or not path.is_file():
-            raise BundleRejected("not a regular file")
-        if path.stat().st_size > BUNDLE_LIMITS.max_archive_bytes:
-            raise BundleRejected(f"larger than {BUNDLE_LIMITS.max_archive_bytes} bytes")
-        return path.read_bytes()
-    except OSError as exc:
-        raise BundleRejected(f"cannot read the file ({exc.strerror})") from None
+    return read_regular_file(path, BUNDLE_LIMITS.max_archive_bytes, BundleRejected)
 
 
 def file_sha256(path: Path) -> str:

@@ -182,16 +182,16 @@ def bundle_bytes(
     public = session_key.public_key()
     statement = session_statement(public, session.id, session.nonce, exam_id, package_hash)
     manifest_fields = {
-            "format": BUNDLE_FORMAT,
-            "version": 1,
-            "exam_id": exam_id,
-            "package_sha256": package_hash,
-            "candidate": candidate,
-            "session": dataclasses.asdict(session),
-            "files": {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)},
-            "session_public_key": b64(public_key_bytes(public)),
-            "statement": statement,
-            "package_binding": (_binding(binding_key, statement) if binding_key is not None else None),
+        "format": BUNDLE_FORMAT,
+        "version": 1,
+        "exam_id": exam_id,
+        "package_sha256": package_hash,
+        "candidate": candidate,
+        "session": dataclasses.asdict(session),
+        "files": {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)},
+        "session_public_key": b64(public_key_bytes(public)),
+        "statement": statement,
+        "package_binding": (_binding(binding_key, statement) if binding_key is not None else None),
     }
     if damage is not None:
         manifest_fields["damage"] = damage
@@ -505,4 +505,3 @@ def _parse_journal(data: bytes, damage: dict[str, Any] | None) -> list[dict[str,
             else "the damage the seat reported does not match its journal"
         )
     return events
-

@@ -226,7 +226,9 @@ def check_damage(damage: Any) -> None:
     if damage is None:
         return
     only_keys(damage, "damage", {"journal_entries", "answers", "facts", "note"}, {"recovered"})
-    for i, seq in enumerate(list_of(damage["journal_entries"], "damage journal_entries", limit=MAX_JOURNAL_ENTRIES)):
+    for i, seq in enumerate(
+        list_of(damage["journal_entries"], "damage journal_entries", limit=MAX_JOURNAL_ENTRIES)
+    ):
         integer(seq, f"damage journal entry {i + 1}", low=1, high=MAX_JOURNAL_ENTRIES)
     for name in ("answers", "facts"):
         for i, item in enumerate(list_of(damage[name], f"damage {name}")):
