@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import json
 import os
 import re
 import tempfile
@@ -42,8 +41,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from exam_desktop import __version__
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.journal import damaged_entries
-from exam_desktop.core.sealed import bundle_schema
 from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed import bundle_schema
 from exam_desktop.core.sealed.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
 from exam_desktop.core.sealed.keys import (
     b64,
