@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exam_desktop import paths
+    from exam_desktop import paths as app_paths
     from exam_desktop.core.sealed.bundle import BundleRejected, find_bundles, read_bundle
     from exam_desktop.core.sealed.keys import trusted_office_key
     from exam_desktop.core.sealed.package import load_key_file
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     expected: dict = {"exam_id": args.exam_id}
     if args.key is not None:
-        key = load_key_file(args.key, trusted_office_key(paths.data_dir(), args.office_key))
+        key = load_key_file(args.key, trusted_office_key(app_paths.data_dir(), args.office_key))
         expected = {
             "exam_id": key.exam.id,
             "package_hash": key.package_hash,
