@@ -148,7 +148,9 @@ class CoverWindow(QWidget):
 class KioskWindow(QWidget):
     """One proctored session, full screen. Emits `shown_screen(name)` on every screen change."""
 
-    shown_screen = Signal(str)  # office-key | identify | waiting | instructions | exam | invigilator | message
+    shown_screen = Signal(
+        str
+    )  # office-key | identify | waiting | instructions | exam | invigilator | message
     exam_ready = Signal()
 
     def __init__(self, session: ExamSession, *, full_screen: bool = True):

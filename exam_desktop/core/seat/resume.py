@@ -145,7 +145,9 @@ def boot_stamp(boot: BootClock) -> dict[str, Any]:
     return {} if now is None else {"boot_id": now[0], "boot_s": now[1]}
 
 
-def plan_resume(store: AnswerStore, *, wall: float | None = None, boot: BootClock | None = None) -> ResumePlan:
+def plan_resume(
+    store: AnswerStore, *, wall: float | None = None, boot: BootClock | None = None
+) -> ResumePlan:
     """Read the interrupted session's state from its answer file."""
     now = time.time() if wall is None else wall
     session = store.get_meta(Meta.SESSION) or {}
