@@ -216,7 +216,7 @@ class KioskWindow(QWidget):
 
     def _office_key_screen(self) -> QWidget:
         page, layout = _screen("The exam office key is missing")
-        self.office_key_text = _message_label(5)
+        self.office_key_text = _message_label(7)
         layout.addWidget(self.office_key_text)
         form = QFormLayout()
         self.override_pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
@@ -298,7 +298,7 @@ class KioskWindow(QWidget):
         self.instructions = _message_label(4)
         self.instructions.setTextFormat(Qt.TextFormat.MarkdownText)
         layout.addWidget(self.instructions)
-        self.begin_message = _message_label(3)
+        self.begin_message = _message_label(5)  # room for what the invigilator must know
         self.begin_message.setObjectName("error")
         layout.addWidget(self.begin_message)
         self.begin_button = QPushButton("Begin the exam")

@@ -132,8 +132,8 @@ def acknowledged(store: AnswerStore, damage: Damage, events: list[dict[str, Any]
 def invigilator_sentence(damage: Damage) -> str:
     return (
         f"The answer file on this machine is damaged: {damage.sentence()}. Every other answer is "
-        "intact and the damage is recorded and sent with the results, so the grader can check it. "
-        "Invigilator: open the invigilator panel and choose Continue to go on."
+        "intact; the damage is recorded and sent with the results for the grader to check. "
+        "Invigilator: open the invigilator panel and choose Continue."
     )
 
 
