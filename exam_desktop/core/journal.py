@@ -70,8 +70,9 @@ def damaged_entries(events: list[dict[str, Any]]) -> list[int]:
     damaged = []
     prev_hash, prev_seq = GENESIS_HASH, 0
     for position, event in enumerate(events, start=1):
-        seq = event.get("seq")
-        numbered = type(seq) is int
+        raw_seq = event.get("seq")
+        numbered = type(raw_seq) is int
+        seq: int = raw_seq if numbered else prev_seq + 1  # type: ignore[assignment]
         ok = numbered and seq == prev_seq + 1 and event.get("prev_hash") == prev_hash
         try:
             own = event_hash(seq, event["at_wall"], event["type"], event["data"], event["prev_hash"])
@@ -82,5 +83,5 @@ def damaged_entries(events: list[dict[str, Any]]) -> list[int]:
             damaged.append(position)
         stored = event.get("hash")
         prev_hash = stored if isinstance(stored, str) else ""
-        prev_seq = seq if numbered else prev_seq + 1
+        prev_seq = seq
     return damaged
