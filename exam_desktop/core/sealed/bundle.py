@@ -29,9 +29,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from exam_desktop import __version__
+from exam_desktop.core.atomic import clean_partial_files, write_atomically
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.journal import damaged_entries
 from exam_desktop.core.responses import Response
@@ -239,9 +238,20 @@ def write_bundle(
         damage=damage,
     )
     read_bundle(data, exam_id=exam_id, package_hash=package_hash, binding_key=binding_key)
-    digest = _sha256(data)
-    receipt = receipt_code(digest)
-    name = bundle_name(exam_id, candidate, session.id, receipt)
+    return write_bundle_bytes(results_dir, local_dir, data)
+
+
+def write_bundle_bytes(results_dir: Path | None, local_dir: Path, data: bytes) -> WrittenBundle:
+    """Write a bundle already made (and verified) to the local folder and the results folder.
+
+    The same bytes always get the same name, so writing them again after a crash replaces a
+    copy by itself and never adds a second bundle. As `write_bundle` for what it raises.
+    """
+    bundle = read_bundle(data)
+    digest = bundle.sha256
+    receipt = bundle.receipt
+    name = bundle_name(bundle.exam_id, bundle.candidate, bundle.session["id"], receipt)
+    clean_partial_files(Path(local_dir), Path(results_dir) if results_dir is not None else None)
 
     def write_and_check(folder: Path) -> Path:
         path = write_atomically(folder, name, data)
@@ -289,31 +299,6 @@ def bundle_name(exam_id: str, candidate: dict[str, str], session_id: str, receip
     return f"{safe_exam}_{who}_{receipt}{BUNDLE_SUFFIX}"
 
 
-def write_atomically(folder: Path, name: str, data: bytes) -> Path:
-    """Write `folder/name` so that a reader sees the old file or the whole new one, never half.
-
-    Temporary file, fsync, rename, fsync of the folder.
-    """
-    target = Path(folder) / name
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # graders on other accounts read results folders
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    folder_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(folder_fd)
-    finally:
-        os.close(folder_fd)
-    return target
-
-
 @dataclass(frozen=True)
 class ExportOutcome:
     source: Path
@@ -339,6 +324,7 @@ def export_bundles(data_dir: Path, to_dir: Path) -> list[ExportOutcome]:
     to_dir = Path(to_dir)
     if not to_dir.is_dir():
         raise KnownError(f"The results folder {to_dir} does not exist (is the stick connected?).")
+    clean_partial_files(to_dir)  # an export killed half-way left its temporary file
     outcomes = []
     for source in find_bundles([Path(data_dir)]):
         if source.parent.resolve() == to_dir.resolve():

@@ -37,8 +37,8 @@ from exam_desktop.core.sealed.bundle import (
     ResultsNotWritten,
     SessionInfo,
     WrittenBundle,
+    bundle_bytes,
     local_bundle_dir,
-    write_bundle,
 )
 from exam_desktop.core.sealed.keys import DEFAULT_SCRYPT, ScryptParams, new_session_key
 from exam_desktop.core.sealed.package import (
@@ -68,6 +68,7 @@ from exam_desktop.core.seat.resume import (
     session_path,
 )
 from exam_desktop.core.seat.saving import AnswerFileSaving, AnswerSaving
+from exam_desktop.core.seat.submit import clean_leftovers, release_pending, write_results_once
 from exam_desktop.core.seat.timer import ExamClock, WallClockWatch
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ class PreflightStep(Step):
 
     def perform(self, session: ExamSession) -> list[Check]:
         s = session.settings
+        clean_leftovers(s.data_dir, s.results_dir or _path(session.header.results_dir))
         created = _parse_time(session.header.created_at)
         return run_preflight(s.data_dir, needed_bytes=s.needed_bytes, not_before=created, wall=s.wall)
 
@@ -673,20 +675,31 @@ class ExamSession:
         results_dir = self.settings.results_dir or (
             Path(self.header.results_dir) if self.header.results_dir else None
         )
-        events = self.store.events()
-        try:
-            written = write_bundle(
-                results_dir,
-                local_bundle_dir(self.settings.data_dir),
+        store, opened = self.store, self.opened
+
+        def make_bundle() -> bytes:  # only once per session: a pending bundle is reused
+            events = store.events()
+            return bundle_bytes(
                 exam_id=self.header.exam_id,
                 package_hash=self.package_hash,
                 candidate=session["candidate"],
                 session=info,
-                responses=self.store.responses(),
+                responses=store.responses(),
                 events=events,
                 session_key=new_session_key(),
-                binding_key=self.opened.binding_key,
-                damage=find_damage(self.store, events).for_bundle(),
+                binding_key=opened.binding_key,
+                damage=find_damage(store, events).for_bundle(),
+            )
+
+        try:
+            written = write_results_once(
+                store,
+                make_bundle,
+                results_dir=results_dir,
+                local_dir=local_bundle_dir(self.settings.data_dir),
+                exam_id=self.header.exam_id,
+                package_hash=self.package_hash,
+                binding_key=opened.binding_key,
             )
         except ResultsNotWritten as exc:
             written = exc.written
@@ -702,6 +715,7 @@ class ExamSession:
             },
         )
         self.store.append_event("bundle_written", {"receipt": written.receipt, "sha256": written.sha256})
+        release_pending(self.store)
         return written
 
 
@@ -744,6 +758,10 @@ def exam_for_session(exam: Exam, options: PackageOptions, seed: str) -> Exam:
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
 
 
 def _parse_time(text: str) -> datetime | None:
