@@ -262,3 +262,20 @@ def test_without_damage_nothing_asks_for_the_invigilator(built, tmp_path, clock)
     session.run()
     assert read_bundle(session.submit().local_path).damage is None
     assert load_key_file(built.key_file).exam.id == built.exam.id
+
+
+def test_a_template_blank_on_the_seat_is_as_wide_whatever_its_key(tmp_path):
+    from exam_desktop.core.bank import parse_bank
+    from exam_desktop.core.page.question_data import template_parts
+
+    def widths(key: str) -> list[int]:
+        bank = (
+            "---\nid: w\ntitle: W\nduration: 10m\n---\n\n## Shape {#shape template}\nFill in.\n\n"
+            "```template\nout [[shape]] and [[free]]\n```\n\n"
+            f"blank shape: {key}\nblank free: manual\n"
+        )
+        exam = parse_bank(bank, "w.md").candidate_copy()
+        template = exam.questions[0].answer
+        return [p["width"] for p in template_parts(template) if "blank" in p]
+
+    assert widths("ab") == widths("(None, 128, 256, 16) with a very long accepted answer")
