@@ -317,13 +317,13 @@ def test_full_results_folder_keeps_the_local_copy(tmp_path, session_data, sessio
     assert read_bundle(local).responses["q7"].value.startswith("A long essay.")
 
 
-def test_a_broken_journal_is_still_written_for_the_grader_to_see(tmp_path, session_data, session_key):
+def test_a_broken_journal_gets_no_receipt_unless_the_damage_travels_with_it(
+    tmp_path, session_data, session_key
+):
     responses, events = session_data
     altered = [dict(e) for e in events]
     altered[1]["type"] = "something_else"
-    written = write_bundle(
-        None,
-        tmp_path / "local",
+    common = dict(
         exam_id=EXAM_ID,
         package_hash=PACKAGE_HASH,
         candidate=CANDIDATE,
@@ -332,9 +332,18 @@ def test_a_broken_journal_is_still_written_for_the_grader_to_see(tmp_path, sessi
         events=altered,
         session_key=session_key,
     )
-    assert written.path is None and written.local_path.exists()
     with pytest.raises(BundleRejected, match="^broken journal chain at entry 2$"):
-        read_bundle(written.local_path)
+        write_bundle(None, tmp_path / "local", **common)
+    assert not (tmp_path / "local").exists() or not list((tmp_path / "local").iterdir())
+
+    damage = {"journal_entries": [2], "answers": [], "facts": [], "note": "entry 2 was altered"}
+    written = write_bundle(None, tmp_path / "local", **common, damage=damage)
+    bundle = read_bundle(written.local_path)
+    assert bundle.damage == damage and bundle.responses == responses
+
+    wrong = {**damage, "journal_entries": [3]}
+    with pytest.raises(BundleRejected, match="broken journal chain at entry 2"):
+        write_bundle(None, tmp_path / "elsewhere", **common, damage=wrong)
 
 
 @pytest.mark.parametrize("member", ["manifest.json", "answers.json", "journal.json"])

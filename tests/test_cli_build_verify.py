@@ -185,7 +185,10 @@ def test_verify_reports_each_bundle(office, capsys, tmp_path):
     members = read_archive(other, MEMBERS)
     other.write_bytes(write_archive(members | {"answers.json": members["answers.json"] + b" "}))
 
-    code, out, _ = run(capsys, "verify", results, "--key", root / "ml.key")
+    code, _, err = run(capsys, "verify", results, "--key", root / "ml.key")
+    assert code == 1 and "No exam office key is installed" in err  # nothing proves who signed it
+    public = root / "keys" / "office-public.pem"
+    code, out, _ = run(capsys, "verify", results, "--key", root / "ml.key", "--office-key", public)
     lines = out.splitlines()
     assert code == 1 and len(lines) == 2
     valid = next(line for line in lines if str(good) in line)
@@ -193,7 +196,7 @@ def test_verify_reports_each_bundle(office, capsys, tmp_path):
     invalid = next(line for line in lines if str(other) in line)
     assert invalid.startswith("INVALID") and invalid.endswith("hash mismatch for answers.json")
 
-    assert run(capsys, "verify", good, "--key", root / "ml.key")[0] == 0
+    assert run(capsys, "verify", good, "--key", root / "ml.key", "--office-key", public)[0] == 0
     code, out, _ = run(capsys, "verify", good, "--exam-id", "another-exam")
     assert code == 1 and "wrong exam (expected another-exam, got ml-engineers-test)" in out
 

@@ -379,8 +379,9 @@ def test_recover_command_reports_what_it_saved(store_path, capsys):
     assert main(["recover", str(store_path), "-o", str(store_path.with_name("new.db"))]) == 0
     out = capsys.readouterr().out
     assert (
-        "1 answer, 0 session facts, 1 journal entry" in out
+        "kept 1 answer, 0 session facts and 1 journal entry" in out
         and "journal chain: intact" in out
+        and "complete: nothing was lost" in out
         and "was not changed" in out
     )
 

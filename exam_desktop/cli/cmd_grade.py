@@ -28,6 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     db_option.add_argument(
         "--exam", default=argparse.SUPPRESS, help="the exam id, if the database holds several"
     )
+    office_option = argparse.ArgumentParser(add_help=False)
+    office_option.add_argument(
+        "--office-key",
+        type=Path,
+        default=None,
+        metavar="PUB",
+        help="the exam office public key the key file must be signed with "
+        "(default: the one installed with `exam-desktop keys install`)",
+    )
     parser.add_argument("--db", default=DEFAULT_DB, help=f"the grader database (default: {DEFAULT_DB})")
     parser.add_argument("--exam", default=None, help="the exam id, if the database holds several")
     parser.add_argument(
@@ -37,13 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
 
     p = sub.add_parser(
-        "import", parents=[db_option], help="verify bundles against the exam key and grade them"
+        "import",
+        parents=[db_option, office_option],
+        help="verify bundles against the exam key and grade them",
     )
     p.add_argument("--key", required=True, help="the exam's grader key file (EXAM.key)")
     p.add_argument("paths", nargs="+", metavar="BUNDLE_OR_FOLDER")
 
     p = sub.add_parser(
-        "regrade", parents=[db_option], help="score everyone again with a changed key (what-if)"
+        "regrade",
+        parents=[db_option, office_option],
+        help="score everyone again with a changed key (what-if)",
     )
     p.add_argument("--key", required=True, help="the changed grader key file")
     p.add_argument("--commit", action="store_true", help="store the new scores (default: only show)")
@@ -74,6 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser(
         "simulate",
+        parents=[office_option],
         help="write signed bundles of made-up candidates, to try the grader (training, demos)",
     )
     p.add_argument("--key", required=True, help="the exam's grader key file (EXAM.key)")
@@ -117,10 +131,17 @@ def _simulate(args: argparse.Namespace) -> int:
 
     if args.candidates < 1:
         raise KnownError("--candidates must be at least 1")
-    key, _ = load_grader_key(args.key)
+    key, _ = load_grader_key(args.key, _office_key(args))
     paths = write_simulated_session(key, args.out, args.candidates, seed=args.seed)
     print(f"{len(paths)} simulated bundles of {key.exam.id} written to {args.out}")
     return 0
+
+
+def _office_key(args: argparse.Namespace):
+    from exam_desktop import paths
+    from exam_desktop.core.sealed.keys import trusted_office_key
+
+    return trusted_office_key(paths.data_dir(), args.office_key)
 
 
 def _open_existing(path: Path) -> GraderDB:
@@ -138,7 +159,7 @@ def _import(args: argparse.Namespace) -> int:
     from exam_desktop.grading.db import GraderDB
     from exam_desktop.grading.importer import import_bundles, load_grader_key
 
-    key, key_sha256 = load_grader_key(args.key)
+    key, key_sha256 = load_grader_key(args.key, _office_key(args))
     db = GraderDB.open(Path(args.db))
     try:
         results = import_bundles(db, key, key_sha256, args.paths, progress=ProgressBar())
@@ -147,7 +168,7 @@ def _import(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
-        if r.outcome != "imported":
+        if r.outcome != "imported" or r.reason:
             print(r.line())
     if not results:
         print("No bundle files (*.bundle) found.")
@@ -163,7 +184,7 @@ def _regrade(db: GraderDB, args: argparse.Namespace) -> int:
     from exam_desktop.grading.importer import load_grader_key
     from exam_desktop.grading.regrade import commit_regrade, plan_regrade
 
-    key, key_sha256 = load_grader_key(args.key)
+    key, key_sha256 = load_grader_key(args.key, _office_key(args))
     plan = plan_regrade(db, key.exam, key.package_hash, key_sha256)
     print(plan.table())
     if args.commit:

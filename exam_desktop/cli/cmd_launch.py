@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="PUB",
         help="the exam office public key the package must be signed with "
-        "(default: the one installed with `exam-desktop keys install`)",
+        "(default: the one installed with `exam-desktop keys install`; with neither, the kiosk "
+        "starts only when the invigilator overrides with the PIN, which is journaled)",
     )
     parser.add_argument(
         "--pin",
@@ -104,12 +105,6 @@ def launch_settings(args: argparse.Namespace) -> LaunchSettings:
 
     data_dir = args.data_dir or paths.data_dir()
     office_key = load_public_key(args.office_key) if args.office_key else installed_office_key(data_dir)
-    if office_key is None:
-        print(
-            "note: no exam office key is installed on this machine; the package is checked "
-            "against the key it carries (install one with `exam-desktop keys install`).",
-            file=sys.stderr,
-        )
     return LaunchSettings(
         package=args.package,
         data_dir=data_dir,
@@ -161,8 +156,7 @@ def recover(settings: LaunchSettings) -> None:
     if not path.exists():
         raise KnownError(f"There is no session of this package on this machine ({path}).")
     recovery = recover_session(path)
-    state = "complete" if recovery.complete else "INCOMPLETE: " + "; ".join(recovery.problems)
-    print(
-        f"Recovered {recovery.responses} answers and {recovery.events} journal entries into "
-        f"{recovery.path} ({state}). The damaged file was kept next to it."
-    )
+    state = "complete: nothing was lost" if recovery.complete else "INCOMPLETE"
+    print(f"Recovered into {recovery.path} ({state}); the damaged file was kept next to it.")
+    for line in recovery.lines():
+        print(f"  {line}")

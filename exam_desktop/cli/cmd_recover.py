@@ -27,20 +27,11 @@ def run(args: argparse.Namespace) -> int:
     from exam_desktop.core.seat.recovery import recover_answers
 
     recovery = recover_answers(args.damaged, args.output)
-    print(f"Recovered into {recovery.path}:")
-    counts = [
-        (recovery.responses, "answer"),
-        (recovery.meta, "session fact"),
-        (recovery.events, "journal entry"),
-    ]
-    print("  " + ", ".join(_count(n, noun) for n, noun in counts))
-    print(f"  journal chain: {'intact' if recovery.journal_intact else 'BROKEN — entries were lost'}")
+    state = "complete: nothing was lost" if recovery.complete else "INCOMPLETE: something was lost"
+    print(f"Recovered into {recovery.path} ({state}):")
+    for line in recovery.lines():
+        print(f"  {line}")
     for problem in recovery.problems:
         print(f"  note: {problem}")
     print(f"The damaged file {args.damaged} was not changed; keep it with the session's records.")
     return 0 if recovery.complete else 3
-
-
-def _count(n: int, noun: str) -> str:
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    return f"{n} {noun if n == 1 else plural}"

@@ -57,3 +57,31 @@ def verify_chain(events: list[dict[str, Any]]) -> None:
                 "its content was changed after it was written."
             )
         prev_hash = expected
+
+
+def damaged_entries(events: list[dict[str, Any]]) -> list[int]:
+    """The positions (1-based) of every entry that does not verify, in one pass.
+
+    An entry is damaged when its own hash does not cover its content, when it does not follow
+    the entry before it (numbering or hash), or when it cannot be read. `verify_chain` stops at
+    the first; this names them all, so a journal damaged in one place is still evidence
+    everywhere else: an entry lost from the middle marks only the entry after the gap.
+    """
+    damaged = []
+    prev_hash, prev_seq = GENESIS_HASH, 0
+    for position, event in enumerate(events, start=1):
+        raw_seq = event.get("seq")
+        numbered = type(raw_seq) is int
+        seq: int = raw_seq if numbered else prev_seq + 1  # type: ignore[assignment]
+        ok = numbered and seq == prev_seq + 1 and event.get("prev_hash") == prev_hash
+        try:
+            own = event_hash(seq, event["at_wall"], event["type"], event["data"], event["prev_hash"])
+            ok = ok and event.get("hash") == own
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            damaged.append(position)
+        stored = event.get("hash")
+        prev_hash = stored if isinstance(stored, str) else ""
+        prev_seq = seq
+    return damaged

@@ -195,6 +195,9 @@ class Matrix:
         return Matrix(self.rows, self.cols)
 
 
+BLANK_WIDTH = 16  # characters, for a template blank without a width of its own
+
+
 @dataclass
 class Blank:
     """A named blank of a template: accepted answers, or graded by hand (`manual`)."""
@@ -203,13 +206,15 @@ class Blank:
     accepted: list[str] = field(default_factory=list)
     manual: bool = False
     case_sensitive: bool = False
-    width: int = 0  # characters shown; 0 = from the longest accepted answer
+    width: int = 0  # characters shown; 0 = BLANK_WIDTH (never the key's length: it would leak)
 
     def strip_key(self) -> Blank:
-        return Blank(self.name, manual=self.manual, width=self.width or self.display_width())
+        return Blank(self.name, manual=self.manual, width=self.display_width())
 
     def display_width(self) -> int:
-        return self.width or max([len(a) for a in self.accepted] + [8])
+        """The width the blank is shown with: the author's, else the same for every blank, so
+        that the package never tells a candidate how long the accepted answer is."""
+        return self.width or BLANK_WIDTH
 
 
 @dataclass

@@ -5,13 +5,23 @@ total, maximum, grade (the total on `scale`) and what is still to grade. The Moo
 two columns — an identifier Moodle maps to a user ("Email address" or "ID number") and the
 grade — to be imported with Grades > Import > CSV file, mapping the first column to that user
 field.
+
+Every text cell that came from a candidate (identification, labels) is neutralised as the OWASP
+CSV-injection rule says: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets
+a leading `'`, so a spreadsheet shows it as text instead of running it as a formula; numbers the
+grader computed are written as they are. Text that is not valid Unicode is replaced, never a
+crash. Files are written whole or not at all (core/atomic.py).
 """
 
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from exam_desktop.core.atomic import write_atomically
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam
 from exam_desktop.grading.results import CandidateResult
@@ -39,7 +49,7 @@ def write_results_csv(exam: Exam, results: list[CandidateResult], path: Path, *,
         writer.writerow(
             [
                 "candidate",
-                *field_ids,
+                *map(text_cell, field_ids),
                 *(q.id for q in questions),
                 "total",
                 "max",
@@ -51,12 +61,12 @@ def write_results_csv(exam: Exam, results: list[CandidateResult], path: Path, *,
             writer.writerow(
                 [
                     r.candidate.number,
-                    *(r.candidate.fields.get(fid, "") for fid in field_ids),
+                    *(text_cell(r.candidate.fields.get(fid, "")) for fid in field_ids),
                     *(_number(r.scores[q.id].points) if q.id in r.scores else "" for q in questions),
                     _number(r.total),
                     _number(r.max_total),
                     _number(r.grade(scale)),
-                    " ".join(r.to_grade),
+                    text_cell(" ".join(r.to_grade)),
                 ]
             )
 
@@ -87,7 +97,7 @@ def write_moodle_csv(
     warnings = []
     with _open_csv(path) as f:
         writer = csv.writer(f)
-        writer.writerow([header, column or exam.title])
+        writer.writerow([header, text_cell(column or exam.title)])
         for r in results:
             value = r.candidate.fields.get(identifier, "").strip()
             if not value:
@@ -96,17 +106,30 @@ def write_moodle_csv(
             if not r.complete:
                 warnings.append(f"{r.candidate.label} still has {len(r.to_grade)} to grade")
             grade = r.grade(scale) if scale else r.total
-            writer.writerow([value, _number(grade)])
+            writer.writerow([text_cell(value), _number(grade)])
     return warnings
 
 
-def _open_csv(path: Path):
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: object) -> str:
+    """A text cell a spreadsheet shows as text (OWASP: a leading ' before = + - @ tab CR)."""
+    text = str(value).encode("utf-8", "replace").decode("utf-8")
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@contextmanager
+def _open_csv(path: Path) -> Iterator[io.StringIO]:
+    """The CSV's text, written to `path` atomically once complete."""
     path = Path(path)
+    buffer = io.StringIO(newline="")
+    yield buffer
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("w", newline="", encoding="utf-8")
+        write_atomically(path.parent, path.name, buffer.getvalue().encode("utf-8"))
     except OSError as exc:
-        raise KnownError(f"Cannot write {path}: {exc.strerror}.") from None
+        raise KnownError(f"Cannot write {path}: {exc.strerror or exc}.") from None
 
 
 def _number(value: float) -> str:

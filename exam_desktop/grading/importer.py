@@ -4,32 +4,46 @@ Each bundle is verified against the exam's key (`core.sealed.bundle.read_bundle`
 package binding, journal chain, archive limits — never extracted to disk), then recorded with its
 responses and scored, all or nothing (a savepoint per bundle, a commit per batch). The outcomes:
 
-  imported          new and genuine: the candidate's answers are graded
+  imported          new and genuine: the candidate's answers are graded (a bundle whose seat
+                    found its answer file damaged is imported *marked*: the reason says what
+                    was damaged, every answer it carries is graded)
   already-imported  the very same file (same SHA-256) was imported before: nothing changes
   quarantined       genuine, but the candidate already has a different bundle; a grader decides
                     with `accept_quarantined` / `reject_quarantined`
   rejected          not genuine, damaged or for another exam; the reason is recorded
 
 Nothing of a rejected bundle is stored except its hash, where it came from and why it was refused.
+Every bundle is hostile until verified: one that cannot be read — or that trips a fault in the
+grader itself — is rejected alone with its reason, and the rest of the batch imports.
+
+The grader key file must be signed by an office key this machine trusts (installed with
+`exam-desktop keys install`, or named with `--office-key`): a key file re-signed by anyone else
+would otherwise grade with a forged answer key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import score_exam
+from exam_desktop.core.sealed.archive import read_regular_file
 from exam_desktop.core.sealed.bundle import LIMITS as BUNDLE_LIMITS
 from exam_desktop.core.sealed.bundle import BundleRejected, find_bundles, read_bundle
 from exam_desktop.core.sealed.package import GraderKey, load_key_file
 from exam_desktop.grading.db import GraderDB
+
+log = logging.getLogger(__name__)
 
 Outcome = Literal["imported", "already-imported", "quarantined", "rejected"]
 Progress = Callable[[int, int], None]
@@ -71,14 +85,7 @@ class ImportResult:
 
 def read_bundle_file(path: Path) -> bytes:
     """The bytes of a bundle file: a regular file no larger than a bundle may be."""
-    try:
-        if path.is_symlink() or not path.is_file():
-            raise BundleRejected("not a regular file")
-        if path.stat().st_size > BUNDLE_LIMITS.max_archive_bytes:
-            raise BundleRejected(f"larger than {BUNDLE_LIMITS.max_archive_bytes} bytes")
-        return path.read_bytes()
-    except OSError as exc:
-        raise BundleRejected(f"cannot read the file ({exc.strerror})") from None
+    return read_regular_file(path, BUNDLE_LIMITS.max_archive_bytes, BundleRejected)
 
 
 def file_sha256(path: Path) -> str:
@@ -105,9 +112,9 @@ def candidate_identity(fields: Mapping[str, str]) -> str:
     return "|".join(f"{k}:{' '.join(v.split()).casefold()}" for k, v in sorted(lowered.items()))
 
 
-def load_grader_key(path: str | Path) -> tuple[GraderKey, str]:
-    """The grader key file (signature checked) and the SHA-256 that names this version of it."""
-    key = load_key_file(Path(path))
+def load_grader_key(path: str | Path, office_key: Ed25519PublicKey) -> tuple[GraderKey, str]:
+    """The grader key file, signed by `office_key`, and the SHA-256 that names this version of it."""
+    key = load_key_file(Path(path), office_key)
     return key, file_sha256(Path(path))
 
 
@@ -148,10 +155,57 @@ def import_bundles(
         # is idempotent).
         with db.atomic():
             for path in files[start : start + COMMIT_EVERY]:
-                results.append(import_bundle_file(db, key, path))
+                results.append(import_isolated(db, key, path))
                 if progress:
                     progress(len(results), len(files))
     return results
+
+
+def import_isolated(db: GraderDB, key: GraderKey, path: Path) -> ImportResult:
+    """`import_bundle_file` in its own savepoint: a fault on one bundle rejects that bundle only.
+
+    Known problems are rejections already; anything else escaping is a fault of the grader on a
+    file it should have refused. That bundle is recorded as rejected with what happened (and the
+    details go to the log), so the batch goes on.
+    """
+    try:
+        with db.atomic():
+            return import_bundle_file(db, key, path)
+    except KnownError:
+        raise  # the database itself (a full disk): stop, the batch is not imported
+    except Exception as exc:  # a bundle the grader could not handle: it is rejected, alone
+        log.exception("importing %s failed", path)
+        reason = (
+            f"the grader could not process this bundle ({type(exc).__name__}); it was set "
+            "aside and the others were imported — keep the file and report it"
+        )
+        try:
+            sha256 = hashlib.sha256(read_bundle_file(path)).hexdigest()
+        except BundleRejected:
+            return ImportResult(str(path), "rejected", reason)
+        with db.atomic():
+            db.execute("DELETE FROM bundles WHERE sha256 = ?", (sha256,))
+            db.add_bundle(sha256, status="rejected", source=str(path), reason=reason)
+        return ImportResult(str(path), "rejected", reason)
+
+
+def damage_mark(damage: Mapping[str, Any] | None) -> str:
+    """One sentence for a bundle whose seat found its answer file damaged ('' if none)."""
+    if not damage:
+        return ""
+    parts = []
+    entries = list(damage.get("journal_entries") or [])
+    if entries:
+        shown = ", ".join(map(str, entries[:5])) + (" …" if len(entries) > 5 else "")
+        parts.append(f"journal entr{'y' if len(entries) == 1 else 'ies'} {shown} do not verify")
+    answers = list(damage.get("answers") or [])
+    if answers:
+        parts.append(f"answers not confirmed by the journal: {', '.join(answers[:10])}")
+    facts = list(damage.get("facts") or [])
+    if facts:
+        parts.append(f"session facts lost: {', '.join(facts)}")
+    detail = "; ".join(parts) or str(damage.get("note") or "damage reported")
+    return f"marked: the seat found its answer file damaged ({detail}); check these by hand"
 
 
 def import_bundle_file(db: GraderDB, key: GraderKey, path: Path) -> ImportResult:
@@ -202,6 +256,7 @@ def file_verified_bundle(
         return _already(db, known, source)
     fields = candidate_fields(bundle.manifest)
     identity = candidate_identity(fields)
+    mark = damage_mark(bundle.manifest.get("damage"))
     question_ids = {q.id for q in exam.questions}
     responses = {qid: r for qid, r in bundle.responses.items() if qid in question_ids}
     with db.atomic():
@@ -233,6 +288,7 @@ def file_verified_bundle(
             exam_id=exam.id,
             candidate_identity=identity,
             receipt=bundle.receipt,
+            reason=mark,
             manifest=bundle.manifest,
         )
         db.add_responses(sha256, responses)
@@ -241,7 +297,7 @@ def file_verified_bundle(
             candidate_id, score_exam(exam, responses, presented_questions(bundle.manifest)).per_question
         )
         number = db.execute("SELECT number FROM candidates WHERE id = ?", (candidate_id,)).fetchone()[0]
-    return ImportResult(source, "imported", "", bundle.receipt, f"Candidate {number}")
+    return ImportResult(source, "imported", mark, bundle.receipt, f"Candidate {number}")
 
 
 def accept_quarantined(db: GraderDB, receipt_or_sha: str) -> str:

@@ -43,6 +43,11 @@ from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
+from exam_desktop.core.seat.trust import (
+    missing_office_key_sentence,
+    needs_office_key_override,
+    override_office_key,
+)
 from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
 from exam_desktop.gui.exam_window import ExamWindow, format_remaining
@@ -50,7 +55,9 @@ from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_MS = 1000
+# Ticks a little more often than the session persists time (HEARTBEAT_S), on a precise timer: a
+# tick that came a few milliseconds early would otherwise wait a whole second more.
+HEARTBEAT_MS = 900
 COLUMN_WIDTH = 700
 LOCK_TEXT = "This screen is locked because {why}. Please call the invigilator."
 LOCK_REASONS = {
@@ -120,7 +127,9 @@ class CoverWindow(QWidget):
 class KioskWindow(QWidget):
     """One proctored session, full screen. Emits `shown_screen(name)` on every screen change."""
 
-    shown_screen = Signal(str)  # identify | waiting | instructions | exam | invigilator | message
+    shown_screen = Signal(
+        str
+    )  # office-key | identify | waiting | instructions | exam | invigilator | message
     exam_ready = Signal()
 
     def __init__(self, session: ExamSession, *, full_screen: bool = True):
@@ -147,6 +156,7 @@ class KioskWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
         self.screens: dict[str, QWidget] = {}
+        self._add("office-key", self._office_key_screen())
         self._add("identify", self._identify_screen())
         self._add("waiting", self._waiting_screen())
         self._add("instructions", self._instructions_screen())
@@ -157,6 +167,7 @@ class KioskWindow(QWidget):
         self._add("invigilator", self.panel)
 
         self.heartbeat_timer = QTimer(self, interval=HEARTBEAT_MS)
+        self.heartbeat_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.heartbeat_timer.timeout.connect(self._heartbeat)
         self._code_timer = QTimer(self, interval=1000)
         self._code_timer.timeout.connect(self._code_countdown)
@@ -185,6 +196,44 @@ class KioskWindow(QWidget):
         self.stack.setCurrentWidget(self.screens[name])
         self.current = name
         self.shown_screen.emit(name)
+
+    def _office_key_screen(self) -> QWidget:
+        page, layout = _screen("The exam office key is missing")
+        self.office_key_text = _message_label(7)
+        layout.addWidget(self.office_key_text)
+        form = QFormLayout()
+        self.override_pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.override_pin.setObjectName("override-pin")
+        self.override_who = QLineEdit()
+        self.override_who.setObjectName("override-who")
+        self.override_reason = QLineEdit()
+        self.override_reason.setObjectName("override-reason")
+        form.addRow("Invigilator PIN", self.override_pin)
+        form.addRow("Your name", self.override_who)
+        form.addRow("Why start it anyway", self.override_reason)
+        holder = QWidget()
+        holder.setLayout(form)
+        layout.addWidget(holder, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.override_message = _message_label()
+        self.override_message.setObjectName("error")
+        layout.addWidget(self.override_message)
+        button = QPushButton("Start without the office key")
+        button.setObjectName("override-office-key")
+        button.clicked.connect(self._override_office_key)
+        layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignCenter)
+        return page
+
+    def _override_office_key(self) -> None:
+        try:
+            override_office_key(
+                self.session, self.override_pin.text(), self.override_who.text(), self.override_reason.text()
+            )
+        except KnownError as exc:
+            self.override_message.setText(str(exc))
+            self.override_pin.selectAll()
+            return
+        self.override_pin.clear()
+        self._first_screen()
 
     def _identify_screen(self) -> QWidget:
         page, layout = _screen(self.session.header.title)
@@ -232,7 +281,7 @@ class KioskWindow(QWidget):
         self.instructions = _message_label(4)
         self.instructions.setTextFormat(Qt.TextFormat.MarkdownText)
         layout.addWidget(self.instructions)
-        self.begin_message = _message_label(3)
+        self.begin_message = _message_label(5)  # room for what the invigilator must know
         self.begin_message.setObjectName("error")
         layout.addWidget(self.begin_message)
         self.begin_button = QPushButton("Begin the exam")
@@ -271,8 +320,18 @@ class KioskWindow(QWidget):
     # ---------------------------------------------------------------------------- the flow
 
     def start(self) -> None:
-        """Show the kiosk and run the preflight; then the first screen the session needs."""
+        """Show the kiosk and run the preflight; then the first screen the session needs.
+
+        Without an office key to check the package against, the invigilator must override first."""
         self.show_kiosk()
+        if needs_office_key_override(self.session):
+            self.office_key_text.setText(missing_office_key_sentence(self.session))
+            self.show_screen("office-key")
+            self.override_pin.setFocus()
+            return
+        self._first_screen()
+
+    def _first_screen(self) -> None:
         try:
             if "preflight" not in self.session.results:  # `exam-desktop launch` ran it already
                 self.session.preflight()
@@ -377,30 +436,28 @@ class KioskWindow(QWidget):
     def _update_begin(self) -> None:
         needs = self.session.needs_invigilator
         self.begin_button.setEnabled(not needs)
-        if needs and self.session.plan is not None:
-            minutes = round(self.session.plan.downtime_s / 60)
-            self.begin_message.setText(
-                f"The exam was interrupted for about {minutes} minutes. Please call the "
-                "invigilator to continue; the interruption does not count against your time."
-            )
+        if needs:
+            self.begin_message.setText(self.session.invigilator_needed_sentence())
         else:
             self.begin_message.setText("")
 
     def _begin(self) -> None:
+        # A damaged answer file found only now (a bad page read while the window restores the
+        # answers) is said on screen, never left to escape this slot with nothing shown.
         try:
             clock = self.session.run()
+            opened = self.session.opened
+            assert self.session.exam is not None and opened is not None
+            window = ExamWindow(
+                self.session.exam,
+                self.session.saving,
+                clock,
+                page=self.page,
+                content=packaged_content(opened.figures, opened.images),  # drawn at build, from memory
+            )
         except KnownError as exc:
             self.begin_message.setText(str(exc))
             return
-        opened = self.session.opened
-        assert self.session.exam is not None and opened is not None
-        window = ExamWindow(
-            self.session.exam,
-            self.session.saving,
-            clock,
-            page=self.page,
-            content=packaged_content(opened.figures, opened.images),  # drawn at build, from memory
-        )
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
         window.submitted.connect(self._submitted)

@@ -153,14 +153,24 @@ def import_qti(data: bytes, source: str | Path = "<qti>") -> ImportResult:
 def _package_items(
     data: bytes, source: str, report: ConversionReport, files: dict[str, bytes]
 ) -> list[tuple[str, bytes, str]]:
+    """The items (and the media they show) of a content package, read as a hostile archive:
+    names, encryption and compression are checked for every member before anything is inflated,
+    and no member is inflated past MAX_MEMBER_BYTES, whatever its header claims."""
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except UnicodeDecodeError:
+        raise NotQti(
+            f"{source} is not a readable QTI content package: a member's name is marked as UTF-8 "
+            "but is not valid UTF-8"
+        ) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         raise NotQti(f"{source} is not a QTI content package: not a readable zip file") from None
     with package:
-        if "imsmanifest.xml" not in package.namelist():
+        _check_members(package, source)
+        names = set(package.namelist())
+        if "imsmanifest.xml" not in names:
             raise NotQti(f"{source} is a zip file without imsmanifest.xml: not a QTI content package")
-        manifest = parse_xml(package.read("imsmanifest.xml"), f"{source}!imsmanifest.xml")
+        manifest = parse_xml(_read_member(package, "imsmanifest.xml", source), f"{source}!imsmanifest.xml")
         items: list[tuple[str, bytes, str]] = []
         for index, resource in enumerate(_descendants(manifest, "resource"), start=1):
             kind = resource.get("type", "")
@@ -168,7 +178,7 @@ def _package_items(
             where = f"{source}!imsmanifest.xml: resource[{index}]"
             if kind.startswith("imsqti_item_xml"):
                 member = _safe_member(href)
-                if member is None or member not in package.namelist():
+                if member is None or member not in names:
                     report.add("", where, f"item file '{href}' is missing from the package: skipped")
                     continue
                 if package.getinfo(member).file_size > MAX_MEMBER_BYTES:
@@ -176,7 +186,8 @@ def _package_items(
                         "", where, f"item file '{href}' is larger than {MAX_MEMBER_BYTES >> 20} MB: skipped"
                     )
                     continue
-                items.append((f"{source}!{member}", package.read(member), str(PurePosixPath(member).parent)))
+                content = _read_member(package, member, source)
+                items.append((f"{source}!{member}", content, str(PurePosixPath(member).parent)))
             elif kind.startswith("imsqti_test_xml"):
                 continue  # the test's item order is the manifest's order
             elif kind.startswith("imsqti"):
@@ -184,7 +195,7 @@ def _package_items(
                 continue
             for file in _descendants(resource, "file"):  # images and other media the items show
                 member = _safe_member(file.get("href", ""))
-                if member and member in package.namelist() and not member.endswith(".xml"):
+                if member and member in names and not member.endswith(".xml"):
                     if package.getinfo(member).file_size > MAX_MEMBER_BYTES:
                         report.add(
                             "",
@@ -192,10 +203,46 @@ def _package_items(
                             f"file '{member}' is larger than {MAX_MEMBER_BYTES >> 20} MB: not saved",
                         )
                         continue
-                    files[f"images/{member}"] = package.read(member)
+                    files[f"images/{member}"] = _read_member(package, member, source)
         if not items:
             raise NotQti(f"{source}: the manifest lists no QTI items")
         return items
+
+
+_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
+def _check_members(package: zipfile.ZipFile, source: str) -> None:
+    for info in package.infolist():
+        name = info.filename
+        if info.flag_bits & 0x1:
+            raise NotQti(f"{source}: the member {name!r} is encrypted; export the package without a password")
+        if info.compress_type not in _COMPRESSIONS:
+            raise NotQti(
+                f"{source}: the member {name!r} uses a compression this app cannot read "
+                f"(method {info.compress_type}); export it again with ordinary zip compression"
+            )
+        if not name or "\x00" in name or name.startswith(("/", "\\")) or "\\" in name:
+            raise NotQti(f"{source}: the member name {name!r} is not a safe relative path")
+        if ".." in PurePosixPath(name).parts or (len(name) > 1 and name[1] == ":"):
+            raise NotQti(f"{source}: the member name {name!r} points outside the package")
+
+
+def _read_member(package: zipfile.ZipFile, member: str, source: str) -> bytes:
+    """A member's bytes, never inflated past MAX_MEMBER_BYTES, its checksum verified."""
+    try:
+        with package.open(member) as stream:
+            content = stream.read(MAX_MEMBER_BYTES + 1)
+    except zipfile.BadZipFile as exc:
+        raise NotQti(f"{source}: the member {member!r} is damaged ({exc}); copy the package again") from None
+    except (RuntimeError, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        raise NotQti(f"{source}: the member {member!r} cannot be read ({exc})") from None
+    if len(content) > MAX_MEMBER_BYTES:
+        raise NotQti(
+            f"{source}: the member {member!r} inflates to more than {MAX_MEMBER_BYTES >> 20} MB "
+            "(its header says less): refused as a possible zip bomb"
+        )
+    return content
 
 
 def _safe_member(href: str) -> str | None:

@@ -9,12 +9,14 @@ import random
 from functools import cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from exam_desktop import paths
 from exam_desktop.core.bank import parse_bank
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
-from exam_desktop.core.sealed.keys import ScryptParams, b64, canonical_json
+from exam_desktop.core.sealed.keys import OFFICE_PUBLIC_KEY_NAME, ScryptParams, b64, canonical_json
 from exam_desktop.core.sealed.package import GraderKey, build_package
 from exam_desktop.grading.simulate import simulated_bundle
 
@@ -143,11 +145,28 @@ def sample_exam() -> Exam:
     return parse_bank(GRADING_BANK, "grading-sample.md")
 
 
-def write_key(folder: Path, exam: Exam | None = None, office: Ed25519PrivateKey | None = None) -> Path:
-    """Build a package for `exam` (the sample by default) and write its grader key file."""
+def install_office(office: Ed25519PrivateKey) -> None:
+    """Trust `office` on this machine, as a grader does with `exam-desktop keys install`."""
+    target = paths.data_dir() / OFFICE_PUBLIC_KEY_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(
+        office.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+def write_key(
+    folder: Path, exam: Exam | None = None, office: Ed25519PrivateKey | None = None, *, install: bool = True
+) -> Path:
+    """Build a package for `exam` (the sample by default) and write its grader key file; the office
+    key that signed it is installed on this machine unless `install=False`."""
+    office = office or Ed25519PrivateKey.generate()
+    if install:
+        install_office(office)
     built = build_package(
         exam or sample_exam(),
-        office or Ed25519PrivateKey.generate(),
+        office,
         kdf=ScryptParams(n=2**10),
         draw_figures=False,
     )

@@ -101,7 +101,7 @@ def test_tampered_foreign_duplicate_and_second_bundles(workspace, capsys):
     data[len(data) // 2] ^= 0x01
     (folder / "bo-tampered.bundle").write_bytes(bytes(data))
     # A genuine bundle of another exam package.
-    other_key = load_key_file(write_key(tmp / "elsewhere"))
+    other_key = load_key_file(write_key(tmp / "elsewhere", install=False))
     write_bundle_file(other_key, folder, "cy@uni.it", answers(**PERFECT))
 
     db_path = tmp / "grader.db"
@@ -241,7 +241,7 @@ def test_hostile_files_are_rejected_and_nothing_is_extracted(workspace, capsys):
     assert grade("import", "--key", key_path, folder, "--db", db_path) == 1
     out = capsys.readouterr().out
     assert "4 rejected." in out
-    assert "link.bundle: not a regular file" in out
+    assert "link.bundle: a symbolic link, not a file" in out
     created = sorted(set(tmp.rglob("*")) - set(before))
     assert all(p.name.startswith("grader.db") for p in created)
     assert not (tmp.parent / "outside.txt").exists()

@@ -14,7 +14,9 @@ has exactly one valid form and one hash.
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import stat
 import struct
 import zipfile
@@ -100,18 +102,49 @@ def _read_source(source: Path | bytes, limits: ArchiveLimits) -> bytes:
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
     else:
-        path = Path(source)
-        try:
-            if path.stat().st_size > limits.max_archive_bytes:
-                raise ArchiveRejected(f"larger than {limits.max_archive_bytes} bytes")
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ArchiveRejected("no such file") from None
-        except OSError as exc:
-            raise ArchiveRejected(f"cannot be read ({exc.strerror})") from None
+        data = read_regular_file(Path(source), limits.max_archive_bytes, ArchiveRejected)
     if len(data) > limits.max_archive_bytes:
         raise ArchiveRejected(f"larger than {limits.max_archive_bytes} bytes")
     return data
+
+
+def read_regular_file(path: Path, max_bytes: int, error: type[Exception]) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `max_bytes`; `error(reason)` if not.
+
+    Opened without following a last symbolic link and without blocking (a FIFO named like a
+    bundle would wait for a writer forever); the type and size are checked on the open file,
+    and never more than `max_bytes + 1` bytes are read, so a device such as /dev/zero, or a
+    file that grows while it is read, cannot fill the memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise error("no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error("a symbolic link, not a file") from None
+        raise error(f"cannot be read ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error("not a regular file (a folder, device or pipe)")
+        if info.st_size > max_bytes:
+            raise error(f"larger than {max_bytes} bytes")
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise error(f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise error(f"larger than {max_bytes} bytes")
+    return b"".join(chunks)
 
 
 def _check_end_record(data: bytes, limits: ArchiveLimits) -> None:

@@ -8,14 +8,20 @@ A bundle holds
 - `journal.json`: the session's full hash-chained event journal;
 - `signature`: Ed25519 over the canonical manifest, by the session key (a new key per launch).
 
+When the seat found its answer file damaged (core/seat/damage.py), the manifest also carries
+`damage`: which journal entries do not verify, which answers the journal does not confirm, which
+session facts were lost. The grader then imports the bundle marked, instead of refusing it: a
+journal that breaks anywhere else than where the seat said is still a rejection.
+
 When the package's binding key is known (it travels inside the encrypted package and in the grader
 key file), the statement also carries an HMAC under it: the session key was then vouched for by
 someone who had unlocked this package. docs/trust-model.md says what this does and does not prove.
 
 Bundles are written atomically to the results folder and to a local copy, read back and verified
 before `write_bundle` returns. `read_bundle` trusts nothing: archive limits, signature, hashes,
-statement, expected exam, answers and journal chain are all checked, and the first failure becomes
-a `BundleRejected` whose message says why.
+statement, expected exam, the shape and bounds of every member (core/sealed/bundle_schema.py) and
+the journal chain are all checked, and the first failure becomes a `BundleRejected` whose message
+says why.
 """
 
 from __future__ import annotations
@@ -23,10 +29,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,9 +37,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from exam_desktop import __version__
+from exam_desktop.core.atomic import clean_partial_files, write_atomically
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.journal import JournalBroken, verify_chain
+from exam_desktop.core.journal import damaged_entries
 from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed import bundle_schema
 from exam_desktop.core.sealed.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
 from exam_desktop.core.sealed.keys import (
     b64,
@@ -44,7 +49,6 @@ from exam_desktop.core.sealed.keys import (
     digest_code,
     public_key_bytes,
     public_key_from_bytes,
-    strict_json,
     unb64,
     verify_signature,
 )
@@ -114,6 +118,11 @@ class Bundle:
     bound_to_package: bool = False  # the package binding HMAC was checked
 
     @property
+    def damage(self) -> dict[str, Any] | None:
+        """What the seat found damaged in its answer file (None: nothing)."""
+        return self.manifest.get("damage")
+
+    @property
     def exam_id(self) -> str:
         return self.manifest["exam_id"]
 
@@ -163,26 +172,28 @@ def bundle_bytes(
     events: list[dict[str, Any]],
     session_key: Ed25519PrivateKey,
     binding_key: bytes | None = None,
+    damage: dict[str, Any] | None = None,
 ) -> bytes:
-    """The bundle file's bytes (deterministic for the same inputs)."""
+    """The bundle file's bytes (deterministic for the same inputs); `damage` as the seat found it."""
     answers = canonical_json({qid: dataclasses.asdict(r) for qid, r in sorted(responses.items())})
     journal = canonical_json(events)
     public = session_key.public_key()
     statement = session_statement(public, session.id, session.nonce, exam_id, package_hash)
-    manifest = canonical_json(
-        {
-            "format": BUNDLE_FORMAT,
-            "version": 1,
-            "exam_id": exam_id,
-            "package_sha256": package_hash,
-            "candidate": candidate,
-            "session": dataclasses.asdict(session),
-            "files": {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)},
-            "session_public_key": b64(public_key_bytes(public)),
-            "statement": statement,
-            "package_binding": (_binding(binding_key, statement) if binding_key is not None else None),
-        }
-    )
+    manifest_fields = {
+        "format": BUNDLE_FORMAT,
+        "version": 1,
+        "exam_id": exam_id,
+        "package_sha256": package_hash,
+        "candidate": candidate,
+        "session": dataclasses.asdict(session),
+        "files": {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)},
+        "session_public_key": b64(public_key_bytes(public)),
+        "statement": statement,
+        "package_binding": (_binding(binding_key, statement) if binding_key is not None else None),
+    }
+    if damage is not None:
+        manifest_fields["damage"] = damage
+    manifest = canonical_json(manifest_fields)
     return write_archive(
         {
             MANIFEST: manifest,
@@ -205,13 +216,15 @@ def write_bundle(
     events: list[dict[str, Any]],
     session_key: Ed25519PrivateKey,
     binding_key: bytes | None = None,
+    damage: dict[str, Any] | None = None,
 ) -> WrittenBundle:
     """Verify the bundle, write it to the local folder and the results folder, read both back.
 
     Raises `ResultsNotWritten` (with `.written`) when only the local copy could be written, and
     `BundleNotWritten` when neither could; when only the local copy failed, the result has
     `local_path=None`. A missing results folder is never created: it is usually a USB stick
-    that is not mounted.
+    that is not mounted. The bundle is read back exactly as a grader would before anything is
+    written, so a receipt is never given for a bundle the grader refuses.
     """
     data = bundle_bytes(
         exam_id=exam_id,
@@ -222,17 +235,23 @@ def write_bundle(
         events=events,
         session_key=session_key,
         binding_key=binding_key,
+        damage=damage,
     )
-    try:
-        read_bundle(data, exam_id=exam_id, package_hash=package_hash, binding_key=binding_key)
-    except BundleRejected as exc:
-        # A journal altered in the session database is evidence for the grader to see; the
-        # answers still go out. Anything else means the bundle was built wrongly.
-        if not str(exc).startswith("broken journal chain"):
-            raise
-    digest = _sha256(data)
-    receipt = receipt_code(digest)
-    name = bundle_name(exam_id, candidate, session.id, receipt)
+    read_bundle(data, exam_id=exam_id, package_hash=package_hash, binding_key=binding_key)
+    return write_bundle_bytes(results_dir, local_dir, data)
+
+
+def write_bundle_bytes(results_dir: Path | None, local_dir: Path, data: bytes) -> WrittenBundle:
+    """Write a bundle already made (and verified) to the local folder and the results folder.
+
+    The same bytes always get the same name, so writing them again after a crash replaces a
+    copy by itself and never adds a second bundle. As `write_bundle` for what it raises.
+    """
+    bundle = read_bundle(data)
+    digest = bundle.sha256
+    receipt = bundle.receipt
+    name = bundle_name(bundle.exam_id, bundle.candidate, bundle.session["id"], receipt)
+    clean_partial_files(Path(local_dir), Path(results_dir) if results_dir is not None else None)
 
     def write_and_check(folder: Path) -> Path:
         path = write_atomically(folder, name, data)
@@ -280,31 +299,6 @@ def bundle_name(exam_id: str, candidate: dict[str, str], session_id: str, receip
     return f"{safe_exam}_{who}_{receipt}{BUNDLE_SUFFIX}"
 
 
-def write_atomically(folder: Path, name: str, data: bytes) -> Path:
-    """Write `folder/name` so that a reader sees the old file or the whole new one, never half.
-
-    Temporary file, fsync, rename, fsync of the folder.
-    """
-    target = Path(folder) / name
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # graders on other accounts read results folders
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    folder_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(folder_fd)
-    finally:
-        os.close(folder_fd)
-    return target
-
-
 @dataclass(frozen=True)
 class ExportOutcome:
     source: Path
@@ -330,6 +324,7 @@ def export_bundles(data_dir: Path, to_dir: Path) -> list[ExportOutcome]:
     to_dir = Path(to_dir)
     if not to_dir.is_dir():
         raise KnownError(f"The results folder {to_dir} does not exist (is the stick connected?).")
+    clean_partial_files(to_dir)  # an export killed half-way left its temporary file
     outcomes = []
     for source in find_bundles([Path(data_dir)]):
         if source.parent.resolve() == to_dir.resolve():
@@ -389,7 +384,7 @@ def read_bundle(
     data = bytes(source) if isinstance(source, (bytes, bytearray)) else None
     manifest_bytes = members[MANIFEST]
     try:
-        manifest = strict_json(manifest_bytes)
+        manifest = bundle_schema.bounded_json(manifest_bytes, unique_keys=True)
         public = _check_manifest(manifest)
     except (ValueError, KeyError, TypeError) as exc:
         raise BundleRejected(f"malformed archive: manifest.json is not valid ({exc})") from None
@@ -415,118 +410,83 @@ def read_bundle(
         if not isinstance(binding, str) or not hmac.compare_digest(binding, _binding(binding_key, statement)):
             raise BundleRejected("session key not vouched for by the exam package (bad binding)")
     responses = _parse_answers(members[ANSWERS])
-    events = _parse_journal(members[JOURNAL])
+    events = _parse_journal(members[JOURNAL], manifest.get("damage"))
     if data is None:
         data = write_archive(members)  # canonical, so the same bytes as the file
     digest = _sha256(data)
     return Bundle(manifest, responses, events, receipt_code(digest), digest, public, binding_key is not None)
 
 
+_MANIFEST_FIELDS = {
+    "format",
+    "version",
+    "exam_id",
+    "package_sha256",
+    "candidate",
+    "session",
+    "files",
+    "session_public_key",
+    "statement",
+    "package_binding",
+}
+
+
 def _check_manifest(manifest: Any) -> Ed25519PublicKey:
     if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
         raise ValueError("not a result bundle manifest")
-    if manifest["version"] != 1:
-        raise ValueError(f"unknown version {manifest['version']!r}")
-    for name in ("exam_id", "package_sha256", "statement"):
-        if not isinstance(manifest[name], str):
-            raise ValueError(f"{name} must be text")
-    candidate = manifest["candidate"]
-    if not isinstance(candidate, dict) or not all(isinstance(v, str) for v in candidate.values()):
-        raise ValueError("candidate must map fields to text")
-    session = manifest["session"]
-    if not isinstance(session, dict):
-        raise ValueError("session must be an object")
-    for name in ("id", "nonce", "started_at", "ended_at", "ended_by", "app_version"):
-        if not isinstance(session[name], str):
-            raise ValueError(f"session {name} must be text")
-    if not isinstance(session["extensions"], list):
-        raise ValueError("session extensions must be a list")
-    questions = session.get("questions", [])
-    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-        raise ValueError("session questions must be a list of question ids")
+    if manifest.get("version") != 1:
+        raise ValueError(f"unknown version {manifest.get('version')!r}")
+    bundle_schema.only_keys(manifest, "the manifest", _MANIFEST_FIELDS, {"damage"})
+    bundle_schema.text(manifest["exam_id"], "exam_id", limit=200, empty=False)
+    bundle_schema.text(manifest["package_sha256"], "package_sha256", limit=64)
+    bundle_schema.text(manifest["statement"], "statement", limit=2000)
+    bundle_schema.check_candidate(manifest["candidate"])
+    bundle_schema.check_session(manifest["session"])
     files = manifest["files"]
     if not isinstance(files, dict) or set(files) != {ANSWERS, JOURNAL}:
         raise ValueError("files must list answers.json and journal.json")
-    if not all(isinstance(v, str) for v in files.values()):
-        raise ValueError("file hashes must be text")
+    for name, value in files.items():
+        bundle_schema.text(value, f"the hash of {name}", limit=64)
     binding = manifest["package_binding"]
-    if binding is not None and not isinstance(binding, str):
-        raise ValueError("package_binding must be text")
+    if binding is not None:
+        bundle_schema.text(binding, "package_binding", limit=100)
+    bundle_schema.check_damage(manifest.get("damage"))
     return public_key_from_bytes(unb64(manifest["session_public_key"], 32))
 
 
 def _parse_answers(data: bytes) -> dict[str, Response]:
     try:
-        raw = signed_json(data)
-        if not isinstance(raw, dict):
-            raise ValueError("expected an object")
-        responses = {}
-        for question_id, item in raw.items():
-            if not isinstance(item, dict) or item.get("question_id") != question_id:
-                raise ValueError(f"answer {question_id!r} is malformed")
-            rating = item["rating"]
-            if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool)):
-                raise ValueError(f"answer {question_id!r} has a bad rating")
-            responses[question_id] = Response(
-                question_id,
-                item["value"],
-                dont_know=bool(item["dont_know"]),
-                flagged=bool(item["flagged"]),
-                rating=rating,
-            )
+        raw = bundle_schema.bounded_json(data)
+        bundle_schema.check_answers(raw)
     except (ValueError, KeyError, TypeError) as exc:
         raise BundleRejected(f"malformed archive: answers.json is not valid ({exc})") from None
-    return responses
+    return {
+        question_id: Response(
+            question_id,
+            item["value"],
+            dont_know=item["dont_know"],
+            flagged=item["flagged"],
+            rating=item["rating"],
+        )
+        for question_id, item in raw.items()
+    }
 
 
-def _parse_journal(data: bytes) -> list[dict[str, Any]]:
+def _parse_journal(data: bytes, damage: dict[str, Any] | None) -> list[dict[str, Any]]:
     try:
-        events = signed_json(data)
-        if not isinstance(events, list):
-            raise ValueError("expected a list of entries")
-        for position, event in enumerate(events, start=1):
-            if not (
-                type(event) is dict
-                and type(event.get("seq")) is int
-                and type(event.get("at_wall")) is str
-                and type(event.get("type")) is str
-                and type(event.get("prev_hash")) is str
-                and type(event.get("hash")) is str
-                and "data" in event
-            ):
-                raise ValueError(f"entry {position} is malformed")
+        events = bundle_schema.bounded_json(data)
+        bundle_schema.check_journal(events)
     except (ValueError, KeyError, TypeError) as exc:
         raise BundleRejected(f"malformed archive: journal.json is not valid ({exc})") from None
-    try:
-        verify_chain(events)
-    except JournalBroken:
-        raise BundleRejected(f"broken journal chain at entry {_first_broken(events)}") from None
+    damaged = damaged_entries(events)
+    declared = list(damage["journal_entries"]) if damage else []
+    if damaged != declared:
+        undeclared = [seq for seq in damaged if seq not in declared]
+        if undeclared:
+            raise BundleRejected(f"broken journal chain at entry {undeclared[0]}")
+        raise BundleRejected(
+            f"the seat reported damage at journal entry {declared[0]}, but that entry verifies"
+            if declared and declared[0] not in damaged
+            else "the damage the seat reported does not match its journal"
+        )
     return events
-
-
-def signed_json(data: bytes) -> Any:
-    """Parse a member whose hash the signed manifest vouches for: plain (fast) JSON, no NaN.
-
-    Duplicate keys are only refused in the manifest itself: here the signer chose the bytes.
-    """
-    try:
-        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _first_broken(events: list[dict[str, Any]]) -> int:
-    """The number of the first entry where the chain breaks (binary search over prefixes)."""
-    good, bad = 0, len(events)  # prefix of `good` entries verifies, of `bad` does not
-    while bad - good > 1:
-        middle = (good + bad) // 2
-        try:
-            verify_chain(events[:middle])
-            good = middle
-        except JournalBroken:
-            bad = middle
-    return bad

@@ -309,6 +309,22 @@ def installed_office_key(data_dir: Path) -> Ed25519PublicKey | None:
     return load_public_key(path) if path.exists() else None
 
 
+def trusted_office_key(data_dir: Path, named: Path | None = None) -> Ed25519PublicKey:
+    """The office key a grader checks key files against: `named` (--office-key), else the one
+    installed on this machine; `KeyProblem` when there is neither."""
+    if named is not None:
+        return load_public_key(named)
+    key = installed_office_key(data_dir)
+    if key is None:
+        raise KeyProblem(
+            "No exam office key is installed on this machine, so nothing proves who signed the "
+            "key file. Install the office public key with `exam-desktop keys install "
+            f"{OFFICE_PUBLIC_KEY_NAME}` (check its fingerprint with the exam office), or name it "
+            "with --office-key."
+        )
+    return key
+
+
 def _read_text(path: Path, what: str) -> str:
     try:
         data = path.read_bytes()

@@ -19,6 +19,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,8 @@ class AnswerStore:
                 "Tell the invigilator.",
                 path,
             ) from exc
+        if _empty_file(path):  # SQLite would take it for a new database and start an empty exam
+            raise _corrupt(path, "the file is empty: 0 bytes")
         try:
             db = Database(sqlite3.connect(str(path)), execute_plugins=False)
         except sqlite3.Error as exc:
@@ -269,14 +272,38 @@ class AnswerStore:
         return revision
 
     def responses(self) -> dict[str, Response]:
+        """Every answer that can be read; damaged ones are left out (see `answer_rows`)."""
+        out = {}
+        for row in self.answer_rows():
+            if row.value is not _UNREADABLE:
+                out[row.question_id] = Response(
+                    row.question_id, row.value, row.dont_know, row.flagged, row.rating
+                )
+        return out
+
+    def answer_rows(self) -> list[AnswerRow]:
+        """The stored answers as written, with the text that was hashed into the journal; a value
+        that no longer reads as JSON (a damaged page) is `UNREADABLE`, never an exception."""
         with self._reading() as conn:
             rows = conn.execute(
-                "SELECT question_id, value, dont_know, flagged, rating FROM responses ORDER BY rowid"
+                "SELECT CAST(question_id AS BLOB), CAST(value AS BLOB), dont_know, flagged, rating, "
+                "revision FROM responses ORDER BY rowid"
             ).fetchall()
-        return {
-            qid: Response(qid, json.loads(value), bool(dont_know), bool(flagged), rating)
-            for qid, value, dont_know, flagged, rating in rows
-        }
+        out = []
+        for qid, raw, dont_know, flagged, rating, revision in rows:
+            text = _text(raw)
+            out.append(
+                AnswerRow(
+                    _text(qid),
+                    text,
+                    _json_or_unreadable(text),
+                    bool(dont_know),
+                    bool(flagged),
+                    rating if isinstance(rating, int) or rating is None else None,
+                    revision if isinstance(revision, int) else 0,
+                )
+            )
+        return out
 
     def revision(self, question_id: str) -> int:
         """How many times this question's answer was saved (0 if never)."""
@@ -289,9 +316,21 @@ class AnswerStore:
     # ---------------------------------------------------------------------------- meta
 
     def get_meta(self, key: Meta, default: Any = None) -> Any:
+        """A session fact; a damaged one is `CorruptStoreError` naming it (never a JSON error)."""
         with self._reading() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (str(key),)).fetchone()
-        return json.loads(row[0]) if row else default
+            row = conn.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = ?", (str(key),)).fetchone()
+        if row is None:
+            return default
+        value = _json_or_unreadable(_text(row[0]))
+        if value is _UNREADABLE:
+            raise _corrupt(self.path, f"the session fact {str(key)!r} is unreadable")
+        return value
+
+    def damaged_facts(self) -> list[str]:
+        """The names of the session facts that no longer read (empty when all are intact)."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT CAST(key AS BLOB), CAST(value AS BLOB) FROM meta").fetchall()
+        return [_text(k) for k, v in rows if _json_or_unreadable(_text(v)) is _UNREADABLE]
 
     def set_meta(self, key: Meta, value: Any) -> None:
         with self._transaction() as conn:
@@ -331,22 +370,65 @@ class AnswerStore:
         return event
 
     def events(self) -> list[dict[str, Any]]:
+        """The journal as stored. A damaged entry is returned as it reads (text with replacement
+        characters, data that no longer parses as `{"unreadable": text}`): its hash then fails,
+        which is how the damage is found (core/journal.py `damaged_entries`)."""
         with self._reading() as conn:
             rows = conn.execute(
-                "SELECT seq, at_wall, at_mono, type, data, prev_hash, hash FROM events ORDER BY seq"
+                "SELECT seq, CAST(at_wall AS BLOB), at_mono, CAST(type AS BLOB), CAST(data AS BLOB), "
+                "CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM events ORDER BY seq"
             ).fetchall()
-        return [
-            {
-                "seq": seq,
-                "at_wall": at_wall,
-                "at_mono": at_mono,
-                "type": type_,
-                "data": json.loads(data),
-                "prev_hash": prev_hash,
-                "hash": hash_,
-            }
-            for seq, at_wall, at_mono, type_, data, prev_hash, hash_ in rows
-        ]
+        events = []
+        for seq, at_wall, at_mono, type_, data, prev_hash, hash_ in rows:
+            text = _text(data)
+            value = _json_or_unreadable(text)
+            events.append(
+                {
+                    "seq": seq,
+                    "at_wall": _text(at_wall),
+                    "at_mono": at_mono if isinstance(at_mono, (int, float)) else 0.0,
+                    "type": _text(type_),
+                    "data": {"unreadable": text[:10_000]} if value is _UNREADABLE else value,
+                    "prev_hash": _text(prev_hash),
+                    "hash": _text(hash_),
+                }
+            )
+        return events
+
+
+_UNREADABLE: Any = type("Unreadable", (), {"__repr__": lambda self: "UNREADABLE"})()
+UNREADABLE = _UNREADABLE  # the value of an answer whose stored text no longer parses
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One stored answer as written: `text` is what the journal's value hash covers."""
+
+    question_id: str
+    text: str
+    value: Any  # the parsed value, or UNREADABLE
+    dont_know: bool
+    flagged: bool
+    rating: int | None
+    revision: int
+
+
+def _text(raw: Any) -> str:
+    """Stored text read as bytes, so that a damaged byte becomes U+FFFD instead of an error."""
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return "" if raw is None else str(raw)
+
+
+def _json_or_unreadable(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return _UNREADABLE
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
 WAL_RESERVE_PAGES = 1000  # SQLite checkpoints at 1000 pages, so the log never needs more
@@ -391,6 +473,17 @@ def _reserve_wal(db: Database, path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _empty_file(path: Path) -> bool:
+    """An answer file that exists but holds nothing, in the file or its write-ahead log."""
+    try:
+        if path.stat().st_size:
+            return False
+    except FileNotFoundError:
+        return False
+    wal = Path(f"{path}-wal")
+    return not (wal.exists() and wal.stat().st_size)
 
 
 def _check_integrity(db: Database, path: Path) -> None:

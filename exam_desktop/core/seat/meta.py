@@ -9,7 +9,7 @@ misspelt in one place and silently read as missing in another. Who writes each f
 | STEP | the session, after each step |
 | CLOCK, HEARTBEAT | the session's heartbeat (the one owner of elapsed time) |
 | POSITION, COMFORT | the session's saving interface, for the exam window |
-| SUBMITTED, BUNDLE | the session, at submit |
+| SUBMITTED, PENDING_BUNDLE, BUNDLE | the session, at submit (core/seat/submit.py) |
 | START_CODE_FAILURES | the session, on each wrong start code |
 | DESK | the invigilator desk (pause, lock, extend, quit permitted) |
 """
@@ -29,6 +29,7 @@ class Meta(StrEnum):
     POSITION = "position"  # the question to resume at
     COMFORT = "comfort"  # zoom and theme
     SUBMITTED = "submitted"  # why the exam ended
+    PENDING_BUNDLE = "pending_bundle"  # the signed bundle, kept until written (one session, one bundle)
     BUNDLE = "bundle"  # where the results bundle went and its receipt
     START_CODE_FAILURES = "start_code_failures"  # wrong codes so far (the back-off survives a restart)
     DESK = "invigilator"  # the invigilator desk's state: paused, locked, extensions, quit permitted

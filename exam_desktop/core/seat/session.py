@@ -37,8 +37,8 @@ from exam_desktop.core.sealed.bundle import (
     ResultsNotWritten,
     SessionInfo,
     WrittenBundle,
+    bundle_bytes,
     local_bundle_dir,
-    write_bundle,
 )
 from exam_desktop.core.sealed.keys import DEFAULT_SCRYPT, ScryptParams, new_session_key
 from exam_desktop.core.sealed.package import (
@@ -50,25 +50,32 @@ from exam_desktop.core.sealed.package import (
     read_package_header,
 )
 from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.damage import Damage, acknowledged, find_damage, invigilator_sentence
 from exam_desktop.core.seat.incidents import INCIDENT_KINDS, Action, SessionRules
 from exam_desktop.core.seat.invigilator import InvigilatorDesk, hash_pin
 from exam_desktop.core.seat.meta import Meta
 from exam_desktop.core.seat.preflight import MIN_FREE_BYTES, Check, run_preflight
 from exam_desktop.core.seat.resume import (
+    BootClock,
     ResumePlan,
+    boot_clock,
+    boot_stamp,
     check_belongs,
+    interruption_sentence,
     is_finished,
     open_session_store,
     plan_resume,
     session_path,
 )
 from exam_desktop.core.seat.saving import AnswerFileSaving, AnswerSaving
+from exam_desktop.core.seat.submit import clean_leftovers, release_pending, write_results_once
 from exam_desktop.core.seat.timer import ExamClock, WallClockWatch
 
 log = logging.getLogger(__name__)
 
 STEP_NAMES = ("preflight", "identify", "unlock", "kiosk", "run", "submit")
 HEARTBEAT_S = 1.0  # how often elapsed time is persisted: the most a crash can cost a candidate
+HEARTBEAT_SLACK_S = 0.15  # a timer tick slightly early still persists (else the gap doubles)
 DEFAULT_FIELDS = [CandidateField("name", "Full name"), CandidateField("student_id", "Student ID")]
 MAX_FIELD_LENGTH = 200
 
@@ -159,6 +166,12 @@ class LaunchSettings:
     heartbeat_s: float = HEARTBEAT_S
     wall: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
+    boot: BootClock | None = None  # None: the real boot clock, unless `wall` is injected
+
+    def boot_clock(self) -> BootClock:
+        if self.boot is not None:
+            return self.boot
+        return boot_clock if self.wall is time.time else (lambda: None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,6 +195,7 @@ class PreflightStep(Step):
 
     def perform(self, session: ExamSession) -> list[Check]:
         s = session.settings
+        clean_leftovers(s.data_dir, s.results_dir or _path(session.header.results_dir))
         created = _parse_time(session.header.created_at)
         return run_preflight(s.data_dir, needed_bytes=s.needed_bytes, not_before=created, wall=s.wall)
 
@@ -302,6 +316,10 @@ class ExamSession:
         self.results_warning = ""
         self.written: WrittenBundle | None = None
         self._pending_incidents: list[dict[str, Any]] = []
+        self._pending_journal: list[tuple[str, dict[str, Any]]] = []  # before the answer file exists
+        self.office_key_overridden = False  # core/seat/trust.py
+        self.damage = Damage()  # found in the answer file at open (core/seat/damage.py)
+        self._damage_acknowledged = True
         self._last_heartbeat = -float("inf")
         self._watch: WallClockWatch | None = None
         self._downtime_approved = False
@@ -335,15 +353,11 @@ class ExamSession:
 
     @property
     def needs_invigilator(self) -> bool:
-        """Interrupted longer than the grace, not yet approved (a paused exam waits for the
-        invigilator's resume anyway)."""
+        """Interrupted longer than the grace, or the answer file found damaged, and not yet
+        approved (a paused exam waits for the invigilator's resume anyway)."""
         paused = self.desk is not None and self.desk.state.paused
-        return (
-            self.plan is not None
-            and self.plan.needs_invigilator
-            and not self._downtime_approved
-            and not paused
-        )
+        downtime = self.plan is not None and self.plan.needs_invigilator and not self._downtime_approved
+        return (downtime or not self._damage_acknowledged) and not paused
 
     # ---------------------------------------------------------------------------- the steps
 
@@ -407,7 +421,9 @@ class ExamSession:
                     f"{bundle.get('receipt')}). To seat another candidate with the same package, "
                     f"the invigilator moves {self.path} aside first."
                 )
-            self.plan = plan_resume(store, wall=self.settings.wall())
+            self.plan = plan_resume(store, wall=self.settings.wall(), boot=self.settings.boot_clock())
+            self.damage = find_damage(store)
+            self._damage_acknowledged = not self.damage or acknowledged(store, self.damage)
         except BaseException:
             store.close()
             raise
@@ -470,6 +486,9 @@ class ExamSession:
         Path(str(draft) + "-shm").unlink(missing_ok=True)
         self.store = AnswerStore.open(self.path, wall=s.wall, monotonic=s.monotonic)
         self._make_desk()
+        for type_, data in self._pending_journal:
+            self.journal(type_, data)
+        self._pending_journal.clear()
         for incident in self._pending_incidents:
             self.journal("incident", incident)
         self._pending_incidents.clear()
@@ -495,8 +514,11 @@ class ExamSession:
         )
 
     def journal(self, type: str, data: dict[str, Any]) -> None:
+        """Append to the journal; before identification, kept until the answer file exists."""
         if self.store is not None:
             self.store.append_event(type, data)
+        else:
+            self._pending_journal.append((type, data))
 
     def save_answer(self, response: Response) -> int:
         """Save one answer durably."""
@@ -538,12 +560,7 @@ class ExamSession:
         if self.store is None or self.exam is None:
             raise SessionError("The exam cannot start before identification and the start code.")
         if self.needs_invigilator:
-            assert self.plan is not None
-            raise InvigilatorNeeded(
-                f"This exam was interrupted for {_minutes(self.plan.downtime_s)}, longer than the "
-                f"{_minutes(self.plan.grace_s)} allowed without an invigilator. Call the "
-                "invigilator to continue; the interruption does not count against your time."
-            )
+            raise InvigilatorNeeded(self.invigilator_needed_sentence())
         s = self.settings
         snapshot = self.store.get_meta(Meta.CLOCK)
         if snapshot is not None:
@@ -570,6 +587,13 @@ class ExamSession:
         self.heartbeat(force=True)
         return self.clock
 
+    def invigilator_needed_sentence(self) -> str:
+        """Why the exam waits for the invigilator (damage first: it is the graver)."""
+        if not self._damage_acknowledged:
+            return invigilator_sentence(self.damage)
+        assert self.plan is not None
+        return interruption_sentence(self.plan)
+
     def continue_after_downtime(self, pin: str, who: str, reason: str) -> None:
         """The invigilator agrees to continue after an interruption longer than the grace."""
         assert self.desk is not None
@@ -584,6 +608,12 @@ class ExamSession:
         assert self.desk is not None and self.plan is not None
         self.desk.continue_after_downtime(who, reason, self.plan.downtime_s)
         self._downtime_approved = True
+        if not self._damage_acknowledged:
+            self.journal(
+                "answer_file_damage_acknowledged",
+                {"damage": self.damage.for_bundle(), "who": who.strip(), "reason": reason.strip()},
+            )
+            self._damage_acknowledged = True
 
     def heartbeat(self, force: bool = False) -> None:
         """Persist elapsed time (every `heartbeat_s`) and journal any wall-clock jump."""
@@ -594,11 +624,18 @@ class ExamSession:
             if jump is not None:
                 self.report_incident("clock-jump", {"jump_s": round(jump, 1)})
         mono = self.settings.monotonic()
-        if not force and mono - self._last_heartbeat < self.settings.heartbeat_s:
+        if not force and mono - self._last_heartbeat < self.settings.heartbeat_s - HEARTBEAT_SLACK_S:
             return
         self._last_heartbeat = mono
         self.store.set_meta(Meta.CLOCK, self.clock.snapshot())
-        self.store.set_meta(Meta.HEARTBEAT, {"wall": self.settings.wall(), "elapsed_s": self.clock.elapsed()})
+        self.store.set_meta(
+            Meta.HEARTBEAT,
+            {
+                "wall": self.settings.wall(),
+                "elapsed_s": self.clock.elapsed(),
+                **boot_stamp(self.settings.boot_clock()),
+            },
+        )
 
     # ---------------------------------------------------------------------------- incidents
 
@@ -641,18 +678,31 @@ class ExamSession:
         results_dir = self.settings.results_dir or (
             Path(self.header.results_dir) if self.header.results_dir else None
         )
-        try:
-            written = write_bundle(
-                results_dir,
-                local_bundle_dir(self.settings.data_dir),
+        store, opened = self.store, self.opened
+
+        def make_bundle() -> bytes:  # only once per session: a pending bundle is reused
+            events = store.events()
+            return bundle_bytes(
                 exam_id=self.header.exam_id,
                 package_hash=self.package_hash,
                 candidate=session["candidate"],
                 session=info,
-                responses=self.store.responses(),
-                events=self.store.events(),
+                responses=store.responses(),
+                events=events,
                 session_key=new_session_key(),
-                binding_key=self.opened.binding_key,
+                binding_key=opened.binding_key,
+                damage=find_damage(store, events).for_bundle(),
+            )
+
+        try:
+            written = write_results_once(
+                store,
+                make_bundle,
+                results_dir=results_dir,
+                local_dir=local_bundle_dir(self.settings.data_dir),
+                exam_id=self.header.exam_id,
+                package_hash=self.package_hash,
+                binding_key=opened.binding_key,
             )
         except ResultsNotWritten as exc:
             written = exc.written
@@ -668,6 +718,7 @@ class ExamSession:
             },
         )
         self.store.append_event("bundle_written", {"receipt": written.receipt, "sha256": written.sha256})
+        release_pending(self.store)
         return written
 
 
@@ -712,17 +763,16 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
 def _parse_time(text: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _minutes(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else f"{round(seconds)} s"
 
 
 def _wait_sentence(wait: float) -> str:

@@ -1,0 +1,59 @@
+"""Whether this seat may trust the package's signer, and the invigilator's override when not.
+
+A package carries the office public key that signed it, so without an office key installed on
+the machine (`exam-desktop keys install`) any package verifies against itself: whoever made it
+could have written the questions. A kiosk therefore refuses to start such a package unless the
+invigilator overrides with the exam's PIN; the override — who, why, and the fingerprint of the
+key the package claims — goes into the session's journal and from there into the result bundle.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from exam_desktop.core.seat.invigilator import InvigilatorError
+
+if TYPE_CHECKING:
+    from exam_desktop.core.seat.session import ExamSession
+
+OVERRIDE_EVENT = "office_key_override"
+
+
+def needs_office_key_override(session: ExamSession) -> bool:
+    """No office key to check the package against, and no invigilator has overridden yet."""
+    return session.settings.office_public_key is None and not session.office_key_overridden
+
+
+def missing_office_key_sentence(session: ExamSession) -> str:
+    return (
+        "No exam office key is installed on this machine, so nothing proves that this package "
+        f"comes from the exam office (it says it was signed by key {session.header.office_fingerprint}). "
+        "Install the office key with `exam-desktop keys install`, or, invigilator, type the PIN to "
+        "start it anyway: the decision is recorded with the results."
+    )
+
+
+def check_invigilator_pin(session: ExamSession, pin: str) -> bool:
+    """The PIN set at build, else the one given at launch (before the answer file exists)."""
+    if session.header.has_pin:
+        return session.header.check_pin(pin)
+    given = session.settings.pin
+    return given is not None and secrets.compare_digest(pin.encode(), given.encode())
+
+
+def override_office_key(session: ExamSession, pin: str, who: str, reason: str) -> None:
+    """The invigilator starts a package this machine cannot check; journaled (queued until the
+    answer file exists)."""
+    if not check_invigilator_pin(session, pin):
+        raise InvigilatorError("That is not the invigilator PIN for this exam.")
+    who, reason = who.strip(), reason.strip()
+    if not who:
+        raise InvigilatorError("Type your name or initials: the override records who took it.")
+    if not reason:
+        raise InvigilatorError("Type a reason: the override records why it was taken.")
+    session.office_key_overridden = True
+    session.journal(
+        OVERRIDE_EVENT,
+        {"who": who, "reason": reason, "package_office_fingerprint": session.header.office_fingerprint},
+    )

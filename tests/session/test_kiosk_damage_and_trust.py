@@ -1,0 +1,118 @@
+"""The kiosk (offscreen) when the answer file is damaged and when no office key is installed."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QPushButton
+from sessiontools import PIN, FakeTime, build, screenshot, settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
+from pagetools import TIMEOUT_MS  # noqa: E402
+
+from exam_desktop.core.responses import Response  # noqa: E402
+from exam_desktop.core.sealed.bundle import read_bundle  # noqa: E402
+from exam_desktop.core.seat.session import ExamSession  # noqa: E402
+from exam_desktop.gui.kiosk import open_kiosk  # noqa: E402
+
+pytestmark = pytest.mark.gui
+SHOTS = Path(os.environ.get("EXAM_DESKTOP_SCREENSHOTS") or tempfile.gettempdir())
+
+
+@pytest.fixture
+def kiosks():
+    opened = []
+    yield opened
+    for kiosk in opened:
+        kiosk.finished = True
+        kiosk.close()
+        kiosk.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_a_damaged_answer_is_said_on_screen_and_the_invigilator_continues(qtbot, tmp_path, kiosks):
+    built = build(tmp_path / "package")
+    time = FakeTime()
+    first = ExamSession(settings(built, tmp_path / "seat", time))
+    first.preflight()
+    first.identify({"name": "Alan Turing", "student_id": "S-1912"})
+    first.unlock(built.start_code)
+    first.enter_kiosk()
+    first.run()
+    questions = [q for q in built.exam.questions if q.kind == "single"]
+    for question in questions[:2]:
+        first.save_answer(Response(question.id, question.answer.choices[0].id))
+    first.close()
+    conn = sqlite3.connect(first.path)  # the first answer's stored text cut short: unreadable
+    conn.execute("UPDATE responses SET value = substr(value, 1, 2) WHERE question_id = ?", (questions[0].id,))
+    conn.commit()
+    conn.close()
+
+    kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", time)))
+    kiosks.append(kiosk)
+    kiosk.code.setText(built.start_code)
+    kiosk.code_button.click()
+    assert kiosk.current == "instructions"
+    assert not kiosk.begin_button.isEnabled()
+    assert "answer file on this machine is damaged" in kiosk.begin_message.text()
+    assert questions[0].id in kiosk.begin_message.text()
+    screenshot(qtbot, kiosk, SHOTS / "kiosk-damaged-answer-file.png")
+
+    kiosk.open_invigilator_panel()
+    panel = kiosk.panel
+    panel.pin.setText(PIN)
+    panel.pin_ok.click()
+    panel.who.setText("R. Invigilator")
+    panel.reason.setText("answer file damage seen")
+    panel.act("continue")
+    assert kiosk.begin_button.isEnabled() and kiosk.begin_message.text() == ""
+    panel.closed.emit()
+    assert kiosk.current == "instructions"
+    with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
+        kiosk.begin_button.click()
+    assert kiosk.current == "exam"
+    kiosk.exam_window.submit("candidate")
+    qtbot.waitUntil(lambda: kiosk.finished, timeout=TIMEOUT_MS)
+    bundle = read_bundle(kiosk.session.written.local_path)
+    assert bundle.damage["answers"] == [questions[0].id]
+    assert questions[1].id in bundle.responses
+
+
+def test_without_an_office_key_the_kiosk_waits_for_the_invigilators_pin(qtbot, tmp_path, kiosks):
+    built = build(tmp_path / "package")
+    kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", FakeTime(), office_public_key=None)))
+    kiosks.append(kiosk)
+    assert kiosk.current == "office-key"
+    assert "No exam office key is installed" in kiosk.office_key_text.text()
+    screenshot(qtbot, kiosk, SHOTS / "kiosk-no-office-key.png")
+    press = kiosk.findChild(QPushButton, "override-office-key")
+
+    kiosk.override_pin.setText("not-the-pin")
+    kiosk.override_who.setText("R. Invigilator")
+    kiosk.override_reason.setText("key not yet installed on this lab")
+    press.click()
+    assert kiosk.current == "office-key" and "not the invigilator PIN" in kiosk.override_message.text()
+
+    kiosk.override_pin.setText(PIN)
+    press.click()
+    assert kiosk.current == "identify"
+    kiosk.fields["name"].setText("Alan Turing")
+    kiosk.fields["student_id"].setText("S-1912")
+    kiosk.findChild(QPushButton, "identify-continue").click()
+    events = kiosk.session.store.events()
+    override = next(e for e in events if e["type"] == "office_key_override")
+    assert override["data"]["who"] == "R. Invigilator"
+    assert override["data"]["package_office_fingerprint"] == kiosk.session.header.office_fingerprint
+
+
+def test_with_an_office_key_the_kiosk_starts_at_identification(qtbot, tmp_path, kiosks):
+    built = build(tmp_path / "package")
+    kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", FakeTime())))
+    kiosks.append(kiosk)
+    assert kiosk.current == "identify"
