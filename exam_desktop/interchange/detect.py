@@ -69,7 +69,11 @@ def foreign_format(path: Path, data: bytes) -> str:
     ):
         return f"{path} is an R/exams exercise, {_NOT_READ}: export it with exams2moodle() or exams2qti21() and import that"
     lines = [line for line in text.splitlines() if line.strip()]
-    tabbed = [line for line in lines if re.match(r"^(MC|MA|TF|ESS|ORD|MAT|FIB|FIB_PLUS|FIL|NUM|SR|OP|JUMBLED_SENTENCE|QUIZ_BOWL)\t", line)]
+    tabbed = [
+        line
+        for line in lines
+        if re.match(r"^(MC|MA|TF|ESS|ORD|MAT|FIB|FIB_PLUS|FIL|NUM|SR|OP|JUMBLED_SENTENCE|QUIZ_BOWL)\t", line)
+    ]
     if lines and len(tabbed) * 2 > len(lines):
         return f"{path} is a Blackboard upload file, {_NOT_READ}: export the questions as QTI 2.1 from Blackboard"
     return ""

@@ -44,6 +44,7 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
+from exam_desktop.core.numbers import format_number
 from exam_desktop.interchange import weights
 from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs, one_line
 from exam_desktop.interchange.figure_images import has_figures, replace_figures
@@ -406,12 +407,32 @@ def _ordering(
     items = [one_line(reader.text_of(a, f"{where}/answer[{k}]")) for k, a in enumerate(answers, start=1)]
     if len(items) < 2:
         raise _Malformed(where, "an ordering question needs at least two items")
-    grading = (element.findtext("gradingtype") or "-1").strip()
-    if grading not in ("-1", "0"):
-        reader.report.add(
-            label, f"{where}/gradingtype", f"grading type {grading} is scored per position here"
+    grading = (element.findtext("gradingtype") or "").strip().upper()
+    name = _ORDERING_GRADING.get(grading, grading)
+    if name == "ALL_OR_NOTHING":
+        return Ordering(items, scoring="all-or-nothing")
+    if name != "ABSOLUTE_POSITION":
+        said = (
+            f"grading type {name}"
+            if name
+            else "no grading type (Moodle's default: RELATIVE_NEXT_EXCLUDE_LAST)"
         )
-    return Ordering(items, scoring="all-or-nothing" if grading == "-1" else "per-position")
+        reader.report.add(label, f"{where}/gradingtype", f"{said} is scored per position here")
+    return Ordering(items, scoring="per-position")
+
+
+# qtype_ordering's grading types, by the numbers older exports wrote
+_ORDERING_GRADING = {
+    "-1": "ALL_OR_NOTHING",
+    "0": "ABSOLUTE_POSITION",
+    "1": "RELATIVE_NEXT_EXCLUDE_LAST",
+    "2": "RELATIVE_NEXT_INCLUDE_LAST",
+    "3": "RELATIVE_ONE_PREVIOUS_AND_NEXT",
+    "4": "RELATIVE_ALL_PREVIOUS_AND_NEXT",
+    "5": "LONGEST_ORDERED_SUBSET",
+    "6": "LONGEST_CONTIGUOUS_SUBSET",
+    "7": "RELATIVE_TO_CORRECT",
+}
 
 
 def _essay(element: ET.Element, where: str, reader: _Reader) -> Essay:
@@ -589,6 +610,21 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         why = "blanks graded by hand" if isinstance(a, Template) else f"{a.kind} questions"
         report.add(question.id, "", f"Moodle has no equivalent for {why}: not exported")
         return
+    percents: list[float] = []
+    try:
+        if isinstance(a, (SingleChoice, MultipleChoice)):
+            percents = weights.moodle_choice_percents(question, report)
+        elif isinstance(a, Numeric):
+            percents = weights.moodle_percents(
+                [n.weight * 100 for n in a.answers],
+                [f"answer {format_number(n.value)}" for n in a.answers],
+                question.id,
+                report,
+                total=False,
+            )
+    except weights.NotOnGradeList as exc:
+        report.add(question.id, "", f"not exported: {exc}")
+        return
     element = _sub(quiz, "question", type=kind)
     _sub(_sub(element, "name"), "text", question.title)
     if isinstance(a, Template):
@@ -602,13 +638,9 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         _sub(element, "single", "true" if isinstance(a, SingleChoice) else "false")
         _sub(element, "shuffleanswers", "false")
         _sub(element, "answernumbering", "abc")
-        if isinstance(a, SingleChoice):
-            fractions = [1.0 if c.correct else (c.weight or 0.0) for c in a.choices]
-        else:
-            fractions = weights.fractions_of_multiple(a, question.id, report)
-        for choice, fraction in zip(a.choices, fractions, strict=True):
+        for choice, pct in zip(a.choices, percents, strict=True):
             answer = _textual(
-                element, "answer", choice.text, question, report, fraction=weights.percent(fraction)
+                element, "answer", choice.text, question, report, fraction=weights.percent(pct / 100)
             )
             _textual(answer, "feedback", choice.feedback, question, report)
     elif isinstance(a, TrueFalse):
@@ -618,7 +650,7 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
             )
             _sub(answer, "text", "true" if value else "false")
     elif isinstance(a, Numeric):
-        for n in a.answers:
+        for n, pct in zip(a.answers, percents, strict=True):
             tolerance = abs(n.value) * n.tolerance if n.relative else n.tolerance
             if n.relative:
                 report.add(
@@ -627,9 +659,9 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
                     "a relative tolerance is written as the equivalent "
                     "absolute one (Moodle has absolute tolerances only)",
                 )
-            answer = _sub(element, "answer", fraction=weights.percent(n.weight), format="plain_text")
-            _sub(answer, "text", f"{n.value:g}")
-            _sub(answer, "tolerance", f"{tolerance:g}")
+            answer = _sub(element, "answer", fraction=weights.percent(pct / 100), format="plain_text")
+            _sub(answer, "text", format_number(n.value))
+            _sub(answer, "tolerance", format_number(tolerance))
         if a.unit:
             unit = _sub(_sub(element, "units"), "unit")
             _sub(unit, "multiplier", "1")
@@ -663,7 +695,9 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         _sub(element, "layouttype", "VERTICAL")
         _sub(element, "selecttype", "ALL")
         _sub(element, "selectcount", "0")
-        _sub(element, "gradingtype", "-1" if a.scoring == "all-or-nothing" else "0")
+        _sub(
+            element, "gradingtype", "ALL_OR_NOTHING" if a.scoring == "all-or-nothing" else "ABSOLUTE_POSITION"
+        )
         for item in a.items:
             _textual(element, "answer", item, question, report, fraction="1")
     if question.tags:

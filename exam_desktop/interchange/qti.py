@@ -224,7 +224,9 @@ def _package_items(
                     )
                     continue
                 parent = str(PurePosixPath(member).parent)
-                items.append((f"{source}!{member}", package.read(member), "" if parent == "." else parent + "/"))
+                items.append(
+                    (f"{source}!{member}", package.read(member), "" if parent == "." else parent + "/")
+                )
             elif kind.startswith(("imsqti_test_xml", "imsqti_test_xmlv3p0")):
                 continue  # the test's item order is the manifest's order
             elif kind.startswith("imsqti"):
@@ -436,10 +438,14 @@ class _ItemReader:
         text = " ".join("".join(element.itertext()).split())
         if kind.startswith("image/") or re.search(r"\.(png|jpe?g|gif|svg|webp)$", data, re.I):
             attrs = f'src="{html.escape(self._src(data))}" alt="{html.escape(text)}"'
-            size = "".join(f' {k}="{html.escape(element.get(k, ""))}"' for k in ("width", "height") if element.get(k))
+            size = "".join(
+                f' {k}="{html.escape(element.get(k, ""))}"' for k in ("width", "height") if element.get(k)
+            )
             return f"<img {attrs}{size}>"
         self.report.add(
-            self.label, self.member + "itemBody//object", f"the {kind or 'media'} object '{data}' is not shown here: its text is kept"
+            self.label,
+            self.member + "itemBody//object",
+            f"the {kind or 'media'} object '{data}' is not shown here: its text is kept",
         )
         return html.escape(text, quote=False)
 
@@ -596,7 +602,10 @@ class _ItemReader:
             return MultipleChoice(choices, scoring="all-or-nothing")
         marks = [mapping.get(i, default) for i in ids]
         if single:
-            clamped = [min(max(m, lower if lower is not None else m), upper if upper is not None else m) for m in marks]
+            clamped = [
+                min(max(m, lower if lower is not None else m), upper if upper is not None else m)
+                for m in marks
+            ]
             top = max(clamped)
             if top <= 0:
                 raise _Malformed("responseDeclaration/mapping", "no choice of the single-choice item scores")
@@ -713,7 +722,9 @@ class _ItemReader:
         if default and top and default >= top:
             accepted.append("*")
         elif default > 0:
-            self.report.add(self.label, where, f"any other answer is worth {default:g} of {top:g} there, 0 here")
+            self.report.add(
+                self.label, where, f"any other answer is worth {default:g} of {top:g} there, 0 here"
+            )
         elif default < 0:
             self.report.add(self.label, where, f"a wrong answer loses {-default:g} there, scores 0 here")
         flags = {e.get("mapKey", ""): e.get("caseSensitive", "true") != "false" for e in entries}
@@ -1185,7 +1196,9 @@ def _choice_item(
             bounds = (a.floor * points, points)
         elif a.select_exactly:
             report.add(question.id, "", f"'select exactly {a.select_exactly}' is not carried over")
-    _declare(item, "RESPONSE", "single" if single else "multiple", "identifier", correct, mapping, bounds=bounds)
+    _declare(
+        item, "RESPONSE", "single" if single else "multiple", "identifier", correct, mapping, bounds=bounds
+    )
     scoring.parts.append(("RESPONSE", "map" if mapping else "match"))
     _html_with_mathml(question.stem, body, question, report, block=True)
     interaction = _sub(
@@ -1284,7 +1297,9 @@ def _matching_item(
     for identifier_texts, match_max in ((sources, "1"), (targets, str(len(sources)))):
         match_set = _sub(interaction, "simpleMatchSet")
         for identifier, text in identifier_texts:
-            choice = _sub(match_set, "simpleAssociableChoice", {"identifier": identifier, "matchMax": match_max})
+            choice = _sub(
+                match_set, "simpleAssociableChoice", {"identifier": identifier, "matchMax": match_max}
+            )
             _html_with_mathml(text, choice, question, report)
 
 
@@ -1339,7 +1354,11 @@ def _processing(item: ET.Element, scoring: _Scoring, explanation: bool, choice_f
         if rule == "match":
             _set_score(otherwise, 0.0)
         else:
-            _sub(_sub(otherwise, "setOutcomeValue", {"identifier": "SCORE"}), "mapResponse", {"identifier": identifier})
+            _sub(
+                _sub(otherwise, "setOutcomeValue", {"identifier": "SCORE"}),
+                "mapResponse",
+                {"identifier": identifier},
+            )
     elif scoring.parts:
         total = _sub(_sub(processing, "setOutcomeValue", {"identifier": "SCORE"}), "sum")
         for identifier, _rule in scoring.parts:
