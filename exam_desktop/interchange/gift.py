@@ -593,6 +593,7 @@ def export_gift(exam: Exam) -> ExportResult:
     """The exam as GIFT text, with a report of what GIFT cannot hold."""
     report = ConversionReport()
     out: list[str] = [f"// {exam.title}", f"// exported from the exam-desktop bank '{exam.id}'", ""]
+    written = 0
     if exam.instructions.strip():
         out += [_text(exam.instructions, None, report), ""]
     if any(q.points != 1 for q in exam.questions):
@@ -608,6 +609,7 @@ def export_gift(exam: Exam) -> ExportResult:
             block = _export_block(question, report)
             if block is None:
                 continue
+            written += 1
             out.append(f"// [id:{question.id}]")
             if question.tags:
                 out.append("// " + " ".join(f"[tag:{t}]" for t in question.tags))
@@ -621,7 +623,7 @@ def export_gift(exam: Exam) -> ExportResult:
             else:
                 out.append(f"::{title}::{stem} {block}")
             out.append("")
-    return ExportResult("\n".join(out).encode("utf-8"), report, ".gift")
+    return ExportResult("\n".join(out).encode("utf-8"), report, ".gift", written)
 
 
 def _feedback(text: str, question: Question, report: ConversionReport) -> str:

@@ -29,6 +29,7 @@ from exam_desktop.core.model import (
     Answer,
     Blank,
     Choice,
+    DragWords,
     Essay,
     Exam,
     Matching,
@@ -74,7 +75,6 @@ QTI_NAMESPACES = {
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
 TEMPLATES = "http://www.imsglobal.org/question/qti_v2p1/rptemplates/"
 UNSUPPORTED = {
-    "gapMatchInteraction": "gap match",
     "associateInteraction": "associate",
     "hotspotInteraction": "hotspot",
     "hottextInteraction": "hot text",
@@ -97,6 +97,7 @@ _INTERACTIONS = {
     "inlineChoiceInteraction",
     "matchInteraction",
     "orderInteraction",
+    "gapMatchInteraction",
 }
 
 
@@ -301,7 +302,10 @@ class _ItemReader:
         kinds = {_local(e.tag) for e in interactions}
         rubric = self._rubric(body)
         answer: Answer
-        if len(interactions) == 1 and kinds <= {"matchInteraction", "orderInteraction"}:
+        if len(interactions) == 1 and kinds == {"gapMatchInteraction"}:
+            answer = self._gap_match(interactions[0])
+            stem = self._markdown(body, skip=interactions[0], prompt=_first(interactions[0], "prompt"))
+        elif len(interactions) == 1 and kinds <= {"matchInteraction", "orderInteraction"}:
             interaction = interactions[0]
             answer = self._match(interaction) if "matchInteraction" in kinds else self._order(interaction)
             stem = self._markdown(body, skip=interaction, prompt=_first(interaction, "prompt"))
@@ -317,6 +321,7 @@ class _ItemReader:
             labels = [_blank_name(e, i) for i, e in enumerate(interactions, start=1)]
             names = {e: f"[[{label}]]" for e, label in zip(interactions, labels, strict=True)}
             blanks = [self._blank(e, label) for e, label in zip(interactions, labels, strict=True)]
+            self._blank_points(blanks, interactions)
             pre = next((p for p in body.iter() if _local(p.tag) == "pre"), None)
             if pre is not None and all(e in set(pre.iter()) for e in interactions):
                 text = self._inner_text(pre, names)
@@ -673,6 +678,56 @@ class _ItemReader:
         scoring = "all-or-nothing" if rule == "match_correct" else "per-prompt"
         return matching_from_pairs(matched + [("", t) for i, t in targets.items() if i not in used], scoring)
 
+    def _gap_match(self, interaction: ET.Element) -> DragWords:
+        """Gap texts placed into the gaps of the interaction's text: a drag-words question."""
+        declaration = self._declaration(interaction)
+        texts = {
+            c.get("identifier", ""): " ".join(self._inner_text(c, {}).split())
+            for c in _children(interaction, "gapText")
+        }
+        limits = {
+            c.get("identifier", ""): int(c.get("matchMax") or "0") for c in _children(interaction, "gapText")
+        }
+        if _children(interaction, "gapImg"):
+            raise _Malformed("itemBody/gapMatchInteraction", "image gaps (gapImg) have no place here")
+        gaps = [g.get("identifier", "") for g in _descendants(interaction, "gap")]
+        if not gaps or not texts or any(not t for t in texts.values()):
+            raise _Malformed("itemBody/gapMatchInteraction", "a gap match needs gaps and words with text")
+        identifier = interaction.get("responseIdentifier", "")
+        mapping = self._mapping(declaration)
+        if self._scored_by_mapping(identifier, mapping):
+            pairs = [k for k, v in mapping.items() if v > 0]
+            values = {v for v in mapping.values() if v > 0}
+            if len(values) > 1:
+                self.report.add(
+                    self.label,
+                    self.member + "responseDeclaration/mapping",
+                    "gaps had different weights: every gap now counts the same",
+                )
+            scoring = "per-gap"
+        else:
+            pairs = self._correct(declaration)
+            scoring = "all-or-nothing"
+        word_of_gap: dict[str, str] = {}
+        for pair in pairs:
+            parts = pair.split()
+            if len(parts) == 2 and parts[0] in texts and parts[1] in gaps:
+                word_of_gap.setdefault(parts[1], texts[parts[0]])
+        missing = [g for g in gaps if g not in word_of_gap]
+        if missing:
+            raise _Malformed("responseDeclaration", f"gap {missing[0]} has no correct word")
+        key = [word_of_gap[g] for g in gaps]
+        words: list[str] = []
+        for word_id, text in texts.items():
+            needed = key.count(text)
+            limit = limits.get(word_id, 0)
+            words += [text] * max(min(needed, limit) if limit else needed, 1)
+        number = {g: n for n, g in enumerate(gaps, start=1)}
+        replace = {g: f"[[{number[g.get('identifier', '')]}]]" for g in _descendants(interaction, "gap")}
+        blocks = [c for c in interaction if _local(c.tag) not in ("gapText", "gapImg", "prompt")]
+        text = "\n\n".join(self._markdown(b, replace=replace, outer=True) for b in blocks)
+        return DragWords(text, sorted(words, key=str.casefold), key, scoring=scoring)  # type: ignore[arg-type]
+
     def _order(self, interaction: ET.Element) -> Ordering:
         texts = {
             c.get("identifier", ""): one_line(self._markdown(c))
@@ -751,19 +806,49 @@ class _ItemReader:
             found.append((value, tolerance, score / top))
         return found
 
+    def _blank_points(self, blanks: list[Blank], interactions: list[ET.Element]) -> None:
+        """Blanks worth different marks in the file (their mappings' best values) keep them."""
+        best = []
+        for interaction in interactions:
+            declaration = self._declaration(interaction)
+            mapping = self._mapping(declaration)
+            if not self._scored_by_mapping(interaction.get("responseIdentifier", ""), mapping):
+                return
+            best.append(max(mapping.values(), default=0.0))
+        if len(set(best)) > 1 and all(v > 0 for v in best):
+            for blank, value in zip(blanks, best, strict=True):
+                blank.points = value
+
     def _blank(self, interaction: ET.Element, name: str) -> Blank:
         declaration = self._declaration(interaction)
         if _local(interaction.tag) == "inlineChoiceInteraction":
-            texts = {
-                c.get("identifier"): "".join(c.itertext()).strip()
+            choices = [
+                (c.get("identifier", ""), " ".join(self._inner_text(c, {}).split()))
                 for c in _children(interaction, "inlineChoice")
-            }
-            self.report.add(
-                self.label,
-                self.member + "itemBody/inlineChoiceInteraction",
-                f"blank {name} was a menu of options: candidates now type the answer",
+            ]
+            if len(choices) < 2 or any(not text for _, text in choices):
+                raise _Malformed("itemBody/inlineChoiceInteraction", "a menu needs two options with text")
+            identifier = interaction.get("responseIdentifier", "")
+            mapping = self._mapping(declaration)
+            if self._scored_by_mapping(identifier, mapping):
+                default, _, _ = self._bounds(declaration)
+                marks = {i: mapping.get(i, default) for i, _ in choices}
+                top = max(marks.values())
+                right = [i for i, _ in choices if marks[i] >= top and top > 0]
+                for i, text in choices:
+                    if 0 < marks[i] < top:
+                        self.report.add(
+                            self.label,
+                            self.member + "responseDeclaration/mapping",
+                            f"blank {name}: option '{text}' worth {marks[i]:g} of {top:g} not imported",
+                        )
+            else:
+                right = self._correct(declaration)
+            texts = dict(choices)
+            options = list(dict.fromkeys(text for _, text in choices))
+            return Blank(
+                name, accepted=[texts[i] for i in right if i in texts], case_sensitive=True, options=options
             )
-            return Blank(name, accepted=[texts.get(c, c) for c in self._correct(declaration)])
         answer = self._text_entry(interaction)
         width = int(_number(interaction.get("expectedLength") or "0", "textEntryInteraction/@expectedLength"))
         if isinstance(answer, Numeric):
@@ -899,8 +984,12 @@ def _inline_only(holder: ET.Element) -> None:
 def _bank_images(rendered: str, question: Question, report: _PackageReport) -> str:
     """Images next to the bank (`images/x.png`) go into the package beside the item."""
 
+    drawn = report.figures.get(question.id, {})
+
     def embed(m: re.Match[str]) -> str:
         relative = html.unescape(m.group(1))
+        if relative in drawn and relative.startswith("figure-"):
+            return m.group(0)
         file = (report.bank_dir or Path(".")) / relative
         if not file.is_file() or ".." in PurePosixPath(relative).parts:
             report.add(question.id, "", f"image '{relative}' not found next to the bank: not packaged")
@@ -908,7 +997,7 @@ def _bank_images(rendered: str, question: Question, report: _PackageReport) -> s
         report.figures.setdefault(question.id, {})[relative] = file.read_bytes()
         return f'src="{html.escape(relative, quote=True)}"'
 
-    return re.sub(r'src="(images/[^"]+)"', embed, rendered)
+    return re.sub(r'src="((?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)[^"]+)"', embed, rendered)
 
 
 def _entities_to_chars(text: str) -> str:
@@ -982,7 +1071,7 @@ def export_qti(exam: Exam) -> ExportResult:
             package.writestr(name, data)
             for image, png in figures.get(name, {}).items():
                 package.writestr(image, png)
-    return ExportResult(buffer.getvalue(), report, ".zip")
+    return ExportResult(buffer.getvalue(), report, ".zip", len(items))
 
 
 def _manifest(exam: Exam, items: list[tuple[str, list[str]]]) -> bytes:
@@ -1125,6 +1214,8 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
         _template_item(item, body, question, a, scoring, report)
     elif isinstance(a, Matching):
         _matching_item(item, body, question, a, scoring, report)
+    elif isinstance(a, DragWords):
+        _gap_match_item(item, body, question, a, scoring, report)
     elif isinstance(a, Ordering):
         if a.scoring == "per-position":
             report.add(
@@ -1231,18 +1322,26 @@ def _template_item(
 ) -> None:
     """Blanks in a text: text entries (typed blanks) in a `<pre>` or paragraph, each mapped to its
     share of the points."""
-    shares = blank_shares(a, question.points)
+    shares = a.blank_points(question.points)
+    menus: dict[str, list[tuple[str, str]]] = {}  # blank name -> (identifier, text) of its options
     for blank in a.blanks:
         identifier = f"RESPONSE_{blank.name}"
-        _declare(
-            item,
-            identifier,
-            "single",
-            "string",
-            blank.accepted[:1],
-            {t: shares[blank.name] for t in blank.accepted},
-            case_sensitive=blank.case_sensitive,
-        )
+        if blank.options:
+            menus[blank.name] = [(f"{blank.name}_{k}", o) for k, o in enumerate(blank.options, start=1)]
+            right = [i for i, o in menus[blank.name] if o in blank.accepted]
+            _declare(
+                item, identifier, "single", "identifier", right, dict.fromkeys(right, shares[blank.name])
+            )
+        else:
+            _declare(
+                item,
+                identifier,
+                "single",
+                "string",
+                blank.accepted[:1],
+                {t: shares[blank.name] for t in blank.accepted},
+                case_sensitive=blank.case_sensitive,
+            )
         scoring.parts.append((identifier, "map"))
     if question.stem.strip():
         _html_with_mathml(question.stem, body, question, report, block=True)
@@ -1252,15 +1351,77 @@ def _template_item(
     widths = {b.name: b.width for b in a.blanks}
     for name, after in zip(parts[1::2], parts[2::2], strict=True):
         attrs = {"responseIdentifier": f"RESPONSE_{name}"}
-        if widths.get(name):
-            attrs["expectedLength"] = str(widths[name])
-        entry = _sub(holder, "textEntryInteraction", attrs)
+        if name in menus:
+            entry = _sub(holder, "inlineChoiceInteraction", {**attrs, "shuffle": "false"})
+            for identifier, text in menus[name]:
+                _sub(entry, "inlineChoice", {"identifier": identifier}, text)
+        else:
+            if widths.get(name):
+                attrs["expectedLength"] = str(widths[name])
+            entry = _sub(holder, "textEntryInteraction", attrs)
         entry.tail = after
 
 
-def blank_shares(a: Template, points: float) -> dict[str, float]:
-    """The points each blank of a template is worth: split evenly."""
-    return {b.name: points / max(len(a.blanks), 1) for b in a.blanks}
+def _gap_match_item(
+    item: ET.Element,
+    body: ET.Element,
+    question: Question,
+    a: DragWords,
+    scoring: _Scoring,
+    report: ConversionReport,
+) -> None:
+    """Drag-words as a gap match: one gapText per distinct word (matchMax: how often it may be
+    placed), a gap per `[[n]]`; each right pair earns its gap's share (or the whole, all-or-nothing)."""
+    words = list(dict.fromkeys(a.words))
+    word_id = {w: f"W{k}" for k, w in enumerate(words, start=1)}
+    correct = [f"{word_id[w]} G{g}" for g, w in enumerate(a.key, start=1)]
+    per_gap = a.scoring == "per-gap"
+    share = question.points / max(len(a.key), 1)
+    _declare(
+        item,
+        "RESPONSE",
+        "multiple",
+        "directedPair",
+        correct,
+        dict.fromkeys(correct, share) if per_gap else None,
+        bounds=(0.0, question.points) if per_gap else (None, None),
+    )
+    scoring.parts.append(("RESPONSE", "map" if per_gap else "match"))
+    _html_with_mathml(question.stem, body, question, report, block=True)
+    interaction = _sub(body, "gapMatchInteraction", {"responseIdentifier": "RESPONSE", "shuffle": "false"})
+    for word in words:
+        _sub(
+            interaction, "gapText", {"identifier": word_id[word], "matchMax": str(a.words.count(word))}, word
+        )
+    marked = re.sub(r"\[\[(\d+)\]\]", lambda m: f"@@GAP{m.group(1)}@@", a.text)
+    holder = ET.Element(_q("div"))
+    _html_with_mathml(marked, holder, question, report, block=True)
+    for element in list(holder.iter()):
+        for attr in ("text", "tail"):
+            _split_gaps(element, attr, holder)
+    interaction.extend(list(holder))
+
+
+def _split_gaps(element: ET.Element, attr: str, root: ET.Element) -> None:
+    """`@@GAPn@@` markers in an element's text (or tail) become `<gap identifier="Gn"/>` elements."""
+    value = getattr(element, attr)
+    if not value or "@@GAP" not in value:
+        return
+    pieces = re.split(r"@@GAP(\d+)@@", value)
+    setattr(element, attr, pieces[0])
+    gaps = []
+    for number, after in zip(pieces[1::2], pieces[2::2], strict=True):
+        gap = ET.Element(_q("gap"), {"identifier": f"G{number}"})
+        gap.tail = after
+        gaps.append(gap)
+    if attr == "text":
+        for offset, gap in enumerate(gaps):
+            element.insert(offset, gap)
+    else:
+        parent = next(p for p in root.iter() if element in list(p))
+        at = list(parent).index(element) + 1
+        for offset, gap in enumerate(gaps):
+            parent.insert(at + offset, gap)
 
 
 def _matching_item(

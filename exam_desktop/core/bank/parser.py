@@ -113,7 +113,49 @@ def load_bank(path: str | Path) -> Exam:
         raise KnownError(f"{path}: cannot read ({exc.strerror})") from None
     exam = parse_bank(text, str(path))
     exam.source = str(path)
+    missing = missing_images(exam, path.parent)
+    if missing:
+        raise BankError(missing)
     return exam
+
+
+IMAGE_REFERENCE_RE = re.compile(
+    r"!\[[^\]]*\]\(\s*<?(?P<md>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img\b[^>]*?\bsrc\s*=\s*[\"'](?P<html>[^\"']+)[\"']",
+    re.IGNORECASE,
+)
+
+
+def image_references(text: str) -> list[str]:
+    """The images a bank text shows by a path relative to the bank (Markdown `![..](path)` or an
+    `<img src="path">`); web addresses and data URLs are not files of the bank."""
+    found = [m.group("md") or m.group("html") for m in IMAGE_REFERENCE_RE.finditer(text)]
+    return [r for r in found if not re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", r, re.IGNORECASE)]
+
+
+def missing_images(exam: Exam, folder: Path) -> list[BankProblem]:
+    """One problem per image a question (or page text) refers to that is not a file next to the bank."""
+    from urllib.parse import unquote
+
+    from exam_desktop.core.model import strings_in, to_dict
+
+    problems: list[BankProblem] = []
+    root = folder.resolve()
+    texts: list[tuple[int, str]] = [(1, exam.instructions)] + [(1, s.intro) for s in exam.sections]
+    texts += [(q.line, text) for q in exam.questions for text in strings_in(to_dict(q))]
+    for line, text in texts:
+        for reference in image_references(text):
+            file = (root / unquote(reference)).resolve()
+            if not file.is_relative_to(root):
+                problems.append(
+                    BankProblem(exam.source, line, f"image '{reference}' is outside the bank's folder")
+                )
+            elif not file.is_file():
+                problems.append(
+                    BankProblem(
+                        exam.source, line, f"image '{reference}' not found next to the bank (in {folder})"
+                    )
+                )
+    return list(dict.fromkeys(problems))
 
 
 def parse_bank(text: str, path: str = "<bank>") -> Exam:
