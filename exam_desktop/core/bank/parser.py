@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem, KnownError
@@ -1053,7 +1054,9 @@ def parse_numeric_answer(text: str) -> NumericAnswer | str:
             return f"range '{text}' is not like 1..2"
         if a > b:
             return f"range '{text}' goes from high to low"
-        return NumericAnswer((a + b) / 2, (b - a) / 2, False, weight)
+        # in decimal: 3.141..3.142 is 3.1415 ± 0.0005, not 3.1414999999999997 ± 0.0004999999999999449
+        low_d, high_d = Decimal(repr(a)), Decimal(repr(b))
+        return NumericAnswer(float((low_d + high_d) / 2), float((high_d - low_d) / 2), False, weight)
     for sep in ("±", "+-", "+/-"):
         if sep in text:
             value_text, _, tol_text = text.partition(sep)
