@@ -6,10 +6,12 @@ reported with the element path, e.g. `quiz/question[3]/answer[2]`.
 Mapping (see docs/interchange.md): multichoice -> single/multiple (fractions as weights),
 truefalse, shortanswer -> short (partial-credit answers reported), numerical -> numeric, essay
 (word limits, grader info as rubric), cloze/multianswer -> template with one blank per embedded
-answer, description -> page introduction, category -> section, tags, idnumber -> question id,
+answer (its marks kept, menus as menu blanks), gapselect -> template with menu blanks, ddwtos ->
+dragwords, description -> page introduction, category -> section, tags, idnumber -> question id,
 embedded images (`@@PLUGINFILE@@` + base64 `<file>`) -> files saved next to the bank.
 matching -> matching (per prompt), ordering (the qtype_ordering plugin) -> ordering.
-Drag-and-drop, select-missing-words and calculated questions are reported, not imported.
+Drag-and-drop onto images and calculated questions are reported, not imported. Export puts every
+weight on Moodle's grade list (weights.moodle_percents), reporting each change.
 """
 
 from __future__ import annotations

@@ -1,15 +1,19 @@
-"""IMS QTI 2.1/2.2: single items and content packages (zip with imsmanifest.xml).
+"""IMS QTI 2.1/2.2 and 3.0: single items and content packages (zip with imsmanifest.xml).
 
 Import reads each item the manifest lists, member by member from the zip (never extracted), with
-defusedxml. Interactions map as follows (see docs/interchange.md): choice -> single (maxChoices=1)
-or multiple, two choices `true`/`false` -> truefalse, one text entry -> short (float/integer
-responses -> numeric), several text entries or inline choices -> template blanks, extended text ->
-essay, match -> matching, order -> ordering, scorer rubric blocks -> rubric, modal feedback ->
-explanation. MathML becomes TeX. Gap match, associate, hotspot and other interactions are reported,
-not imported.
+defusedxml; QTI 3.0 items are renamed into QTI 2 terms first (qti3.py). Interactions map as follows
+(see docs/interchange.md): choice -> single (maxChoices=1) or multiple, two choices `true`/`false`
+-> truefalse, one text entry -> short (float/integer responses -> numeric), several text entries
+or inline choices -> template blanks (inline choices as menu blanks), extended text -> essay, match
+-> matching, order -> ordering, gap match -> dragwords, scorer rubric blocks -> rubric, modal
+feedback -> explanation. The response processing decides whether the correct response or the
+mapping (with its default value, bounds and case) scores. MathML becomes TeX. Associate, hotspot
+and other interactions are reported, not imported.
 
-Export writes a QTI 2.1 content package: one item per question, MathML converted from the TeX with
-the TeX kept as an annotation, and the standard response-processing templates.
+Export writes a QTI 2.1 content package valid against the official schema: one item per question,
+stems in blocks, MathML converted from the TeX with the TeX kept as an annotation, and response
+processing written out (scores in the question's points, a declared FEEDBACK outcome it sets for
+the explanation and the option feedback).
 """
 
 from __future__ import annotations
