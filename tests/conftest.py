@@ -15,7 +15,7 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
 
 REPO = Path(__file__).resolve().parent.parent
 BANKS = REPO / "banks"
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("EXAM_DESKTOP_SHARED") or REPO.parent / "shared")  # fixtures, schemas
 
 
 @pytest.fixture(autouse=True)

@@ -86,8 +86,9 @@ window.exam = (() => {
           prompts: (q.prompts_html || []).map((h) => el("span", { class: "prompt-body", html: h })),
           matchOptions: (q.match_options_html || []).map((h) => el("span", { class: "match-option-body", html: h })),
           items: (q.items_html || []).map((h) => el("span", { class: "item-body", html: h })),
+          dragText: q.dragwords_html ? el("div", { class: "dragwords-text", html: q.dragwords_html }) : null,
         };
-        area.append(...[parts.intro, parts.stem, ...parts.options, ...parts.prompts, ...parts.matchOptions, ...parts.items].filter(Boolean));
+        area.append(...[parts.intro, parts.stem, ...parts.options, ...parts.prompts, ...parts.matchOptions, ...parts.items, parts.dragText].filter(Boolean));
         $("prepare").append(area);
         parts.errors = await typeset(area);
         await imagesLoaded(area);
@@ -368,7 +369,8 @@ window.exam = (() => {
       for (const part of q.template) {
         if (part.text !== undefined) { pre.append(document.createTextNode(part.text)); continue; }
         blankIndex += 1;
-        const input = el("input", { type: "text", class: "blank", autocomplete: "off", spellcheck: "false",
+        const input = part.options ? menuBlank(part, value[part.blank] || "", blankIndex) :
+          el("input", { type: "text", class: "blank", autocomplete: "off", spellcheck: "false",
           "data-blank": part.blank, size: String(Math.max(4, part.width)),
           "aria-label": t("blank_label", { n: blankIndex, name: part.blank }),
           value: value[part.blank] || "", oninput: changed });
@@ -455,7 +457,112 @@ window.exam = (() => {
     },
   });
 
+  // ------------------------------------------------------------------------------------------
+  // Menu blanks (a dropdown inside a template) and drag-words (words placed into gaps).
+
+  function menuBlank(part, chosen, n) {
+    const select = el("select", { class: "blank menu", "data-blank": part.blank,
+      "aria-label": t("blank_label", { n, name: part.blank }), onchange: changed });
+    select.append(el("option", { value: "", text: S.choose }));
+    for (const option of part.options) select.append(el("option", { value: option, text: option }));
+    select.value = part.options.includes(chosen) ? chosen : "";
+    return select;
+  }
+
+  // Pointer: drag a word onto a gap (or a placed word onto another gap). Keyboard: Enter or Space
+  // on a word picks it up, then on a gap places it; on a filled gap with nothing picked it takes
+  // the word back; Delete or Backspace empties a gap.
+  function dragWords(q, answer, inputs, parts) {
+    const saved = Array.isArray(q.response.value) ? q.response.value : [];
+    const placed = Array.from({ length: q.gaps }, (_, i) => saved[i] || null);
+    let picked = null; // a word picked up with the keyboard or a click
+    const pool = el("div", { class: "word-pool", role: "group", "aria-label": S.dragwords_pool });
+    const status = el("p", { class: "sr-only", "aria-live": "polite" });
+    const text = parts.dragText.cloneNode(true); // the prepared node is kept for the next visit
+    const gaps = [...text.querySelectorAll("span.gap")].map((span, i) => {
+      const gap = el("button", { type: "button", class: "gap", "data-gap": String(i), draggable: "true" });
+      span.replaceWith(gap);
+      gap.addEventListener("click", () => gapPressed(i));
+      gap.addEventListener("keydown", (event) => {
+        if (event.key === "Delete" || event.key === "Backspace") { event.preventDefault(); place(i, null); }
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); gapPressed(i); }
+      });
+      gap.addEventListener("dragstart", (event) => {
+        if (!placed[i]) { event.preventDefault(); return; }
+        event.dataTransfer.setData("text/plain", JSON.stringify({ word: placed[i], from: i }));
+      });
+      gap.addEventListener("dragover", (event) => event.preventDefault());
+      gap.addEventListener("drop", (event) => {
+        event.preventDefault();
+        const moved = JSON.parse(event.dataTransfer.getData("text/plain") || "{}");
+        if (moved.from !== undefined) placed[moved.from] = null;
+        if (moved.word) place(i, moved.word);
+      });
+      inputs.push(gap);
+      return gap;
+    });
+    pool.addEventListener("dragover", (event) => event.preventDefault());
+    pool.addEventListener("drop", (event) => {  // a placed word dragged back to the pool
+      event.preventDefault();
+      const moved = JSON.parse(event.dataTransfer.getData("text/plain") || "{}");
+      if (moved.from !== undefined) place(moved.from, null);
+    });
+    const remaining = () => {
+      const left = [...q.words];
+      for (const word of placed) if (word !== null) left.splice(left.indexOf(word), 1);
+      return left;
+    };
+    const gapPressed = (i) => {
+      if (picked !== null) { place(i, picked); picked = null; render(); gaps[i].focus(); return; }
+      if (placed[i]) { picked = placed[i]; placed[i] = null; changed(); render(); }
+    };
+    const place = (i, word) => {
+      placed[i] = word;
+      status.textContent = word ? t("dragwords_placed", { word, n: i + 1 }) : t("dragwords_emptied", { n: i + 1 });
+      render();
+      changed();
+    };
+    const render = () => {
+      gaps.forEach((gap, i) => {
+        gap.dataset.word = placed[i] || "";
+        gap.textContent = placed[i] || "\u2003\u2003\u2003";
+        gap.classList.toggle("filled", !!placed[i]);
+        gap.classList.toggle("waiting", picked !== null);
+        gap.setAttribute("aria-label", placed[i] ? t("dragwords_gap", { n: i + 1, word: placed[i] }) : t("dragwords_gap_empty", { n: i + 1 }));
+      });
+      const left = remaining();
+      if (picked !== null) left.splice(left.indexOf(picked), 1);
+      const focusedWord = document.activeElement && document.activeElement.classList.contains("word") ? document.activeElement.dataset.index : null;
+      const pick = (word) => {
+        picked = word;
+        status.textContent = t("dragwords_picked", { word });
+        render();
+        (gaps.find((g) => !g.dataset.word) || gaps[0]).focus();
+      };
+      const words = left.map((word, k) => {
+        const chip = el("button", { type: "button", class: "word", draggable: "true", "data-index": String(k), text: word,
+          "aria-pressed": "false", onclick: () => pick(word) });
+        // A draggable button is not pressed by Enter or Space in Chromium: do it here.
+        chip.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" || event.key === " ") { event.preventDefault(); pick(word); }
+        });
+        chip.addEventListener("dragstart", (event) => event.dataTransfer.setData("text/plain", JSON.stringify({ word })));
+        return chip;
+      });
+      if (picked !== null) words.unshift(el("button", { type: "button", class: "word picked", "aria-pressed": "true", text: picked,
+        onclick: () => { picked = null; render(); } }));
+      pool.replaceChildren(...words);
+      if (focusedWord !== null && words[Number(focusedWord)]) words[Number(focusedWord)].focus();
+    };
+    current.afterClear = () => { placed.fill(null); picked = null; render(); };
+    render();
+    answer.append(el("p", { class: "hint", text: S.dragwords_hint }), text, el("p", { class: "hint", text: S.dragwords_pool }), pool, status);
+  }
+
+  BUILDERS.dragwords = (q, answer, inputs, bodies, parts) => dragWords(q, answer, inputs, parts);
+
   const VALUES = {
+    dragwords: () => [...document.querySelectorAll(".dragwords-text button.gap")].map((gap) => gap.dataset.word || null),
     matching: (q, inputs) => inputs.map((x) => (x.value === "" ? null : Number(x.value))),
     ordering: () => [...document.querySelectorAll("ol.ordering > li")].map((li) => li.dataset.item),
     single: (q, inputs) => { const on = inputs.find((x) => x.checked); return on ? on.value : null; },

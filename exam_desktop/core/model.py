@@ -200,21 +200,28 @@ BLANK_WIDTH = 16  # characters, for a template blank without a width of its own
 
 @dataclass
 class Blank:
-    """A named blank of a template: accepted answers, or graded by hand (`manual`)."""
+    """A named blank of a template: accepted answers, or graded by hand (`manual`).
+
+    A blank with `options` is a menu (a dropdown): candidates pick one of them, and the accepted
+    ones are right. `points`, when given, is what this blank is worth; blanks without it share
+    evenly what the others leave of the question's points."""
 
     name: str
     accepted: list[str] = field(default_factory=list)
     manual: bool = False
     case_sensitive: bool = False
     width: int = 0  # characters shown; 0 = BLANK_WIDTH (never the key's length: it would leak)
+    options: list[str] = field(default_factory=list)
+    points: float | None = None
 
     def strip_key(self) -> Blank:
-        return Blank(self.name, manual=self.manual, width=self.display_width())
+        return Blank(self.name, manual=self.manual, width=self.display_width(), options=list(self.options))
 
     def display_width(self) -> int:
-        """The width the blank is shown with: the author's, else the same for every blank, so
-        that the package never tells a candidate how long the accepted answer is."""
-        return self.width or BLANK_WIDTH
+        """The width the blank is shown with: the author's, else wide enough for the longest menu
+        option (the candidate sees those anyway), else the same for every blank — so that the
+        package never tells a candidate how long the accepted answer is."""
+        return self.width or max([len(o) for o in self.options] + [BLANK_WIDTH])
 
 
 @dataclass
@@ -229,6 +236,13 @@ class Template:
 
     def strip_key(self) -> Template:
         return Template(self.text, [b.strip_key() for b in self.blanks], self.monospace)
+
+    def blank_points(self, points: float) -> dict[str, float]:
+        """What each blank is worth out of the question's `points`."""
+        given = sum(b.points for b in self.blanks if b.points is not None)
+        rest = [b for b in self.blanks if b.points is None]
+        share = max(points - given, 0.0) / len(rest) if rest else 0.0
+        return {b.name: b.points if b.points is not None else share for b in self.blanks}
 
 
 @dataclass
@@ -289,8 +303,41 @@ class Ordering:
         return Ordering(sorted(self.items, key=str.casefold))
 
 
+@dataclass
+class DragWords:
+    """Words dragged (or placed with the keyboard) into the gaps of a text.
+
+    `text` is Markdown with the gaps written ``[[1]]``, ``[[2]]``, ...; `words` is the pool the
+    candidate places from, in alphabetical order so that it never gives the key away (a word is
+    listed as often as it may be placed); `key[i]` is the word that belongs in gap i+1. Scored per
+    gap unless `scoring` is all-or-nothing."""
+
+    kind: ClassVar[str] = "dragwords"
+    text: str
+    words: list[str]
+    key: list[str] = field(default_factory=list)
+    scoring: Literal["per-gap", "all-or-nothing"] = "per-gap"
+
+    def strip_key(self) -> DragWords:
+        return DragWords(self.text, sorted(self.words, key=str.casefold))
+
+    @property
+    def gaps(self) -> int:
+        return len(re.findall(r"\[\[\d+\]\]", self.text))
+
+
 Answer = Union[  # noqa: UP007 - a runtime key for from_dict
-    SingleChoice, MultipleChoice, TrueFalse, Numeric, Matrix, Template, ShortText, Essay, Matching, Ordering
+    SingleChoice,
+    MultipleChoice,
+    TrueFalse,
+    Numeric,
+    Matrix,
+    Template,
+    ShortText,
+    Essay,
+    Matching,
+    Ordering,
+    DragWords,
 ]
 ANSWER_KINDS: dict[str, type] = {
     cls.kind: cls
@@ -305,10 +352,11 @@ ANSWER_KINDS: dict[str, type] = {
         Essay,
         Matching,
         Ordering,
+        DragWords,
     )
 }
 AUTO_GRADED_KINDS = frozenset(
-    {"single", "multiple", "truefalse", "numeric", "matrix", "short", "matching", "ordering"}
+    {"single", "multiple", "truefalse", "numeric", "matrix", "short", "matching", "ordering", "dragwords"}
 )
 
 

@@ -6,11 +6,12 @@
   truefalse  -> bool or None
   numeric    -> the text as typed (str), parsed by core.numbers.parse_number when scored
   matrix     -> list of rows of cell texts (list[list[str]])
-  template   -> {blank name: text}
+  template   -> {blank name: text} (a menu blank: the option picked)
   short      -> str
   essay      -> str
   matching   -> list, per prompt, of the chosen option's index (or None)
   ordering   -> list of the item texts in the candidate's order
+  dragwords  -> list, per gap, of the word placed there (or None)
 """
 
 from __future__ import annotations

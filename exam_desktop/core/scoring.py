@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from exam_desktop.core.model import (
     Blank,
+    DragWords,
     Essay,
     Exam,
     Matching,
@@ -175,6 +176,8 @@ def score_question(
         fraction = _matching_fraction(answer, value)
     elif isinstance(answer, Ordering):
         fraction = _ordering_fraction(answer, value)
+    elif isinstance(answer, DragWords):
+        fraction = _dragwords_fraction(answer, value)
     else:  # pragma: no cover - every kind of the model is handled above
         raise TypeError(f"no scoring rule for {type(answer).__name__}")
     return QuestionScore(_round(fraction * max_points), max_points, "auto")
@@ -200,6 +203,15 @@ def _ordering_fraction(answer: Ordering, value: Any) -> float:
     if answer.scoring == "all-or-nothing":
         return 1.0 if right == len(answer.items) and len(order) == len(answer.items) else 0.0
     return right / len(answer.items) if answer.items else 0.0
+
+
+def _dragwords_fraction(answer: DragWords, value: Any) -> float:
+    """The words placed in the gaps (a list, one per gap) against the key: per gap, or all-or-nothing."""
+    placed = value if isinstance(value, list) else []
+    right = sum(1 for i, word in enumerate(answer.key) if i < len(placed) and placed[i] == word)
+    if answer.scoring == "all-or-nothing":
+        return 1.0 if answer.key and right == len(answer.key) else 0.0
+    return right / len(answer.key) if answer.key else 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +329,10 @@ def _short_matches(answer: ShortText, value: Any) -> bool:
 
 
 def blank_matches(blank: Blank, text: str) -> bool:
-    """Whether `text` is one of the blank's accepted answers (never true for a manual blank)."""
+    """Whether `text` is one of the blank's accepted answers (never true for a manual blank); a
+    menu blank's pick must be one of the right options exactly."""
+    if blank.options:
+        return text in blank.accepted
     typed = normalise_text(text, blank.case_sensitive)
     return any(normalise_text(a, blank.case_sensitive) == typed for a in blank.accepted)
 
@@ -326,10 +341,11 @@ def _score_template(answer: Template, value: Any, max_points: float) -> Question
     filled = value if isinstance(value, dict) else {}
     if not answer.blanks:
         return QuestionScore(0.0, max_points, "auto")
-    share = max_points / len(answer.blanks)
+    shares = answer.blank_points(max_points)
     points = pending = 0.0
     results: dict[str, bool | None] = {}
     for blank in answer.blanks:
+        share = shares[blank.name]
         text = filled.get(blank.name)
         text = text if isinstance(text, str) else ""
         if blank.manual:

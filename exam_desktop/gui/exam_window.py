@@ -26,7 +26,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from exam_desktop.core.model import Exam, Matching, Matrix, Ordering, Question, Template
+from exam_desktop.core.model import DragWords, Exam, Matching, Matrix, Ordering, Question, Template
 from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
 from exam_desktop.core.page.figures import PageContent, bank_content
 from exam_desktop.core.page.question_data import QuestionPages
@@ -93,8 +93,19 @@ def clean_value(question: Question, value: Any) -> Any:
             return value
     elif kind == "template" and isinstance(answer, Template):
         if isinstance(value, dict):
-            names = [b.name for b in answer.blanks]
-            return {n: str(value.get(n, ""))[:1000] for n in names}
+            menus = {b.name: b.options for b in answer.blanks if b.options}
+            if all(value.get(n, "") in ("", *options) for n, options in menus.items()):
+                return {b.name: str(value.get(b.name, ""))[:1000] for b in answer.blanks}
+    elif kind == "dragwords" and isinstance(answer, DragWords):
+        if isinstance(value, list) and len(value) == answer.gaps:
+            pool = list(answer.words)
+            for word in value:  # each word of the pool placed at most as often as it is listed
+                if word is not None and word not in pool:
+                    break
+                if word is not None:
+                    pool.remove(word)
+            else:
+                return value
     raise ValueError(f"not a {kind} answer: {value!r:.100}")
 
 

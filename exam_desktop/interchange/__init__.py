@@ -23,11 +23,16 @@ __all__ = [
     "ImportResult",
     "ExportResult",
     "NothingImported",
+    "NothingExported",
 ]
 
 
 class NothingImported(KnownError):
     """The file held nothing our banks can hold."""
+
+
+class NothingExported(KnownError):
+    """The bank holds no question the target format can hold: no file is written."""
 
 
 def _decoded(data: bytes, report: ConversionReport) -> str:
@@ -133,4 +138,10 @@ def export_exam(exam: Exam, fmt: str) -> ExportResult:
     }
     if fmt not in exporters:
         raise KnownError(f"cannot export to '{fmt}': use one of {', '.join(exporters)}")
-    return exporters[fmt](exam)
+    result = exporters[fmt](exam)
+    if not result.questions:
+        lost = "".join(f"\n  {line}" for line in result.report.lines(exam.source))
+        raise NothingExported(
+            f"{exam.source or exam.id}: no question can be written as {fmt}, nothing written.{lost}"
+        )
+    return result

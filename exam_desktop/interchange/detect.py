@@ -25,6 +25,60 @@ def xml_root(data: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace") if m else None
 
 
+_NOT_READ = "which this app does not read"
+
+
+def foreign_package(manifest: bytes) -> str:
+    """What a content package's manifest says it is when that is not QTI 2/3 ("" when it is)."""
+    if b"x-bb-" in manifest or b"bbmd_" in manifest:
+        return f"a Blackboard export, {_NOT_READ}: export the questions as QTI 2.1 from Blackboard"
+    if re.search(rb'type="imsqti_xmlv1p[0-2]', manifest) and b"imsqti_item_xml" not in manifest:
+        return f"a QTI 1.2 package, {_NOT_READ}: export QTI 2.1 or newer instead"
+    return ""
+
+
+def foreign_format(path: Path, data: bytes) -> str:
+    """One sentence naming a question format we know of but do not read, or ""."""
+    name = path.name.lower()
+    if data[:2] == b"PK":
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as package:
+                if "imsmanifest.xml" in package.namelist():
+                    found = foreign_package(package.read("imsmanifest.xml"))
+                    return f"{path} is {found}" if found else ""
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return ""
+        return ""
+    root = xml_root(data)
+    if root == "questestinterop":
+        if b"bbmd_" in data[:20000]:
+            return f"{path} is a Blackboard pool (QTI 1.2), {_NOT_READ}: export QTI 2.1 from Blackboard"
+        return f"{path} is QTI 1.2, {_NOT_READ}: export QTI 2.1 or newer instead"
+    if root in ("POOL", "ASSESSMENT"):
+        return f"{path} is a Blackboard pool, {_NOT_READ}: export the questions as QTI 2.1 from Blackboard"
+    if root is not None:
+        return ""
+    text = data[:200000].decode("utf-8", "replace")
+    if name.endswith((".rmd", ".rnw")) or re.search(
+        r"^(Meta-information|Question)\n={4,}\s*$|^ex(solution|type|name):|\\begin\{question\}|\\extype\{",
+        text,
+        re.MULTILINE,
+    ):
+        return f"{path} is an R/exams exercise, {_NOT_READ}: export it with exams2moodle() or exams2qti21() and import that"
+    lines = [line for line in text.splitlines() if line.strip()]
+    tabbed = [
+        line
+        for line in lines
+        if re.match(r"^(MC|MA|TF|ESS|ORD|MAT|FIB|FIB_PLUS|FIL|NUM|SR|OP|JUMBLED_SENTENCE|QUIZ_BOWL)\t", line)
+    ]
+    if lines and len(tabbed) * 2 > len(lines):
+        return f"{path} is a Blackboard upload file, {_NOT_READ}: export the questions as QTI 2.1 from Blackboard"
+    return ""
+
+
 def sniff(data: bytes) -> str | None:
     """The format the content looks like, or None."""
     if data[:2] == b"PK":
@@ -32,7 +86,7 @@ def sniff(data: bytes) -> str | None:
     root = xml_root(data)
     if root == "quiz":
         return "moodle-xml"
-    if root in ("assessmentItem", "assessmentTest", "manifest"):
+    if root in ("assessmentItem", "assessmentTest", "manifest", "qti-assessment-item", "qti-assessment-test"):
         return "qti"
     if root is not None:
         return None
@@ -55,6 +109,9 @@ def detect_format(path: Path, data: bytes, claimed: str | None = None) -> str:
 
     Raises FormatNotRecognised when the content contradicts `claimed` or shows no known format.
     """
+    foreign = foreign_format(path, data)
+    if foreign:
+        raise FormatNotRecognised(foreign)
     seen = sniff(data)
     if claimed:
         if claimed not in FORMATS:
@@ -74,7 +131,7 @@ def detect_format(path: Path, data: bytes, claimed: str | None = None) -> str:
         return claimed
     if seen is None:
         raise FormatNotRecognised(
-            f"{path}: cannot tell its format (GIFT, Moodle XML, Aiken, QTI or text2qti); name it with --from"
+            f"{path}: cannot tell its format (GIFT, Moodle XML, Aiken, QTI 2/3 or text2qti); name it with --from"
         )
     return seen
 
@@ -83,6 +140,6 @@ _NAMES = {
     "gift": "a GIFT file",
     "moodle-xml": "a Moodle XML file",
     "aiken": "an Aiken file",
-    "qti": "a QTI item or package",
+    "qti": "a QTI item or package",  # 2.1, 2.2 or 3.0
     "text2qti": "a text2qti quiz",
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem
@@ -37,6 +38,7 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
+from exam_desktop.core.numbers import format_number
 from exam_desktop.interchange import weights
 from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs
 from exam_desktop.interchange.markup import (
@@ -59,6 +61,8 @@ _FORMAT_RE = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _WEIGHT_RE = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _TF_RE = re.compile(r"^(T|F|TRUE|FALSE)$", re.IGNORECASE)
 _META_RE = re.compile(r"\[(id|tag):([^\]]+)\]")
+_TEXT_ALLOWED = ":="  # unescaped in question text and general feedback, Moodle reads them as text
+_FEEDBACK_ALLOWED = ":"  # in an answer's feedback ('=' would start the next answer in Moodle)
 
 
 class GiftSyntaxError(Exception):
@@ -128,9 +132,11 @@ def _decode(lines: list[tuple[int, str]]) -> _Text:
     return _Text("".join(chars), numbers)
 
 
-def _check_no_control(text: _Text, what: str) -> None:
+def _check_no_control(text: _Text, what: str, allowed: str = "") -> None:
+    """Refuse an unescaped control character in `text`; `allowed` ones are read as text, as
+    Moodle's own reader reads them (a lone `:` or `=` in question text or feedback)."""
     for i, c in enumerate(text.chars):
-        if c in CONTROL:
+        if c in CONTROL and c not in allowed:
             raise GiftSyntaxError(
                 text.line_at(i),
                 f"unescaped '{c}' in {what}: write '\\{c}' (GIFT reserves ~ = # {{ }} :)",
@@ -255,7 +261,7 @@ def _import_question(
 
     open_at = rest.find("{")
     if open_at < 0:
-        _check_no_control(rest, "the text")
+        _check_no_control(rest, "the text", allowed=_TEXT_ALLOWED)
         intro = _to_markdown(rest.plain(), fmt)
         if title:
             report.add(
@@ -271,8 +277,8 @@ def _import_question(
         )
     block = rest[open_at + 1 : close_at]
     head, tail = rest[:open_at], rest[close_at + 1 :]
-    _check_no_control(head, "the question text")
-    _check_no_control(tail, "the question text after the answer block")
+    _check_no_control(head, "the question text", allowed=_TEXT_ALLOWED)
+    _check_no_control(tail, "the question text after the answer block", allowed=_TEXT_ALLOWED)
     nested = block.find("{")
     if nested >= 0:
         raise GiftSyntaxError(block.line_at(nested), "unescaped '{' inside the answer block: write '\\{'")
@@ -311,7 +317,9 @@ def _split_general_feedback(block: _Text, fmt: str) -> tuple[_Text, str]:
     at = block.find("####")
     if at < 0:
         return block, ""
-    feedback, _ = _formatted(block[at + 4 :].strip(), fmt)
+    general = block[at + 4 :].strip()
+    _check_no_control(general, "the general feedback", allowed=_TEXT_ALLOWED + "#")
+    feedback, _ = _formatted(general, fmt)
     return block[:at], feedback
 
 
@@ -408,7 +416,7 @@ def _answer_text(answer: _Answer, fmt: str) -> str:
 def _feedback_text(answer: _Answer, fmt: str) -> str:
     if answer.feedback is None:
         return ""
-    _check_no_control(answer.feedback, "feedback")
+    _check_no_control(answer.feedback, "feedback", allowed=_FEEDBACK_ALLOWED)
     return _formatted(answer.feedback.strip(), fmt)[0]
 
 
@@ -502,8 +510,13 @@ def _numeric_answer(text: _Text, weight: float) -> NumericAnswer:
     raw = text.plain().strip()
     line = text.line_at(0)
     if ".." in raw:
-        low, high = (_parse_number(p, line) for p in raw.split("..", 1))
-        return NumericAnswer((low + high) / 2, abs(high - low) / 2, weight=weight)
+        low_text, high_text = raw.split("..", 1)
+        low_value, high_value = _parse_number(low_text, line), _parse_number(high_text, line)
+        try:  # in decimal, so that 3.141..3.142 is 3.1415 ± 0.0005, not 3.1414999999999997
+            low, high = Decimal(low_text.strip()), Decimal(high_text.strip())
+            return NumericAnswer(float((low + high) / 2), float(abs(high - low) / 2), weight=weight)
+        except InvalidOperation:
+            return NumericAnswer((low_value + high_value) / 2, abs(high_value - low_value) / 2, weight=weight)
     value, _, tolerance = raw.partition(":")
     return NumericAnswer(
         _parse_number(value, line),
@@ -516,10 +529,20 @@ def _parse_numeric(body: _Text, fmt: str, folded: list[str]) -> Numeric:
     """`{#x}`, `{#x:tol}`, `{#a..b}` or weighted `=`/`~` answers (':' separates the tolerance)."""
     stripped = body.strip()
     if not stripped.chars or stripped.chars[0] not in "=~":
-        text, feedback = _split_feedback(stripped)
+        # `{#3:2}`, `{#3:2#Right}`, and as Moodle reads it `{#3:2~#Completely wrong}`
+        tilde = stripped.find("~")
+        first, others = (stripped[:tilde], stripped[tilde:]) if tilde >= 0 else (stripped, None)
+        text, feedback = _split_feedback(first)
         if feedback is not None and feedback.chars.strip():
             folded.append(_formatted(feedback.strip(), fmt)[0])
-        return Numeric([_numeric_answer(text, 1.0)])
+        answers = [_numeric_answer(text, 1.0)]
+        if others is not None:
+            answers += _numeric_answers(others, fmt, folded)
+        return Numeric(answers)
+    return Numeric(_numeric_answers(stripped, fmt, folded))
+
+
+def _numeric_answers(stripped: _Text, fmt: str, folded: list[str]) -> list[NumericAnswer]:
     answers: list[NumericAnswer] = []
     for a in _split_answers(stripped):
         fb = _feedback_text(a, fmt)
@@ -531,7 +554,7 @@ def _parse_numeric(body: _Text, fmt: str, folded: list[str]) -> Numeric:
         answers.append(answer)
         if fb:
             folded.append(f"*{a.text.plain().strip()}*: {fb}")
-    return Numeric(answers)
+    return answers
 
 
 # ------------------------------------------------------------------------------------------------
@@ -547,7 +570,15 @@ def escape(text: str) -> str:
 
 
 def _escape_category(text: str) -> str:
-    return escape(text.replace("/", "//"))
+    """A category name as Moodle reads `$CATEGORY:` lines: as written, `/` doubled (a single one
+    separates categories), on one line. GIFT's escapes do not apply there."""
+    return " ".join(text.replace("/", "//").split())
+
+
+def _gift_number(value: float) -> str:
+    """A number in GIFT: shortest exact form; a leading minus would read as nothing special, but
+    `:` and `..` never appear in it."""
+    return format_number(value)
 
 
 def _text(markdown: str, question: Question | None, report: ConversionReport) -> str:
@@ -562,6 +593,7 @@ def export_gift(exam: Exam) -> ExportResult:
     """The exam as GIFT text, with a report of what GIFT cannot hold."""
     report = ConversionReport()
     out: list[str] = [f"// {exam.title}", f"// exported from the exam-desktop bank '{exam.id}'", ""]
+    written = 0
     if exam.instructions.strip():
         out += [_text(exam.instructions, None, report), ""]
     if any(q.points != 1 for q in exam.questions):
@@ -577,6 +609,7 @@ def export_gift(exam: Exam) -> ExportResult:
             block = _export_block(question, report)
             if block is None:
                 continue
+            written += 1
             out.append(f"// [id:{question.id}]")
             if question.tags:
                 out.append("// " + " ".join(f"[tag:{t}]" for t in question.tags))
@@ -590,7 +623,7 @@ def export_gift(exam: Exam) -> ExportResult:
             else:
                 out.append(f"::{title}::{stem} {block}")
             out.append("")
-    return ExportResult("\n".join(out).encode("utf-8"), report, ".gift")
+    return ExportResult("\n".join(out).encode("utf-8"), report, ".gift", written)
 
 
 def _feedback(text: str, question: Question, report: ConversionReport) -> str:
@@ -600,34 +633,42 @@ def _feedback(text: str, question: Question, report: ConversionReport) -> str:
 def _export_block(question: Question, report: ConversionReport) -> str | None:
     a = question.answer
     general = f"\n####{_text(question.explanation, question, report)}" if question.explanation.strip() else ""
-    if isinstance(a, SingleChoice):
+    if isinstance(a, (SingleChoice, MultipleChoice)):
+        try:
+            percents = weights.moodle_choice_percents(question, report)
+        except weights.NotOnGradeList as exc:
+            report.add(question.id, "", f"not exported: {exc}")
+            return None
         lines = []
-        for c in a.choices:
-            if c.correct:
+        for c, pct in zip(a.choices, percents, strict=True):
+            if isinstance(a, SingleChoice) and c.correct:
                 mark = "="
-            elif c.weight:
-                mark = f"~%{weights.percent(c.weight)}%"
-            else:
+            elif isinstance(a, SingleChoice) and not pct:
                 mark = "~"
+            else:
+                mark = f"~%{weights.percent(pct / 100)}%"
             lines.append(
                 f"\t{mark}{_text(c.text, question, report)}{_feedback(c.feedback, question, report)}"
             )
-        return "{\n" + "\n".join(lines) + general + "\n}"
-    if isinstance(a, MultipleChoice):
-        percents = weights.percents_of_multiple(a, question.id, report)
-        lines = [
-            f"\t~%{weights.percent(p / 100)}%{_text(c.text, question, report)}"
-            f"{_feedback(c.feedback, question, report)}"
-            for c, p in zip(a.choices, percents, strict=True)
-        ]
         return "{\n" + "\n".join(lines) + general + "\n}"
     if isinstance(a, TrueFalse):
         return "{" + ("TRUE" if a.answer else "FALSE") + general + "}"
     if isinstance(a, Numeric):
         if a.unit:
             report.add(question.id, "", f"the unit '{a.unit}' is not carried over (GIFT has no units)")
+        try:
+            percents = weights.moodle_percents(
+                [n.weight * 100 for n in a.answers],
+                [f"answer {format_number(n.value)}" for n in a.answers],
+                question.id,
+                report,
+                total=False,
+            )
+        except weights.NotOnGradeList as exc:
+            report.add(question.id, "", f"not exported: {exc}")
+            return None
         lines = []
-        for n in a.answers:
+        for n, pct in zip(a.answers, percents, strict=True):
             tolerance = n.tolerance
             if n.relative:
                 tolerance = abs(n.value) * n.tolerance
@@ -637,7 +678,9 @@ def _export_block(question: Question, report: ConversionReport) -> str | None:
                     "a relative tolerance is written as the equivalent "
                     "absolute one (GIFT has absolute tolerances only)",
                 )
-            lines.append(f"\t=%{weights.percent(n.weight)}%{n.value:g}:{tolerance:g}")
+            lines.append(
+                f"\t=%{weights.percent(pct / 100)}%{_gift_number(n.value)}:{_gift_number(tolerance)}"
+            )
         return "{#\n" + "\n".join(lines) + general + "\n}"
     if isinstance(a, ShortText):
         if a.case_sensitive:

@@ -117,6 +117,11 @@ def plain_to_markdown(text: str) -> str:
     return lms_math_to_markdown(_MARKDOWN_SPECIAL_RE.sub(r"\\\1", html.escape(text, quote=False)))
 
 
+def plain_with_math_to_markdown(text: str) -> str:
+    """Plain text in which an LMS typesets `\\(..\\)` math (Aiken): markup shown as text, math kept."""
+    return lms_math_to_markdown(_escape_text(text))
+
+
 def _escape_text(text: str) -> str:
     """A decoded HTML text node as Markdown: markup characters escaped, math left alone."""
     out: list[str] = []
@@ -190,12 +195,12 @@ class _HtmlToMarkdown(HTMLParser):
         elif tag in _EMPHASIS and not attrs:
             self._emit(_EMPHASIS[tag])
         else:
-            self._emit(raw)
+            self._emit(_markdown_image(tag, attrs) or raw)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._flush()
         if self.pre is None:
-            self._emit(self.get_starttag_text() or f"<{tag}/>")
+            self._emit(_markdown_image(tag, attrs) or self.get_starttag_text() or f"<{tag}/>")
 
     def handle_endtag(self, tag: str) -> None:
         self._flush()
@@ -261,6 +266,16 @@ class _HtmlToMarkdown(HTMLParser):
             text = re.sub(r"^([-+>])(?=\s)", r"\\\1", text, flags=re.MULTILINE)
             text = re.sub(r"^(\d+)\.(?=\s)", r"\1\\.", text, flags=re.MULTILINE)
         return text
+
+
+def _markdown_image(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+    """A plain `<img src alt>` as Markdown `![alt](src)` (what banks write); "" for anything else."""
+    values = dict(attrs)
+    if tag != "img" or not values.get("src") or set(values) - {"src", "alt"}:
+        return ""
+    alt = re.sub(r"([\[\]\\])", r"\\\1", values.get("alt") or "")
+    src = values["src"] or ""
+    return f"![{alt}](<{src}>)" if re.search(r"[\s()<>]", src) else f"![{alt}]({src})"
 
 
 def html_to_markdown(text: str) -> str:

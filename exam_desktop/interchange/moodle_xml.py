@@ -6,10 +6,12 @@ reported with the element path, e.g. `quiz/question[3]/answer[2]`.
 Mapping (see docs/interchange.md): multichoice -> single/multiple (fractions as weights),
 truefalse, shortanswer -> short (partial-credit answers reported), numerical -> numeric, essay
 (word limits, grader info as rubric), cloze/multianswer -> template with one blank per embedded
-answer, description -> page introduction, category -> section, tags, idnumber -> question id,
+answer (its marks kept, menus as menu blanks), gapselect -> template with menu blanks, ddwtos ->
+dragwords, description -> page introduction, category -> section, tags, idnumber -> question id,
 embedded images (`@@PLUGINFILE@@` + base64 `<file>`) -> files saved next to the bank.
 matching -> matching (per prompt), ordering (the qtype_ordering plugin) -> ordering.
-Drag-and-drop, select-missing-words and calculated questions are reported, not imported.
+Drag-and-drop onto images and calculated questions are reported, not imported. Export puts every
+weight on Moodle's grade list (weights.moodle_percents), reporting each change.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -31,6 +35,7 @@ from exam_desktop.core.model import (
     Answer,
     Blank,
     Choice,
+    DragWords,
     Essay,
     Exam,
     Matching,
@@ -44,6 +49,7 @@ from exam_desktop.core.model import (
     Template,
     TrueFalse,
 )
+from exam_desktop.core.numbers import format_number
 from exam_desktop.interchange import weights
 from exam_desktop.interchange.builder import ExamBuilder, matching_from_pairs, matching_pairs, one_line
 from exam_desktop.interchange.figure_images import has_figures, replace_figures
@@ -59,8 +65,6 @@ from exam_desktop.interchange.report import ConversionReport, ExportResult, Impo
 
 UNSUPPORTED = {
     "ddmatch": "drag-and-drop matching",
-    "gapselect": "select missing words",
-    "ddwtos": "drag and drop into text",
     "ddimageortext": "drag and drop onto image",
     "ddmarker": "drag and drop markers",
     "calculated": "calculated",
@@ -234,6 +238,7 @@ def _question(
     folded: list[str] = []
     answers = element.findall("answer")
     answer: Answer
+    cloze_marks: float | None = None
     if kind == "multichoice":
         answer = _multichoice(element, answers, where, reader, label)
     elif kind == "truefalse":
@@ -249,7 +254,17 @@ def _question(
     elif kind == "ordering":
         answer = _ordering(element, answers, where, reader, label)
     elif kind in ("cloze", "multianswer"):
-        answer, stem = _cloze(*raw_stem, where, report, label)
+        answer, stem, marks = _cloze(*raw_stem, where, report, label)
+        cloze_marks = marks
+        given = _number(element.findtext("defaultgrade"), f"{where}/defaultgrade", marks)
+        if abs(given - marks) > 1e-9:
+            report.add(
+                label,
+                f"{where}/defaultgrade",
+                f"a default grade of {given:g}: Moodle gives this cloze its blanks' {marks:g} marks, and so does the bank",
+            )
+    elif kind in ("gapselect", "ddwtos"):
+        answer, stem = _gap_question(element, kind, raw_stem, where, report, label)
     else:
         report.add(label, where, f"questions of type '{kind}' are not supported: not imported")
         return None
@@ -264,6 +279,8 @@ def _question(
     tags = [t.strip() for t in (e.text or "" for e in element.findall("tags/tag/text")) if t.strip()]
     qid = builder.unique_id((element.findtext("idnumber") or "").strip(), number)
     points = _number(element.findtext("defaultgrade"), f"{where}/defaultgrade", 1.0)
+    if cloze_marks is not None:
+        points = cloze_marks
     return Question(
         id=qid,
         title=name or title_from_text(stem),
@@ -406,12 +423,32 @@ def _ordering(
     items = [one_line(reader.text_of(a, f"{where}/answer[{k}]")) for k, a in enumerate(answers, start=1)]
     if len(items) < 2:
         raise _Malformed(where, "an ordering question needs at least two items")
-    grading = (element.findtext("gradingtype") or "-1").strip()
-    if grading not in ("-1", "0"):
-        reader.report.add(
-            label, f"{where}/gradingtype", f"grading type {grading} is scored per position here"
+    grading = (element.findtext("gradingtype") or "").strip().upper()
+    name = _ORDERING_GRADING.get(grading, grading)
+    if name == "ALL_OR_NOTHING":
+        return Ordering(items, scoring="all-or-nothing")
+    if name != "ABSOLUTE_POSITION":
+        said = (
+            f"grading type {name}"
+            if name
+            else "no grading type (Moodle's default: RELATIVE_NEXT_EXCLUDE_LAST)"
         )
-    return Ordering(items, scoring="all-or-nothing" if grading == "-1" else "per-position")
+        reader.report.add(label, f"{where}/gradingtype", f"{said} is scored per position here")
+    return Ordering(items, scoring="per-position")
+
+
+# qtype_ordering's grading types, by the numbers older exports wrote
+_ORDERING_GRADING = {
+    "-1": "ALL_OR_NOTHING",
+    "0": "ABSOLUTE_POSITION",
+    "1": "RELATIVE_NEXT_EXCLUDE_LAST",
+    "2": "RELATIVE_NEXT_INCLUDE_LAST",
+    "3": "RELATIVE_ONE_PREVIOUS_AND_NEXT",
+    "4": "RELATIVE_ALL_PREVIOUS_AND_NEXT",
+    "5": "LONGEST_ORDERED_SUBSET",
+    "6": "LONGEST_CONTIGUOUS_SUBSET",
+    "7": "RELATIVE_TO_CORRECT",
+}
 
 
 def _essay(element: ET.Element, where: str, reader: _Reader) -> Essay:
@@ -423,38 +460,72 @@ def _essay(element: ET.Element, where: str, reader: _Reader) -> Essay:
     return Essay(min_words=limit("minwordlimit"), max_words=limit("maxwordlimit"), rubric=rubric)
 
 
-def _cloze(raw: str, fmt: str, where: str, report: ConversionReport, label: str) -> tuple[Template, str]:
-    """Embedded answers `{1:SHORTANSWER:=a~%50%b}` become template blanks."""
+_MENU_KINDS = ("MULTICHOICE", "MC", "MCV", "MCH", "MCS", "MCVS", "MCHS")
+_RESPONSE_KINDS = ("MULTIRESPONSE", "MR", "MRH", "MRS", "MRHS")
+
+
+def _cloze(
+    raw: str, fmt: str, where: str, report: ConversionReport, label: str
+) -> tuple[Template, str, float]:
+    """Embedded answers `{2:SHORTANSWER:=a~%50%b}` become template blanks with their marks, menus
+    (`MULTICHOICE`) menu blanks; returns the template, the stem and the marks in all (the
+    question's points, as Moodle counts them)."""
     blanks: list[Blank] = []
-    marks: set[str] = set()
+    marks: list[float] = []
 
     def blank(m: re.Match[str]) -> str:
-        mark, kind, body = m.group(1) or "1", m.group(2), m.group(3)
-        marks.add(mark)
+        mark, kind, body = float(m.group(1) or 1), m.group(2).upper(), m.group(3)
+        base = kind.removesuffix("_C")
+        marks.append(mark)
         name = f"b{len(blanks) + 1}"
+        numeric = base in ("NUMERICAL", "NM")
         accepted: list[str] = []
+        options: list[str] = []
         for part in re.split(r"(?<!\\)~", html.unescape(body)):
             m2 = re.match(r"^(=|%(-?\d+(?:\.\d+)?)%)?(.*)$", part.strip(), re.DOTALL)
             assert m2 is not None  # the pattern matches any text
             weight = 100.0 if m2.group(1) == "=" else float(m2.group(2) or 0)
             text = re.split(r"(?<!\\)#", m2.group(3), maxsplit=1)[0].strip()
-            text = re.sub(r"\\([~#}{=:\\/\"])", r"\1", text)
+            text = _cloze_answer_text(re.sub(r"\\([~#}{=:\\/\"])", r"\1", text))
+            if numeric:
+                value = text.split(":")[0].strip()
+                if weight > 0 and value != "*":
+                    try:
+                        float(value)
+                    except ValueError:
+                        raise _Malformed(
+                            where, f"blank {name}: '{value}' is not a number (Moodle refuses this cloze)"
+                        ) from None
+                text = value
+            if base in _MENU_KINDS + _RESPONSE_KINDS and text:
+                options.append(text)
             if weight >= 100:
-                accepted.append(text.split(":")[0] if kind.startswith(("NUMERICAL", "NM")) else text)
+                accepted.append(text)
             elif weight > 0:
                 report.add(label, where, f"blank {name}: answer '{text}' worth {weight:g}% not imported")
-        if kind.startswith(("MULTICHOICE", "MC", "MULTIRESPONSE", "MR")):
-            report.add(label, where, f"blank {name} was a menu of options: candidates now type the answer")
-        if kind.startswith(("NUMERICAL", "NM")):
+        if base in _RESPONSE_KINDS:
+            report.add(
+                label,
+                where,
+                f"blank {name} let candidates tick several options: here they pick one from a menu",
+            )
+        if numeric:
             report.add(
                 label, where, f"blank {name} was numerical: accepted only as written, without tolerance"
             )
-        blanks.append(Blank(name, accepted=accepted, case_sensitive=kind.endswith("_C")))
+        if base not in ("SHORTANSWER", "SA", "MW", "NUMERICAL", "NM") + _MENU_KINDS + _RESPONSE_KINDS:
+            raise _Malformed(where, f"blank {name}: '{kind}' is not a cloze answer type Moodle knows")
+        blanks.append(
+            Blank(
+                name, accepted=accepted, case_sensitive=kind.endswith("_C") or bool(options), options=options
+            )
+        )
         return f"@@BLANK:{name}@@"
 
     text = _CLOZE_RE.sub(blank, raw)
-    if len(marks) > 1:
-        report.add(label, where, "blanks had different marks: points are now split evenly")
+    if len(set(marks)) > 1:
+        for b, mark in zip(blanks, marks, strict=True):
+            b.points = mark
 
     def blanks_back(value: str) -> str:
         return re.sub(r"@@BLANK:(\w+)@@", r"[[\1]]", value)
@@ -462,8 +533,85 @@ def _cloze(raw: str, fmt: str, where: str, report: ConversionReport, label: str)
     pre = re.match(r"^(?P<stem>.*?)<pre>(?P<template>.*)</pre>\s*$", text, re.DOTALL)
     if pre:  # as we export a template: its stem, then the template in <pre>
         template = html.unescape(re.sub(r"<[^>]+>", "", pre.group("template"))).strip("\n")
-        return Template(blanks_back(template), blanks), to_markdown(pre.group("stem"), fmt)
-    return Template(blanks_back(to_markdown(text, fmt)), blanks, monospace=False), ""
+        return Template(blanks_back(template), blanks), to_markdown(pre.group("stem"), fmt), sum(marks)
+    plain = _html_as_text(text) if fmt in ("html", "moodle_auto_format") else text.strip()
+    if re.search(r"\\\(|\\\[|\$\$", plain):
+        report.add(label, where, "the cloze text is shown as text: its formulas appear as TeX")
+    return Template(blanks_back(plain), blanks), "", sum(marks)
+
+
+def _cloze_answer_text(text: str) -> str:
+    """A cloze answer as the text a candidate types or picks: no markup, no math delimiters."""
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", lambda m: m.group(1) or m.group(2) or "", text)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    return " ".join(text.split())
+
+
+def _html_as_text(text: str) -> str:
+    """HTML prose as the plain text of a template: paragraphs and line breaks kept, tags dropped."""
+    text = re.sub(r"\s*<br\s*/?>\s*", "\n", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s*</?(p|div|blockquote|li|h[1-6]|tr)\b[^>]*>\s*", "\n\n", text, flags=re.IGNORECASE)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _gap_question(
+    element: ET.Element, kind: str, raw: tuple[str, str], where: str, report: ConversionReport, label: str
+) -> tuple[Template | DragWords, str]:
+    """Moodle's select-missing-words (`gapselect`: menus) and drag-and-drop into text (`ddwtos`):
+    `[[n]]` in the text names the n-th choice as the right one; choices of one group share a gap."""
+    tag = "selectoption" if kind == "gapselect" else "dragbox"
+    choices = []
+    for k, choice in enumerate(element.findall(tag), start=1):
+        text = _cloze_answer_text(choice.findtext("text") or "")
+        if not text:
+            raise _Malformed(f"{where}/{tag}[{k}]", "a choice has no text")
+        group = (choice.findtext("group") or "1").strip()
+        choices.append((text, group, choice.find("infinite") is not None))
+    raw_text, fmt = raw
+    used = [int(n) for n in re.findall(r"\[\[(\d+)\]\]", raw_text)]
+    if not used:
+        raise _Malformed(where, "the text has no gaps [[n]]")
+    if any(not 1 <= n <= len(choices) for n in used):
+        raise _Malformed(where, f"a gap names choice {max(used)}, but there are {len(choices)} choices")
+    if kind == "gapselect":
+        blanks = []
+        names = iter(range(1, len(used) + 1))
+
+        def menu(m: re.Match[str]) -> str:
+            n = int(m.group(1))
+            name = f"b{next(names)}"
+            text, group, _ = choices[n - 1]
+            options = list(dict.fromkeys(t for t, g, _ in choices if g == group))
+            blanks.append(Blank(name, [text], case_sensitive=True, options=options))
+            return f"@@BLANK:{name}@@"
+
+        body = re.sub(r"\[\[(\d+)\]\]", menu, raw_text)
+        plain = _html_as_text(body) if fmt != "plain_text" else body
+        stem, text = split_lead(re.sub(r"@@BLANK:(\w+)@@", r"[[\1]]", plain))
+        return Template(text, blanks), stem
+    if len({g for _, g, _ in choices}) > 1:
+        report.add(
+            label, where, "the words' groups are merged into one pool (every word fits every gap here)"
+        )
+    key = [choices[n - 1][0] for n in used]
+    words: list[str] = []
+    for text, _, infinite in choices:
+        needed = key.count(text)
+        words += [text] * max(needed if infinite else min(needed, 1), 1)
+    numbered = iter(range(1, len(used) + 1))
+    body = re.sub(r"\[\[(\d+)\]\]", lambda m: f"@@GAP{next(numbered)}@@", raw_text)
+    stem, text = split_lead(re.sub(r"@@GAP(\d+)@@", r"[[\1]]", to_markdown(body, fmt)))
+    return DragWords(text, sorted(words, key=str.casefold), key), stem
+
+
+def split_lead(markdown: str) -> tuple[str, str]:
+    """(stem, text): the paragraphs before the first one with a gap `[[..]]` are the stem."""
+    paragraphs = markdown.split("\n\n")
+    first = next((i for i, p in enumerate(paragraphs) if "[[" in p), 0)
+    return "\n\n".join(paragraphs[:first]), "\n\n".join(paragraphs[first:])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -504,13 +652,13 @@ def _textual(
                 path="/",
                 encoding="base64",
             )
-    if question is not None and "images/" in text:
+    if question is not None and "src=" in text:
         text = _embed_images(element, text, question, report)
     _sub(element, "text", text)
     return element
 
 
-_IMAGE_REF_RE = re.compile(r"(?<=src=\")(?P<path>images/[^\"]+)")
+_IMAGE_REF_RE = re.compile(r"(?<=src=\")(?P<path>(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#|@@)[^\"]+)")
 
 
 def _embed_images(element: ET.Element, text: str, question: Question, report: ConversionReport) -> str:
@@ -518,21 +666,26 @@ def _embed_images(element: ET.Element, text: str, question: Question, report: Co
     bank_dir = report.bank_dir if isinstance(report, _ExportReport) else Path(".")
 
     def embed(m: re.Match[str]) -> str:
-        relative = m.group("path")
+        relative = html.unescape(m.group("path"))
         file = bank_dir / relative
-        if not file.is_file():
+        if not file.is_file() or ".." in PurePosixPath(relative).parts:
             report.add(question.id, "", f"image '{relative}' not found next to the bank: not embedded")
             return m.group(0)
-        name = PurePosixPath(relative).name
+        # Moodle keeps the folders (`path`), which come back as written: images/a/x.png stays so
+        inner = PurePosixPath(relative.removeprefix("images/")) if relative.startswith("images/") else None
+        if inner is None:
+            report.add(question.id, "", f"image '{relative}' comes back from Moodle as 'images/{relative}'")
+            inner = PurePosixPath(relative)
+        folder = "/" + "".join(f"{part}/" for part in inner.parts[:-1])
         _sub(
             element,
             "file",
             base64.b64encode(file.read_bytes()).decode("ascii"),
-            name=name,
-            path="/",
+            name=inner.name,
+            path=folder,
             encoding="base64",
         )
-        return f"@@PLUGINFILE@@/{name}"
+        return html.escape(f"@@PLUGINFILE@@/{inner}", quote=True)
 
     return _IMAGE_REF_RE.sub(embed, text)
 
@@ -548,6 +701,7 @@ def export_moodle_xml(exam: Exam) -> ExportResult:
     """The exam as a Moodle XML quiz file, with a report of what Moodle cannot hold."""
     report = _ExportReport(bank_dir=Path(exam.source).parent if exam.source else Path("."))
     quiz = ET.Element("quiz")
+    written = 0
     if exam.instructions.strip():
         _description(quiz, "Instructions", exam.instructions, report)
     for section in exam.sections:
@@ -559,10 +713,10 @@ def export_moodle_xml(exam: Exam) -> ExportResult:
         if section.intro.strip():
             _description(quiz, section.title or exam.title, section.intro, report)
         for question in section.questions:
-            _export_question(quiz, question, report)
+            written += _export_question(quiz, question, report)
     ET.indent(quiz)
     data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="utf-8") + b"\n"
-    return ExportResult(data, report, ".xml")
+    return ExportResult(data, report, ".xml", written)
 
 
 def _description(quiz: ET.Element, name: str, text: str, report: ConversionReport) -> None:
@@ -571,7 +725,8 @@ def _description(quiz: ET.Element, name: str, text: str, report: ConversionRepor
     _textual(element, "questiontext", text, None, report)
 
 
-def _export_question(quiz: ET.Element, question: Question, report: ConversionReport) -> None:
+def _export_question(quiz: ET.Element, question: Question, report: ConversionReport) -> int:
+    """Write one question; 1 if written, 0 if the format cannot hold it (reported)."""
     a = question.answer
     kinds = {
         SingleChoice: "multichoice",
@@ -583,16 +738,34 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         Template: "cloze",
         Matching: "matching",
         Ordering: "ordering",
+        DragWords: "ddwtos",
     }
     kind = kinds.get(type(a))
     if kind is None or (isinstance(a, Template) and any(b.manual for b in a.blanks)):
         why = "blanks graded by hand" if isinstance(a, Template) else f"{a.kind} questions"
         report.add(question.id, "", f"Moodle has no equivalent for {why}: not exported")
-        return
+        return 0
+    percents: list[float] = []
+    try:
+        if isinstance(a, (SingleChoice, MultipleChoice)):
+            percents = weights.moodle_choice_percents(question, report)
+        elif isinstance(a, Numeric):
+            percents = weights.moodle_percents(
+                [n.weight * 100 for n in a.answers],
+                [f"answer {format_number(n.value)}" for n in a.answers],
+                question.id,
+                report,
+                total=False,
+            )
+    except weights.NotOnGradeList as exc:
+        report.add(question.id, "", f"not exported: {exc}")
+        return 0
     element = _sub(quiz, "question", type=kind)
     _sub(_sub(element, "name"), "text", question.title)
     if isinstance(a, Template):
         _cloze_text(element, question, a, report)
+    elif isinstance(a, DragWords):
+        _ddwtos_text(element, question, a, report)
     else:
         _textual(element, "questiontext", question.stem, question, report)
     _textual(element, "generalfeedback", question.explanation, question, report)
@@ -602,13 +775,9 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         _sub(element, "single", "true" if isinstance(a, SingleChoice) else "false")
         _sub(element, "shuffleanswers", "false")
         _sub(element, "answernumbering", "abc")
-        if isinstance(a, SingleChoice):
-            fractions = [1.0 if c.correct else (c.weight or 0.0) for c in a.choices]
-        else:
-            fractions = weights.fractions_of_multiple(a, question.id, report)
-        for choice, fraction in zip(a.choices, fractions, strict=True):
+        for choice, pct in zip(a.choices, percents, strict=True):
             answer = _textual(
-                element, "answer", choice.text, question, report, fraction=weights.percent(fraction)
+                element, "answer", choice.text, question, report, fraction=weights.percent(pct / 100)
             )
             _textual(answer, "feedback", choice.feedback, question, report)
     elif isinstance(a, TrueFalse):
@@ -618,7 +787,7 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
             )
             _sub(answer, "text", "true" if value else "false")
     elif isinstance(a, Numeric):
-        for n in a.answers:
+        for n, pct in zip(a.answers, percents, strict=True):
             tolerance = abs(n.value) * n.tolerance if n.relative else n.tolerance
             if n.relative:
                 report.add(
@@ -627,9 +796,9 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
                     "a relative tolerance is written as the equivalent "
                     "absolute one (Moodle has absolute tolerances only)",
                 )
-            answer = _sub(element, "answer", fraction=weights.percent(n.weight), format="plain_text")
-            _sub(answer, "text", f"{n.value:g}")
-            _sub(answer, "tolerance", f"{tolerance:g}")
+            answer = _sub(element, "answer", fraction=weights.percent(pct / 100), format="plain_text")
+            _sub(answer, "text", format_number(n.value))
+            _sub(answer, "tolerance", format_number(tolerance))
         if a.unit:
             unit = _sub(_sub(element, "units"), "unit")
             _sub(unit, "multiplier", "1")
@@ -663,22 +832,79 @@ def _export_question(quiz: ET.Element, question: Question, report: ConversionRep
         _sub(element, "layouttype", "VERTICAL")
         _sub(element, "selecttype", "ALL")
         _sub(element, "selectcount", "0")
-        _sub(element, "gradingtype", "-1" if a.scoring == "all-or-nothing" else "0")
+        _sub(
+            element, "gradingtype", "ALL_OR_NOTHING" if a.scoring == "all-or-nothing" else "ABSOLUTE_POSITION"
+        )
         for item in a.items:
             _textual(element, "answer", item, question, report, fraction="1")
     if question.tags:
         tags = _sub(element, "tags")
         for tag in question.tags:
             _sub(_sub(tags, "tag"), "text", tag)
+    return 1
+
+
+def _ddwtos_text(
+    element: ET.Element, question: Question, answer: DragWords, report: ConversionReport
+) -> None:
+    """Drag and drop into text: `[[n]]` names the n-th drag box, the pool's distinct words in
+    order; a word that belongs in several gaps may be dragged any number of times (`infinite`)."""
+    boxes = list(dict.fromkeys(answer.words))
+    if answer.scoring == "all-or-nothing":
+        report.add(question.id, "", "all-or-nothing scoring is not carried over (Moodle scores each gap)")
+    marked = re.sub(r"\[\[(\d+)\]\]", lambda m: f"@@GAP{m.group(1)}@@", answer.text)
+    stem = f"{question.stem}\n\n{marked}" if question.stem.strip() else marked
+    text = _textual(element, "questiontext", stem, question, report).find("text")
+    assert text is not None and text.text is not None
+    text.text = re.sub(
+        r"@@GAP(\d+)@@", lambda m: f"[[{boxes.index(answer.key[int(m.group(1)) - 1]) + 1}]]", text.text
+    )
+    for word in boxes:
+        box = _sub(element, "dragbox")
+        _sub(box, "text", word)
+        _sub(box, "group", "1")
+        if answer.key.count(word) > 1:
+            _sub(box, "infinite")
+
+
+def cloze_marks(template: Template, question: Question, report: ConversionReport) -> dict[str, int]:
+    """Each blank's marks as Moodle writes them (whole numbers; Moodle makes their sum the
+    question's points); a change of the points is reported."""
+    shares = template.blank_points(question.points)
+    if all(abs(v - round(v)) < 1e-9 and round(v) > 0 for v in shares.values()):
+        return {name: round(v) for name, v in shares.items()}
+    ratios = {
+        name: Fraction(v / question.points if question.points else 1).limit_denominator(60)
+        for name, v in shares.items()
+    }
+    scale = math.lcm(*(r.denominator for r in ratios.values()))
+    marks = {name: max(int(r * scale), 1) for name, r in ratios.items()}
+    report.add(
+        question.id,
+        "",
+        f"Moodle counts a cloze's points as the sum of its blanks' whole marks: written as marks "
+        f"{'+'.join(str(m) for m in marks.values())} = {sum(marks.values())} for the question's "
+        f"{format_number(question.points)} points (set the mark in the quiz)",
+    )
+    return marks
 
 
 def _cloze_text(
     element: ET.Element, question: Question, template: Template, report: ConversionReport
 ) -> None:
+    marks = cloze_marks(template, question, report)
+
+    def escaped(text: str) -> str:
+        return re.sub(r"([~#}{=\\/\"])", r"\\\1", text)
+
     def embedded(blank: Blank) -> str:
+        mark = marks[blank.name]
+        if blank.options:
+            answers = "~".join(("=" if o in blank.accepted else "") + escaped(o) for o in blank.options)
+            return f"{{{mark}:MULTICHOICE:{answers}}}"
         kind = "SHORTANSWER_C" if blank.case_sensitive else "SHORTANSWER"
-        answers = "~".join("=" + re.sub(r"([~#}{=\\/\"])", r"\\\1", t) for t in blank.accepted)
-        return f"{{1:{kind}:{answers}}}"
+        answers = "~".join("=" + escaped(t) for t in blank.accepted)
+        return f"{{{mark}:{kind}:{answers}}}"
 
     by_name = {b.name: b for b in template.blanks}
     body = html.escape(template.text, quote=False)

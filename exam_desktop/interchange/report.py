@@ -82,6 +82,7 @@ class ExportResult:
     data: bytes
     report: ConversionReport
     suffix: str = ""  # the usual file name ending of the format, e.g. ".gift"
+    questions: int = 0  # how many questions the file holds
 
     def write(self, path: Path) -> None:
         path.write_bytes(self.data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import string
 
-from exam_desktop.core.model import Choice, MultipleChoice
+from exam_desktop.core.model import Choice, MultipleChoice, Question, SingleChoice
 from exam_desktop.interchange.report import ConversionReport
 
 _TOLERANCE = 1e-4
@@ -75,3 +75,97 @@ def fractions_of_multiple(question: MultipleChoice, qid: str, report: Conversion
 
 def percents_of_multiple(question: MultipleChoice, qid: str, report: ConversionReport) -> list[float]:
     return [f * 100 for f in fractions_of_multiple(question, qid, report)]
+
+
+# Moodle's fixed grade list (question_bank::fraction_options_full): a fraction off it makes Moodle
+# refuse the whole import, as do a single-answer question without a 100 % answer and a
+# multiple-answer question whose positive fractions do not add up to 100 %.
+MOODLE_GRADES = (
+    100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
+    16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0,
+)  # fmt: skip
+_MOODLE_LIST = sorted({g for g in MOODLE_GRADES} | {-g for g in MOODLE_GRADES})
+_MOODLE_SUM = (99.5, 100.5)  # Moodle rounds the total fraction to two decimals
+_SEARCH_LIMIT = 5000
+
+
+class NotOnGradeList(ValueError):
+    """The weights cannot be written on Moodle's grade list; the message says why."""
+
+
+def on_moodle_list(pct: float) -> bool:
+    return any(abs(pct - g) < 1e-3 for g in _MOODLE_LIST)
+
+
+def _nearest(pct: float, count: int = 1) -> list[float]:
+    return sorted(_MOODLE_LIST, key=lambda g: (abs(g - pct), -abs(g)))[:count]
+
+
+def moodle_percents(
+    percents: list[float], labels: list[str], qid: str, report: ConversionReport, *, total: bool
+) -> list[float]:
+    """`percents` on Moodle's grade list, each change reported as one line (`labels` name the
+    answers). With `total`, the positive ones must add up to 100 % (a multiple-answer question);
+    raises NotOnGradeList when no nearby grades do."""
+    snapped = [_nearest(p)[0] for p in percents]
+    positives = [i for i, p in enumerate(percents) if p > 0]
+    if total and positives and not _MOODLE_SUM[0] <= sum(snapped[i] for i in positives) <= _MOODLE_SUM[1]:
+        snapped = _repair_total(percents, snapped, positives)
+    for label, before, after in zip(labels, percents, snapped, strict=True):
+        if abs(before - after) >= 1e-3:
+            report.add(
+                qid,
+                "",
+                f"{label}: {percent(before / 100)} % written as {percent(after / 100)} % "
+                + (
+                    "(Moodle accepts only grades of its list, the correct options adding up to 100 %)"
+                    if total
+                    else "(the nearest grade Moodle accepts)"
+                ),
+            )
+    return snapped
+
+
+def _repair_total(percents: list[float], snapped: list[float], positives: list[int]) -> list[float]:
+    """The positive grades nearest to `percents` that add up to 100 %, searched among the two or
+    three nearest grades of each; NotOnGradeList when none do."""
+    import itertools
+
+    if 2 ** len(positives) > _SEARCH_LIMIT:
+        raise NotOnGradeList(f"{len(positives)} correct options are too many to fit Moodle's grade list")
+    wide = 4 ** len(positives) <= _SEARCH_LIMIT
+    grades = sorted(g for g in _MOODLE_LIST if g > 0)
+
+    def around(pct: float) -> list[float]:
+        below = [g for g in grades if g <= pct + 1e-3][-2 if wide else -1 :]
+        above = [g for g in grades if g >= pct - 1e-3][: 2 if wide else 1]
+        return sorted(set(below + above))
+
+    options = [around(percents[i]) for i in positives]
+    best: tuple[float, tuple[float, ...]] | None = None
+    for combination in itertools.product(*options):
+        if _MOODLE_SUM[0] <= sum(combination) <= _MOODLE_SUM[1]:
+            cost = sum(abs(g - percents[i]) for g, i in zip(combination, positives, strict=True))
+            if best is None or cost < best[0]:
+                best = (cost, combination)
+    if best is None:
+        raise NotOnGradeList(
+            "no weights on Moodle's grade list near these add up to 100 % for the correct options"
+        )
+    repaired = list(snapped)
+    for i, g in zip(positives, best[1], strict=True):
+        repaired[i] = g
+    return repaired
+
+
+def moodle_choice_percents(question: Question, report: ConversionReport) -> list[float]:
+    """The percentages a single- or multiple-choice question's options get in Moodle (GIFT, Moodle
+    XML), on its grade list; raises NotOnGradeList when they cannot be."""
+    a = question.answer
+    assert isinstance(a, (SingleChoice, MultipleChoice))
+    labels = [f"option {c.id}" for c in a.choices]
+    if isinstance(a, SingleChoice):
+        wanted = [100.0 if c.correct else (c.weight or 0.0) * 100 for c in a.choices]
+        return moodle_percents(wanted, labels, question.id, report, total=False)
+    wanted = percents_of_multiple(a, question.id, report)
+    return moodle_percents(wanted, labels, question.id, report, total=True)

@@ -132,11 +132,11 @@ Light questions follow.
 
 
 def test_gift_problems_are_all_listed_with_their_lines() -> None:
-    text = "::A:: one = two {T}\n\n::B:: fine {T}\n\n::C:: open {=x\n"
+    text = "::A:: one ~ two {T}\n\n::B:: fine {T}\n\n::C:: open {=x\n"
     with pytest.raises(BankError) as caught:
         import_gift(text, "p.gift")
     assert [(p.line, p.message.split(":")[0]) for p in caught.value.problems] == [
-        (1, "unescaped '=' in the question text"),
+        (1, "unescaped '~' in the question text"),
         (5, "the answer block opened here is not closed with '}' (a blank line ends a question)"),
     ]
 

@@ -35,7 +35,7 @@ def test_import_saves_embedded_images_next_to_the_bank(tmp_path, capsys) -> None
 
 def test_malformed_input_exits_non_zero_with_file_and_line_and_no_traceback(tmp_path) -> None:
     bad = tmp_path / "bad.gift"
-    bad.write_text("::Q1:: 1+1=2 {T}\n", encoding="utf-8")
+    bad.write_text("::Q1:: 1+1~2 {T}\n", encoding="utf-8")
     run = subprocess.run(
         [sys.executable, "-m", "exam_desktop", "import", str(bad), "-o", str(tmp_path / "b.md")],
         capture_output=True,
@@ -43,7 +43,7 @@ def test_malformed_input_exits_non_zero_with_file_and_line_and_no_traceback(tmp_
         timeout=60,
     )
     assert run.returncode == 1
-    assert f"{bad}:1: unescaped '=' in the question text" in run.stderr
+    assert f"{bad}:1: unescaped '~' in the question text" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "b.md").exists()
 

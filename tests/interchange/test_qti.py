@@ -11,7 +11,7 @@ import pytest
 
 from exam_desktop.core.bank import parse_bank, write_bank
 from exam_desktop.core.errors import BankError
-from exam_desktop.core.model import Matching, Ordering, ShortText, SingleChoice
+from exam_desktop.core.model import DragWords, Matching, Ordering, ShortText, SingleChoice
 from exam_desktop.core.page.render import render_markdown
 from exam_desktop.interchange import import_data
 from exam_desktop.interchange.detect import FormatNotRecognised
@@ -48,7 +48,7 @@ def test_a_choice_item_with_mathml_arrives_as_tex_that_renders() -> None:
 def test_a_package_is_read_member_by_member_and_unsupported_items_are_reported() -> None:
     result = import_data(sample_package(), "sample.zip")
     kinds = {q.id: q.answer for q in result.exam.questions}
-    assert set(kinds) == {"derivative", "textEntry", "match", "order"}
+    assert set(kinds) == {"derivative", "textEntry", "match", "order", "gapMatch"}
     assert isinstance(kinds["textEntry"], ShortText) and kinds["textEntry"].accepted == ["York"]
     assert result.report.mentions("'york' worth 0.5")
     match = kinds["match"]
@@ -63,9 +63,16 @@ def test_a_package_is_read_member_by_member_and_unsupported_items_are_reported()
     order = kinds["order"]
     assert isinstance(order, Ordering)
     assert order.items == ["Michael Schumacher", "Rubens Barrichello", "Jenson Button"]
-    assert result.report.mentions("gap match interactions have no kind")
+    gaps = kinds["gapMatch"]
+    assert isinstance(gaps, DragWords)
+    assert (gaps.key, gaps.words, gaps.scoring) == (
+        ["winter", "summer"],
+        ["summer", "winter"],
+        "all-or-nothing",
+    )
+    assert gaps.text.count("[[") == 2 and "discontent" in gaps.text
     # and the whole package becomes a valid bank
-    assert len(parse_bank(write_bank(result.exam), "x.md").questions) == 4
+    assert len(parse_bank(write_bank(result.exam), "x.md").questions) == 5
 
 
 def test_exported_package_carries_mathml_with_its_tex_annotation() -> None:

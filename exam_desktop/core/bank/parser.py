@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem, KnownError
@@ -18,6 +19,7 @@ from exam_desktop.core.model import (
     Box,
     CandidateField,
     Choice,
+    DragWords,
     Essay,
     Exam,
     Figure,
@@ -51,6 +53,7 @@ KINDS = (
     "essay",
     "matching",
     "ordering",
+    "dragwords",
 )
 COMMON_ATTRS = {"points", "tags"}
 KIND_ATTRS = {
@@ -64,6 +67,7 @@ KIND_ATTRS = {
     "essay": {"min-words", "max-words"},
     "matching": {"scoring"},
     "ordering": {"scoring"},
+    "dragwords": {"scoring"},
 }
 FRONT_KEYS = {
     "id",
@@ -82,6 +86,8 @@ ANSWER_RE = re.compile(r"^answer:\s*(.*)$", re.IGNORECASE)
 BLANK_LINE_RE = re.compile(r"^blank\s+([A-Za-z0-9_.-]+)\s*:\s*(.*)$", re.IGNORECASE)
 PAIR_RE = re.compile(r"^[-*+] (.*?)\s*=>\s*(.*)$")
 ITEM_RE = re.compile(r"^\d+[.)] (.*)$")
+EXTRA_RE = re.compile(r"^extra:\s*(.*)$", re.IGNORECASE)
+GAP_RE = re.compile(r"\[\[([^\[\]]+)\]\]")
 BLANK_RE = re.compile(r"\[\[([A-Za-z0-9_.-]+)\]\]")
 FENCE_RE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*?)\s*$")
 TRAILING_ATTRS_RE = re.compile(r"\s*\{((?:\s*[a-z-]+=[^\s{}]+)+)\s*\}\s*$")
@@ -108,7 +114,49 @@ def load_bank(path: str | Path) -> Exam:
         raise KnownError(f"{path}: cannot read ({exc.strerror})") from None
     exam = parse_bank(text, str(path))
     exam.source = str(path)
+    missing = missing_images(exam, path.parent)
+    if missing:
+        raise BankError(missing)
     return exam
+
+
+IMAGE_REFERENCE_RE = re.compile(
+    r"!\[[^\]]*\]\(\s*<?(?P<md>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img\b[^>]*?\bsrc\s*=\s*[\"'](?P<html>[^\"']+)[\"']",
+    re.IGNORECASE,
+)
+
+
+def image_references(text: str) -> list[str]:
+    """The images a bank text shows by a path relative to the bank (Markdown `![..](path)` or an
+    `<img src="path">`); web addresses and data URLs are not files of the bank."""
+    found = [m.group("md") or m.group("html") for m in IMAGE_REFERENCE_RE.finditer(text)]
+    return [r for r in found if not re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", r, re.IGNORECASE)]
+
+
+def missing_images(exam: Exam, folder: Path) -> list[BankProblem]:
+    """One problem per image a question (or page text) refers to that is not a file next to the bank."""
+    from urllib.parse import unquote
+
+    from exam_desktop.core.model import strings_in, to_dict
+
+    problems: list[BankProblem] = []
+    root = folder.resolve()
+    texts: list[tuple[int, str]] = [(1, exam.instructions)] + [(1, s.intro) for s in exam.sections]
+    texts += [(q.line, text) for q in exam.questions for text in strings_in(to_dict(q))]
+    for line, text in texts:
+        for reference in image_references(text):
+            file = (root / unquote(reference)).resolve()
+            if not file.is_relative_to(root):
+                problems.append(
+                    BankProblem(exam.source, line, f"image '{reference}' is outside the bank's folder")
+                )
+            elif not file.is_file():
+                problems.append(
+                    BankProblem(
+                        exam.source, line, f"image '{reference}' not found next to the bank (in {folder})"
+                    )
+                )
+    return list(dict.fromkeys(problems))
 
 
 def parse_bank(text: str, path: str = "<bank>") -> Exam:
@@ -132,6 +180,7 @@ class _Block:
 
 class _Parser:
     def __init__(self, text: str, path: str):
+        self.points_of_question = 1.0  # of the question being read
         self.path = path
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         self.problems: list[BankProblem] = []
@@ -314,6 +363,7 @@ class _Parser:
                 self.problem(raw.line, "points cannot be negative")
             points = parsed if parsed is not None else 1.0
         tags = [t.strip() for t in attrs.get("tags", "").split(",") if t.strip()]
+        self.points_of_question = points
 
         body = _Body(self, raw, kind)
         answer = body.answer(attrs)
@@ -396,6 +446,7 @@ class _Body:
         self.fences: dict[str, tuple[int, list[str]]] = {}
         self.pairs: list[tuple[int, str, str]] = []
         self.items: list[tuple[int, str]] = []
+        self.extras: list[tuple[int, str]] = []
         stem_lines: list[tuple[int, str]] = []
         lines = raw.body
         i = 0
@@ -425,7 +476,16 @@ class _Body:
                         break
                 self.options.append((number, option.group(1) != " ", self.text_with_figures(text_lines)))
                 continue
-            if fence and not fence.group(1) and fence.group(3).split()[:1] in (["answer"], ["template"]):
+            extra = EXTRA_RE.match(line) if kind == "dragwords" else None
+            if extra:
+                self.extras.append((number, extra.group(1).strip()))
+                i += 1
+                continue
+            if (
+                fence
+                and not fence.group(1)
+                and fence.group(3).split()[:1] in (["answer"], ["template"], ["dragwords"])
+            ):
                 name = fence.group(3).split()[0]
                 content, i = _fenced(lines, i)
                 if name in self.fences:
@@ -619,12 +679,13 @@ class _Body:
             "essay",
             "matching",
             "ordering",
+            "dragwords",
         ):
             self.p.problem(self.answers[0][0], f"a {kind} question takes no 'answer:' lines")
         if self.blanks and kind != "template":
             self.p.problem(self.blanks[0][0], f"'blank' lines belong to template questions, not {kind}")
-        for name in ("answer", "template"):
-            wanted = {"answer": "matrix", "template": "template"}[name]
+        for name in ("answer", "template", "dragwords"):
+            wanted = {"answer": "matrix", "template": "template", "dragwords": "dragwords"}[name]
             if name in self.fences and kind != wanted:
                 self.p.problem(self.fences[name][0], f"a '```{name}' block belongs to a {wanted} question")
         return getattr(self, "answer_" + kind)(attrs, line)
@@ -783,26 +844,80 @@ class _Body:
             if name in blanks:
                 self.p.problem(number, f"blank '{name}' is given twice")
                 continue
-            case, width = False, 0
-            m = re.search(r"\s*\{((?:\s*(?:case|width=\d+))+)\s*\}\s*$", value)
+            case, width, points = False, 0, None
+            m = re.search(r"\s*\{((?:\s*(?:case|width=\d+|points=[0-9.]+))+)\s*\}\s*$", value)
             if m:
                 for token in m.group(1).split():
                     if token == "case":
                         case = True
+                    elif token.startswith("points="):
+                        points = self.p.number(token.partition("=")[2], number, "blank points")
                     else:
                         width = int(token.partition("=")[2])
                 value = value[: m.start()]
             if value.strip().lower() == "manual":
-                blanks[name] = Blank(name, manual=True, width=width)
+                blanks[name] = Blank(name, manual=True, width=width, points=points)
+                continue
+            menu = re.match(r"^menu\s*:\s*(.*)$", value.strip(), re.IGNORECASE)
+            if menu:
+                options = [o.strip() for o in menu.group(1).split("|") if o.strip()]
+                right = [o[1:].strip() for o in options if o.startswith("=")]
+                shown = [o[1:].strip() if o.startswith("=") else o for o in options]
+                if len(shown) < 2 or not right:
+                    self.p.problem(
+                        number,
+                        f"menu blank '{name}' needs two options or more, the right ones marked '=': menu: =right | wrong",
+                    )
+                elif len(set(shown)) != len(shown):
+                    self.p.problem(number, f"menu blank '{name}' lists an option twice")
+                blanks[name] = Blank(
+                    name, right, case_sensitive=True, width=width, options=shown, points=points
+                )
                 continue
             accepted = [a.strip() for a in value.split("|") if a.strip()]
             if not accepted:
                 self.p.problem(number, f"blank '{name}' has no accepted answer (or write 'manual')")
-            blanks[name] = Blank(name, accepted, case_sensitive=case, width=width)
+            blanks[name] = Blank(name, accepted, case_sensitive=case, width=width, points=points)
         for name in names:
             if name not in blanks and not any(b[1] == name for b in self.blanks):
                 self.p.problem(start, f"blank [[{name}]] has no 'blank {name}: ...' line with its answers")
-        return Template(text, [blanks[n] for n in names if n in blanks])
+        template = Template(text, [blanks[n] for n in names if n in blanks])
+        given = sum(b.points for b in template.blanks if b.points is not None)
+        points = self.p.points_of_question
+        if given > points + 1e-9 or (
+            given < points - 1e-9 and all(b.points is not None for b in template.blanks)
+        ):
+            self.p.problem(
+                line, f"the blanks' points add up to {given:g}, but the question is worth {points:g}"
+            )
+        return template
+
+    def answer_dragwords(self, attrs, line):
+        if "dragwords" not in self.fences:
+            self.p.problem(line, "a dragwords question needs a '```dragwords' block with [[word]] gaps")
+            return None
+        start, content = self.fences["dragwords"]
+        text = "\n".join(content)
+        key = [word.strip() for word in GAP_RE.findall(text)]
+        if not key:
+            self.p.problem(
+                start, "the dragwords text has no gaps: write each as [[the word that belongs there]]"
+            )
+            return None
+        if any(not word for word in key):
+            self.p.problem(start, "a gap [[ ]] has no word")
+        numbered = iter(range(1, len(key) + 1))
+        text = GAP_RE.sub(lambda m: f"[[{next(numbered)}]]", text)
+        extras = [w.strip() for _, value in self.extras for w in value.split("|") if w.strip()]
+        answer = DragWords(text, sorted(key + extras, key=str.casefold), key)
+        if "scoring" in attrs:
+            if attrs["scoring"] not in ("per-gap", "all-or-nothing"):
+                self.p.problem(
+                    line, f"dragwords scoring '{attrs['scoring']}' is not per-gap or all-or-nothing"
+                )
+            else:
+                answer.scoring = attrs["scoring"]
+        return answer
 
     def answer_short(self, attrs, line):
         if not self.answers:
@@ -939,7 +1054,9 @@ def parse_numeric_answer(text: str) -> NumericAnswer | str:
             return f"range '{text}' is not like 1..2"
         if a > b:
             return f"range '{text}' goes from high to low"
-        return NumericAnswer((a + b) / 2, (b - a) / 2, False, weight)
+        # in decimal: 3.141..3.142 is 3.1415 ± 0.0005, not 3.1414999999999997 ± 0.0004999999999999449
+        low_d, high_d = Decimal(repr(a)), Decimal(repr(b))
+        return NumericAnswer(float((low_d + high_d) / 2), float((high_d - low_d) / 2), False, weight)
     for sep in ("±", "+-", "+/-"):
         if sep in text:
             value_text, _, tol_text = text.partition(sep)

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from exam_desktop.core.model import (
     FIGURE_TOKEN_RE,
+    DragWords,
     Essay,
     Exam,
     Figure,
@@ -86,6 +87,8 @@ def write_question(q: Question) -> list[str]:
         attrs.append(f"scoring={a.scoring}")
     elif isinstance(a, Ordering) and a.scoring != "all-or-nothing":
         attrs.append(f"scoring={a.scoring}")
+    elif isinstance(a, DragWords) and a.scoring != "per-gap":
+        attrs.append(f"scoring={a.scoring}")
     elif isinstance(a, ShortText) and a.case_sensitive:
         attrs.append("case=sensitive")
     elif isinstance(a, Essay):
@@ -130,9 +133,26 @@ def answer_lines(q: Question) -> list[str]:
         fence = "````" if "```" in a.text else "```"
         out += [fence + "template", a.text, fence, ""]
         for b in a.blanks:
-            value = "manual" if b.manual else " | ".join(b.accepted)
-            flags = (["case"] if b.case_sensitive else []) + ([f"width={b.width}"] if b.width else [])
+            if b.options:
+                value = "menu: " + " | ".join(("=" if o in b.accepted else "") + o for o in b.options)
+            else:
+                value = "manual" if b.manual else " | ".join(b.accepted)
+            flags = (["case"] if b.case_sensitive and not b.options else []) + (
+                [f"width={b.width}"] if b.width else []
+            )
+            if b.points is not None:
+                flags.append(f"points={format_number(b.points)}")
             out.append(f"blank {b.name}: {value}" + (f" {{{' '.join(flags)}}}" if flags else ""))
+    elif isinstance(a, DragWords):
+        text = re.sub(r"\[\[(\d+)\]\]", lambda m: f"[[{a.key[int(m.group(1)) - 1]}]]", a.text)
+        fence = "````" if "```" in text else "```"
+        out += [fence + "dragwords", text, fence]
+        extras = list(a.words)
+        for word in a.key:
+            if word in extras:
+                extras.remove(word)
+        if extras:
+            out += ["", "extra: " + " | ".join(extras)]
     elif isinstance(a, ShortText):
         out += [f"answer: {text}" for text in a.accepted]
     elif isinstance(a, Matching):

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exam_desktop.core.model import (
+    DragWords,
     Essay,
     Matching,
     Matrix,
@@ -137,6 +138,8 @@ def _response(question: Question, response: Response | None, language: str, rend
         return f'<p class="typed">{escaped(value)}</p>'
     if isinstance(answer, Matching):
         return _matching_html(answer, value if isinstance(value, list) else [], show)
+    if isinstance(answer, DragWords):
+        return _dragwords_html(answer, value if isinstance(value, list) else [], show)
     if isinstance(answer, Ordering):
         order = [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
         items = "".join(
@@ -230,6 +233,21 @@ def _template_html(answer: Template, filled: dict[str, Any]) -> str:
     return f'<{tag} class="template">{text}</{tag}>'
 
 
+def _dragwords_html(answer: DragWords, placed: list[Any], show: Render) -> str:
+    """The text with the words placed in its gaps, each marked right or wrong."""
+    marked = re.sub(r"\[\[(\d+)\]\]", lambda m: f"@@gap{m.group(1)}@@", answer.text)
+
+    def gap(m: re.Match[str]) -> str:
+        i = int(m.group(1)) - 1
+        word = placed[i] if i < len(placed) and isinstance(placed[i], str) else ""
+        right = i < len(answer.key) and word == answer.key[i]
+        shown = escaped(word) if word else "&nbsp;" * 4
+        return f'<span class="blank {"right" if right else "wrong"}">{shown}</span>'
+
+    filled = re.sub(r"@@gap(\d+)@@", gap, show(marked))
+    return f'<div class="dragwords">{filled}</div>'
+
+
 # --------------------------------------------------------------------------------------------
 # The key
 
@@ -262,10 +280,15 @@ def _key(question: Question, language: str, render: Render | None) -> str:
                 if blank.manual
                 else w["or"].join(f"<code>{escaped(a)}</code>" for a in blank.accepted)
             )
+            if blank.options:
+                others = [o for o in blank.options if o not in blank.accepted]
+                shown += f" <small>({escaped(' · '.join(others))})</small>" if others else ""
             items.append(f"<li><b>{escaped(blank.name)}</b>: {shown}</li>")
         return f'<ul class="blanks">{"".join(items)}</ul>'
     if isinstance(answer, Matching):
         return _matching_html(answer, list(answer.key), show)
+    if isinstance(answer, DragWords):
+        return _dragwords_html(answer, list(answer.key), show)
     if isinstance(answer, Ordering):
         in_order = "".join(f"<li>{_inline(show, item)}</li>" for item in answer.items)
         return f'<ol class="ordering">{in_order}</ol>'

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exam_desktop.core.model import (
+    DragWords,
     Exam,
     Matching,
     Matrix,
@@ -33,6 +34,8 @@ from exam_desktop.core.page.strings import fill
 log = logging.getLogger(__name__)
 
 BLANK = re.compile(r"\[\[([^\[\]\s]+)\]\]")
+GAP = re.compile(r"\[\[(\d+)\]\]")
+GAP_MARK = re.compile(r"@@gap(\d+)@@")
 
 # publish(name, data) -> URL: serves `data` as exam://app/<name> (ExamSchemeHandler.add_generated)
 Publish = Callable[[str, bytes], str]
@@ -60,12 +63,16 @@ def plain_text(markdown_text: str) -> str:
 def template_parts(template: Template) -> list[dict[str, Any]]:
     """The template's text split into literal text and blanks: [{text}, {blank, width}, ...]."""
     widths = {b.name: b.display_width() for b in template.blanks}
+    menus = {b.name: b.options for b in template.blanks if b.options}
     parts: list[dict[str, Any]] = []
     cursor = 0
     for match in BLANK.finditer(template.text):
         if match.start() > cursor:
             parts.append({"text": template.text[cursor : match.start()]})
-        parts.append({"blank": match.group(1), "width": widths.get(match.group(1), 8)})
+        part: dict[str, Any] = {"blank": match.group(1), "width": widths.get(match.group(1), 8)}
+        if match.group(1) in menus:
+            part["options"] = list(menus[match.group(1)])
+        parts.append(part)
         cursor = match.end()
     if cursor < len(template.text):
         parts.append({"text": template.text[cursor:]})
@@ -109,6 +116,14 @@ class QuestionPages:
     def inline_markdown(self, text: str, question: Question | None = None) -> str:
         """A short text (a prompt, an item) as HTML without its enclosing paragraph."""
         return without_paragraph(self.markdown(text, question))
+
+    def gaps_html(self, text: str, question: Question) -> str:
+        """A drag-words text as HTML, each gap `[[n]]` an empty `<span class="gap">` the page fills."""
+        marked = GAP.sub(lambda m: f"@@gap{m.group(1)}@@", text)
+        return GAP_MARK.sub(
+            lambda m: f'<span class="gap" data-gap="{int(m.group(1)) - 1}"></span>',
+            self.markdown(marked, question),
+        )
 
     def _figure_url(self, question: Question, index: int) -> str | None:
         if not 0 <= index < len(question.figures):
@@ -193,6 +208,10 @@ class QuestionPages:
             data["prompts_html"] = [self.inline_markdown(p, q) for p in answer.prompts]
             data["match_options_html"] = [self.inline_markdown(o, q) for o in answer.options]
             data["match_options_text"] = [plain_text(o) for o in answer.options]
+        elif isinstance(answer, DragWords):
+            data["dragwords_html"] = self.gaps_html(answer.text, q)
+            data["words"] = list(answer.words)  # the candidate copy: alphabetical, never the key
+            data["gaps"] = answer.gaps
         elif isinstance(answer, Ordering):
             data["items"] = list(answer.items)  # the candidate copy: alphabetical, never the key
             data["items_html"] = [self.inline_markdown(i, q) for i in answer.items]
