@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from exam_desktop.cli.cmd_keys import add_passphrase_argument
+from exam_desktop.cli.progress import ProgressBar
 from exam_desktop.core.errors import KnownError
 
 if TYPE_CHECKING:
@@ -41,6 +43,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--key", required=True, help="the exam's grader key file (EXAM.key)")
     p.add_argument("paths", nargs="+", metavar="BUNDLE_OR_FOLDER")
+
+    p = sub.add_parser(
+        "key",
+        help="make the corrected key file of a package already handed out, from a corrected bank",
+    )
+    p.add_argument("--bank", type=Path, required=True, help="the corrected bank (.md file or folder)")
+    p.add_argument("--key", type=Path, required=True, help="the package's current key file (OLD.key)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="NEW.key", help="the key to write")
+    p.add_argument(
+        "--office-key",
+        type=Path,
+        default=None,
+        metavar="PRIVATE_KEY",
+        help="the office private key that built the package (default: as for build)",
+    )
+    add_passphrase_argument(p)
+    p.add_argument("--force", action="store_true", help="replace NEW.key if it exists")
 
     p = sub.add_parser(
         "regrade", parents=[db_option], help="score everyone again with a changed key (what-if)"
@@ -98,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         return _import(args)
     if args.action == "simulate":
         return _simulate(args)
+    if args.action == "key":
+        return _key(args)
     db = _open_existing(Path(args.db))
     try:
         return {
@@ -134,21 +155,37 @@ def _open_existing(path: Path) -> GraderDB:
     return GraderDB.open(path)
 
 
+def _load_key(path: Path):
+    """The grader key file, with a warning if others may read it (it holds the answers)."""
+    from exam_desktop.core.sealed.keys import private_file_warning
+    from exam_desktop.grading.importer import load_grader_key
+
+    warning = private_file_warning(Path(path))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return load_grader_key(path)
+
+
 def _import(args: argparse.Namespace) -> int:
     from exam_desktop.grading.db import GraderDB
-    from exam_desktop.grading.importer import import_bundles, load_grader_key
+    from exam_desktop.grading.diagnosis import diagnose_foreign_bundles
+    from exam_desktop.grading.importer import import_bundles
 
-    key, key_sha256 = load_grader_key(args.key)
+    key, key_sha256 = _load_key(args.key)
     db = GraderDB.open(Path(args.db))
     try:
-        results = import_bundles(db, key, key_sha256, args.paths, progress=ProgressBar())
+        results = import_bundles(db, key, key_sha256, args.paths, progress=ProgressBar("import", "bundle"))
     finally:
         db.close()
+    diagnosis = diagnose_foreign_bundles(results, key, Path(args.key))
+    explained = {id(r) for r in diagnosis.explained}
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
-        if r.outcome != "imported":
+        if r.outcome != "imported" and id(r) not in explained:
             print(r.line())
+    for sentence in diagnosis.sentences:
+        print(sentence)
     if not results:
         print("No bundle files (*.bundle) found.")
         return 1
@@ -159,12 +196,48 @@ def _import(args: argparse.Namespace) -> int:
     return 1 if counts.get("rejected") else 0
 
 
+def _key(args: argparse.Namespace) -> int:
+    from exam_desktop.cli.cmd_keys import default_private_key, read_passphrase
+    from exam_desktop.core.bank import load_bank
+    from exam_desktop.core.sealed.keys import (
+        load_office_private_key,
+        private_file_warning,
+        write_private_file,
+    )
+    from exam_desktop.grading.key_correction import correct_key
+
+    if args.output.exists() and not args.force:
+        raise KnownError(f"{args.output} already exists; choose another name or add --force.")
+    if args.output.resolve() == args.key.resolve():
+        raise KnownError("Write the corrected key to a new file: the old key records what was graded.")
+    if not args.output.parent.is_dir():
+        raise KnownError(f"The folder {args.output.parent} does not exist.")
+    corrected = load_bank(args.bank)
+    private_key = args.office_key or default_private_key()
+    for path in (args.key, private_key):
+        warning = private_file_warning(path)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+    office_key = load_office_private_key(private_key, read_passphrase(args, confirm=False))
+    correction = correct_key(args.key, corrected, office_key)
+    try:
+        write_private_file(args.output, correction.key_file_bytes)
+    except OSError as exc:
+        raise KnownError(f"Could not write {args.output}: {exc.strerror}.") from None
+    print(f"Corrected key: {args.output} (same package as {args.key})")
+    for change in correction.changes:
+        print(f"  {change}")
+    print(f"See what it changes with: exam-desktop grade regrade --key {args.output}")
+    return 0
+
+
 def _regrade(db: GraderDB, args: argparse.Namespace) -> int:
-    from exam_desktop.grading.importer import load_grader_key
     from exam_desktop.grading.regrade import commit_regrade, plan_regrade
 
-    key, key_sha256 = load_grader_key(args.key)
-    plan = plan_regrade(db, key.exam, key.package_hash, key_sha256)
+    key, key_sha256 = _load_key(args.key)
+    plan = plan_regrade(
+        db, key.exam, key.package_hash, key_sha256, progress=ProgressBar("regrade", "candidate")
+    )
     print(plan.table())
     if args.commit:
         commit_regrade(db, plan)
@@ -181,17 +254,19 @@ def _export(db: GraderDB, args: argparse.Namespace) -> int:
     if not args.csv and not args.moodle:
         raise KnownError("Say what to export: --csv OUT.csv and/or --moodle OUT.csv.")
     exam = db.exam(args.exam)
-    results = exam_results(db, exam)
+    results = exam_results(db, exam, progress=ProgressBar("read", "candidate"))
     if args.csv:
         write_results_csv(exam, results, args.csv, scale=args.scale)
         print(f"{args.csv}: {len(results)} candidates")
     if args.moodle:
-        warnings = write_moodle_csv(
+        rows, warnings = write_moodle_csv(
             exam, results, args.moodle, identifier=args.moodle_id, scale=args.moodle_scale
         )
         for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
-        print(f"{args.moodle}: Moodle gradebook import ({len(results)} candidates)")
+        left_out = len(results) - rows
+        note = f"; {left_out} of {len(results)} left out, see the warnings" if left_out else ""
+        print(f"{args.moodle}: Moodle gradebook import ({rows} candidates{note})")
     return 0
 
 
@@ -201,11 +276,13 @@ def _report(db: GraderDB, args: argparse.Namespace) -> int:
     if not args.feedback and not args.stats:
         raise KnownError("Say which report: --feedback DIR and/or --stats DIR.")
     exam = db.exam(args.exam)
-    results = exam_results(db, exam)
+    results = exam_results(db, exam, progress=ProgressBar("read", "candidate"))
     if args.feedback:
         from exam_desktop.grading.feedback import write_feedback
 
-        pages = write_feedback(exam, results, args.feedback, scale=args.scale)
+        pages = write_feedback(
+            exam, results, args.feedback, scale=args.scale, progress=ProgressBar("feedback", "page")
+        )
         print(f"{args.feedback}: {len(pages)} feedback pages (open index.html)")
     if args.stats:
         from exam_desktop.grading.stats import write_exam_report
@@ -253,25 +330,3 @@ def _receipt(db: GraderDB, args: argparse.Namespace) -> int:
     print(f"file      {row['source']}")
     print(f"imported  {row['imported_at']}")
     return 0
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr for large batches (only on a terminal)."""
-
-    MIN_ITEMS = 20
-    WIDTH = 30
-
-    def __init__(self) -> None:
-        self.shown = -1
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.MIN_ITEMS:
-            return
-        filled = self.WIDTH * done // total
-        if filled == self.shown and done != total:
-            return
-        self.shown = filled
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        end = "\n" if done == total else ""
-        print(f"\r[{bar}] {done}/{total} bundles", end=end, file=sys.stderr, flush=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from exam_desktop.core.errors import KnownError
@@ -99,6 +100,7 @@ def write_feedback(
     folder: Path,
     *,
     scale: float = 100,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write one page per candidate (and `index.html` listing them) into `folder`."""
     folder = Path(folder)
@@ -117,6 +119,8 @@ def write_feedback(
         path = folder / f"candidate-{result.candidate.number:03d}.html"
         path.write_text(FigureFolder.relink(feedback_page(exam, result, scale=scale)), encoding="utf-8")
         pages.append(path)
+        if progress:
+            progress(len(pages), len(results))
     (folder / "index.html").write_text(_index_page(exam, results, pages), encoding="utf-8")
     return pages
 

@@ -4,6 +4,7 @@ total, per-tag totals, what is still to grade. Exports, reports and the grading 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from exam_desktop.core.model import Exam
@@ -54,6 +55,14 @@ def candidate_result(db: GraderDB, exam: Exam, candidate: Candidate) -> Candidat
     )
 
 
-def exam_results(db: GraderDB, exam: Exam) -> list[CandidateResult]:
+def exam_results(
+    db: GraderDB, exam: Exam, *, progress: Callable[[int, int], None] | None = None
+) -> list[CandidateResult]:
     """Every candidate of `exam`, in the order they were imported (Candidate 1, 2, ...)."""
-    return [candidate_result(db, exam, c) for c in db.candidates(exam.id)]
+    candidates = db.candidates(exam.id)
+    results = []
+    for candidate in candidates:
+        results.append(candidate_result(db, exam, candidate))
+        if progress:
+            progress(len(results), len(candidates))
+    return results
