@@ -28,6 +28,7 @@ from exam_desktop.core.page.drawing import render_svg
 from exam_desktop.core.page.figures import figure_id
 from exam_desktop.core.page.render import highlight_css
 from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.grading.annotate import annotated_essay_html, notes_list_html
 from exam_desktop.grading.results import CandidateResult
 from exam_desktop.paths import WEB_DIR, mathjax_dir
 
@@ -68,6 +69,9 @@ h3 { font-size: .95rem; margin: 1rem 0 .3rem; color: #39424f; }
 .comment { border-left: 3px solid #1f6fc5; padding-left: .75rem; }
 img.figure { max-width: 100%; }
 .manual { color: #5b6472; font-style: italic; }
+mark.note { background: #fff1a8; padding: 0 .1em; }
+sup.note-number { color: #9a6700; font-weight: 600; margin-left: .1em; }
+ol.notes q { font-style: italic; }
 """
 
 
@@ -159,7 +163,6 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
 
 def _question_section(exam: Exam, result: CandidateResult, q: Question, index: int, count: int) -> str:
     score = result.scores.get(q.id)
-    response = result.responses.get(q.id)
     points = score.points if score else 0.0
     cls = "full" if points >= q.points else "none" if points <= 0 else "part"
     t = text_for(exam)
@@ -174,7 +177,7 @@ def _question_section(exam: Exam, result: CandidateResult, q: Question, index: i
         f"<h2>{escaped(q.title)}</h2>",
         stem_html(q),
         f"<h3>{t['what_you_selected'] if q.kind in CHOICE_KINDS else t['your_answer']}</h3>",
-        response_html(q, response, exam.language),
+        _answer_html(exam, result, q),
     ]
     if not isinstance(q.answer, Essay):
         parts += [f"<h3>{t['correct_answer']}</h3>", key_html(q, exam.language)]
@@ -187,6 +190,17 @@ def _question_section(exam: Exam, result: CandidateResult, q: Question, index: i
         parts.append(f'<p class="manual">{reason}</p>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _answer_html(exam: Exam, result: CandidateResult, q: Question) -> str:
+    """The candidate's answer; an essay with the grader's highlighted passages and notes."""
+    response = result.responses.get(q.id)
+    notes = result.annotations.get(q.id)
+    if not notes or not isinstance(q.answer, Essay) or response is None or not response.answered:
+        return response_html(q, response, exam.language)
+    essay = annotated_essay_html(str(response.value), notes)
+    heading = text_for(exam)["feedback_notes"]
+    return f'<div class="answer-view"><div class="essay">{essay}</div></div>{notes_list_html(notes, heading)}'
 
 
 def _index_page(exam: Exam, results: list[CandidateResult], pages: list[Path]) -> str:

@@ -5,12 +5,12 @@ total, per-tag totals, what is still to grade. Exports, reports and the grading 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import DECIMALS, TagScore
-from exam_desktop.grading.db import Candidate, GraderDB, StoredScore
+from exam_desktop.grading.db import Annotation, Candidate, GraderDB, StoredScore
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class CandidateResult:
     total: float
     max_total: float
     per_tag: dict[str, TagScore]
+    annotations: dict[str, list[Annotation]] = field(default_factory=dict)  # question id -> notes
 
     @property
     def to_grade(self) -> list[str]:
@@ -52,6 +53,7 @@ def candidate_result(db: GraderDB, exam: Exam, candidate: Candidate) -> Candidat
         total=round(sum(scores[q.id].points for q in given), DECIMALS),
         max_total=round(sum(q.points for q in given), DECIMALS),
         per_tag={t: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for t, (p, m) in per_tag.items()},
+        annotations=db.all_annotations(candidate.id),
     )
 
 

@@ -79,7 +79,9 @@ def test_key_files_are_private_and_a_readable_one_is_warned_about(tmp_path, caps
     assert run(capsys, "keys", "init", "--dir", keys, "--passphrase-file", passphrase)[0] == 0
     assert (keys / "office-private.pem").stat().st_mode & 0o777 == 0o600
     bank = tmp_path / "bank.md"
-    bank.write_text("---\nid: tiny\ntitle: Tiny\nduration: 10m\n---\n# A\n\n## Q {#q truefalse}\nTrue?\n\nanswer: true\n")
+    bank.write_text(
+        "---\nid: tiny\ntitle: Tiny\nduration: 10m\n---\n# A\n\n## Q {#q truefalse}\nTrue?\n\nanswer: true\n"
+    )
     built = run(
         capsys,
         "build",
@@ -117,7 +119,9 @@ def test_bundles_of_another_package_are_diagnosed_once(tmp_path, capsys):
     ]
     # With the right key they import (a rejected bundle is not remembered as bad).
     theirs_path = tmp_path / "theirs" / "exam.key"
-    code, out, _ = run(capsys, "grade", "import", "--key", theirs_path, tmp_path / "usb", "--db", tmp_path / "t.db")
+    code, out, _ = run(
+        capsys, "grade", "import", "--key", theirs_path, tmp_path / "usb", "--db", tmp_path / "t.db"
+    )
     assert code == 0 and out.strip() == "5 imported."
 
 
