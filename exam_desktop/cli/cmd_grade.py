@@ -101,6 +101,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same session)")
 
     p = sub.add_parser(
+        "packet",
+        parents=[db_option],
+        help="a signed, anonymised marking packet of some questions for one marker (offline marking)",
+    )
+    p.add_argument(
+        "--question", action="append", required=True, metavar="ID", help="a question to mark (repeat)"
+    )
+    p.add_argument("--candidates", metavar="FROM-TO", help="only candidates numbered FROM to TO (e.g. 1-20)")
+    p.add_argument("--marker", required=True, help="who marks this packet")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="PACKET", help="the packet file to write"
+    )
+
+    p = sub.add_parser(
+        "mark", help="marker: load a marking packet into your own database and open the grading window"
+    )
+    p.add_argument("packet", type=Path, metavar="PACKET")
+    p.add_argument("--db", default="marking.db", help="your marking database (default: marking.db)")
+    p.add_argument("--grader", default="", help="your name, kept with every mark")
+    p.add_argument("--no-window", action="store_true", help="only load the packet")
+
+    p = sub.add_parser("marks", help="marks files: a marker exports them, the lead imports them")
+    marks = p.add_subparsers(dest="marks_action", metavar="ACTION", required=True)
+    m = marks.add_parser("export", help="marker: the signed marks file of a packet you marked")
+    m.add_argument("--db", default="marking.db", help="your marking database (default: marking.db)")
+    m.add_argument("--exam", default=None, help="the packet, if the database holds several")
+    m.add_argument("--grader", default="", help="your name (default: the packet's marker)")
+    m.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="MARKS", help="the marks file to write"
+    )
+    m = marks.add_parser("import", parents=[db_option], help="lead: import marks files (again: no change)")
+    m.add_argument("files", nargs="+", type=Path, metavar="MARKS")
+
+    sub.add_parser(
+        "agreement",
+        parents=[db_option],
+        help="double marking: exact agreement, mean difference and Cohen's kappa per question",
+    )
+    p = sub.add_parser(
+        "reconcile",
+        parents=[db_option],
+        help="double marking: agreeing marks take their mean; list or decide the others",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="largest difference settled by the mean (default 0.5 points)",
+    )
+    p.add_argument(
+        "--decide",
+        nargs=3,
+        metavar=("CANDIDATE", "QUESTION", "POINTS"),
+        help="your mark for one disagreement, e.g. --decide 7 gans 1.5",
+    )
+    p.add_argument("--reason", default="", help="with --decide: why (kept with the decision)")
+
+    p = sub.add_parser(
         "quarantine", parents=[db_option], help="list second bundles of a candidate, or decide"
     )
     group = p.add_mutually_exclusive_group()
@@ -119,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
         return _simulate(args)
     if args.action == "key":
         return _key(args)
+    if args.action == "mark":
+        return _mark(args)
+    if args.action == "marks" and args.marks_action == "export":
+        return _marks_export(args)
     db = _open_existing(Path(args.db))
     try:
         return {
@@ -127,6 +189,10 @@ def run(args: argparse.Namespace) -> int:
             "report": _report,
             "quarantine": _quarantine,
             "receipt": _receipt,
+            "packet": _packet,
+            "marks": _marks_import,
+            "agreement": _agreement,
+            "reconcile": _reconcile,
         }[args.action](db, args)
     finally:
         db.close()
@@ -329,4 +395,99 @@ def _receipt(db: GraderDB, args: argparse.Namespace) -> int:
         print(f"candidate {candidate.label}{counts} — {fields}")
     print(f"file      {row['source']}")
     print(f"imported  {row['imported_at']}")
+    return 0
+
+
+def _packet(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import write_packet
+
+    span = None
+    if args.candidates:
+        try:
+            first, _, last = args.candidates.partition("-")
+            span = (int(first), int(last or first))
+        except ValueError:
+            raise KnownError(f"--candidates takes FROM-TO, e.g. 1-20 (got {args.candidates!r}).") from None
+    exam = db.exam(args.exam)
+    packet = write_packet(db, exam, args.question, args.output, marker=args.marker, candidates=span)
+    print(
+        f"{packet.path}: packet {packet.packet_id} for {args.marker}, {packet.answers} answers of "
+        f"{packet.candidates} anonymous candidates"
+    )
+    return 0
+
+
+def _mark(args: argparse.Namespace) -> int:
+    from exam_desktop.grading.db import GraderDB
+    from exam_desktop.grading.marking import open_packet
+
+    db = GraderDB.open(Path(args.db))
+    try:
+        exam = open_packet(db, args.packet)
+        print(f"{args.db}: {exam.title} ({len(db.candidates(exam.id))} answers' candidates to mark)")
+    finally:
+        db.close()
+    if args.no_window:
+        return 0
+    from exam_desktop.gui.grader_window import run_grader_window
+
+    return run_grader_window(Path(args.db), exam_id=exam.id, grader=args.grader)
+
+
+def _marks_export(args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import write_marks
+
+    db = _open_existing(Path(args.db))
+    try:
+        exam_id = db.exam(args.exam).id
+        count = write_marks(db, exam_id, args.output, marker=args.grader)
+    finally:
+        db.close()
+    print(f"{args.output}: {count} marks, signed; send it to the lead")
+    return 0
+
+
+def _marks_import(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import import_marks
+
+    conflicts = 0
+    for path in args.files:
+        result = import_marks(db, path)
+        print(result.line())
+        for line in result.conflicts:
+            print(f"  conflict: {line}")
+        conflicts += len(result.conflicts)
+    return 1 if conflicts else 0
+
+
+def _agreement(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import agreement, agreement_table
+
+    print(agreement_table(agreement(db, db.exam(args.exam).id)))
+    return 0
+
+
+def _reconcile(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import decide, reconcile
+
+    exam_id = db.exam(args.exam).id
+    if args.decide:
+        number, question, points = args.decide
+        try:
+            print(
+                decide(
+                    db, exam_id, int(number), question, float(points), lead=args.grader, reason=args.reason
+                )
+            )
+        except ValueError:
+            raise KnownError("--decide takes CANDIDATE QUESTION POINTS, e.g. --decide 7 gans 1.5") from None
+    settled, open_items = reconcile(db, exam_id, args.threshold)
+    print(f"{settled} double-marked answers within {args.threshold:g} points take the markers' mean.")
+    if not open_items:
+        print("No disagreement is left.")
+        return 0
+    print(f"{len(open_items)} differ by more than {args.threshold:g} points; decide each with --decide:")
+    for item in open_items:
+        marks = ", ".join(f"{m} {p:g}" for m, p in sorted(item.marks.items()))
+        print(f"  {item.label:<14}{item.question_id:<12}{marks}")
     return 0

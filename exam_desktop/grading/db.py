@@ -145,6 +145,54 @@ def m002_marking(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m003_several_markers(db: sqlite_utils.Database) -> None:
+    """Marking packets handed out, the marks returned by each marker, the lead's decisions."""
+    db.executescript(
+        """
+        CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE packets (
+            id TEXT PRIMARY KEY,
+            exam_id TEXT NOT NULL REFERENCES exams(id),
+            marker TEXT NOT NULL,
+            questions_json TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            marker_key TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE packet_tokens (
+            packet_id TEXT NOT NULL REFERENCES packets(id),
+            token TEXT NOT NULL,
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            PRIMARY KEY (packet_id, token)
+        );
+        CREATE TABLE marks (
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            question_id TEXT NOT NULL,
+            marker TEXT NOT NULL,
+            marker_key TEXT NOT NULL,
+            packet_id TEXT NOT NULL REFERENCES packets(id),
+            points REAL NOT NULL,
+            rubric_json TEXT NOT NULL,
+            comment TEXT NOT NULL,
+            notes_json TEXT NOT NULL,
+            marked_at TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (candidate_id, question_id, marker)
+        );
+        CREATE TABLE decisions (
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            question_id TEXT NOT NULL,
+            points REAL NOT NULL,
+            lead TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (candidate_id, question_id)
+        );
+        """
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
