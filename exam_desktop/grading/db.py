@@ -216,7 +216,9 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        """The anonymous name graders see by default."""
+        """The anonymous name graders see by default (in a marking packet, the packet's token)."""
+        if "token" in self.fields:
+            return f"Candidate {self.fields['token']}"
         return f"Candidate {self.number}"
 
 

@@ -236,3 +236,30 @@ def test_a_note_on_a_highlighted_passage_reaches_the_feedback(qtbot, db_path):
     assert '<mark class="note" data-notes="1"><span data-at="' in page
     assert "Notes on your answer" in page and "Which objective? Write it down." in page
     db.close()
+
+
+def test_a_marker_grades_a_packet_in_the_grading_window(qtbot, db_path, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from exam_desktop.grading.marking import open_packet, write_marks, write_packet
+
+    lead = GraderDB.open(db_path)
+    write_packet(lead, sample_exam(), ["gans"], tmp_path / "ann.packet", marker="ann")
+    lead.close()
+    marker = GraderDB.open(tmp_path / "ann.db")
+    exam = open_packet(marker, tmp_path / "ann.packet")
+    from exam_desktop.gui.grader_window import GraderWindow
+
+    win = GraderWindow(marker, exam, grader="ann")
+    with qtbot.waitSignal(win.answer_shown, timeout=20000):
+        win.show()
+    try:
+        assert [q.id for q in win.exam.questions] == ["gans"]  # only what the packet holds
+        assert win.candidate_label.text().startswith("Candidate A0")  # anonymous tokens, no names
+        with qtbot.waitSignal(win.saved):
+            qtbot.mouseClick(win.rubric.buttons["c1"][2], Qt.MouseButton.LeftButton)
+        screenshot(qtbot, win, "grading-packet.png")
+    finally:
+        close_window(win)
+    assert write_marks(marker, exam.id, tmp_path / "ann.marks", marker="ann") == 1
+    marker.close()
