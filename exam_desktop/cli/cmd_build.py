@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from exam_desktop.cli.cmd_keys import add_passphrase_argument, default_private_key, read_passphrase
+from exam_desktop.cli.progress import ProgressBar
 from exam_desktop.core.errors import KnownError
 
 NAME = "build"
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         extra_time_allowed=args.extra_time_allowed,
         pin=args.pin,
         results_dir=args.results_dir,
+        progress=ProgressBar("drawing figures", "figure", min_items=1),
     )
     try:
         write_private_file(key_file_path, built.key_file_bytes)  # the answers: owner only

@@ -16,19 +16,20 @@ class ProgressBar:
 
     MIN_ITEMS = 20
 
-    def __init__(self, what: str, unit: str = "item") -> None:
+    def __init__(self, what: str, unit: str = "item", *, min_items: int = MIN_ITEMS) -> None:
         self.what = what
         self.unit = unit
+        self.min_items = min_items
         self.enabled = sys.stderr.isatty()
         self._bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.MIN_ITEMS:
+        if not self.enabled or total < self.min_items:
             return
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=self.what, unit=f" {self.unit}s", file=sys.stderr, leave=False)
+            self._bar = tqdm(total=total, desc=self.what, unit=f" {self.unit}s", file=sys.stderr, leave=True)
         self._bar.update(done - self._bar.n)
         if done >= total:
             self.close()
