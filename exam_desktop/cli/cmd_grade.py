@@ -82,6 +82,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[db_option], help="feedback pages and the exam report")
     p.add_argument("--feedback", type=Path, metavar="DIR", help="one HTML page per candidate")
     p.add_argument("--stats", type=Path, metavar="DIR", help="item statistics with plots")
+    p.add_argument(
+        "--pdf",
+        type=Path,
+        metavar="DIR",
+        help="one A4 PDF of feedback per candidate and class-summary.pdf (printed by QtWebEngine)",
+    )
     p.add_argument("--scale", type=float, default=100, help="grade scale shown (default 100)")
 
     p = sub.add_parser(
@@ -337,24 +343,39 @@ def _export(db: GraderDB, args: argparse.Namespace) -> int:
 
 
 def _report(db: GraderDB, args: argparse.Namespace) -> int:
+    import tempfile
+
     from exam_desktop.grading.results import exam_results
 
-    if not args.feedback and not args.stats:
-        raise KnownError("Say which report: --feedback DIR and/or --stats DIR.")
+    if not args.feedback and not args.stats and not args.pdf:
+        raise KnownError("Say which report: --feedback DIR, --stats DIR and/or --pdf DIR.")
     exam = db.exam(args.exam)
     results = exam_results(db, exam, progress=ProgressBar("read", "candidate"))
-    if args.feedback:
-        from exam_desktop.grading.feedback import write_feedback
+    with tempfile.TemporaryDirectory(prefix="exam-desktop-report-") as scratch:
+        feedback = args.feedback or (Path(scratch) / "feedback" if args.pdf else None)
+        stats = args.stats or (Path(scratch) / "stats" if args.pdf else None)
+        if feedback:
+            from exam_desktop.grading.feedback import write_feedback
 
-        pages = write_feedback(
-            exam, results, args.feedback, scale=args.scale, progress=ProgressBar("feedback", "page")
-        )
-        print(f"{args.feedback}: {len(pages)} feedback pages (open index.html)")
-    if args.stats:
-        from exam_desktop.grading.stats import write_exam_report
+            pages = write_feedback(
+                exam, results, feedback, scale=args.scale, progress=ProgressBar("feedback", "page")
+            )
+            if args.feedback:
+                print(f"{args.feedback}: {len(pages)} feedback pages (open index.html)")
+        if stats:
+            from exam_desktop.grading.stats import write_exam_report
 
-        path = write_exam_report(exam, results, args.stats)
-        print(f"{path}: exam report")
+            path = write_exam_report(exam, results, stats)
+            if args.stats:
+                print(f"{path}: exam report")
+        if args.pdf and feedback:
+            import os
+
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # printing opens no window
+            from exam_desktop.gui.pdf_report import write_pdf_reports
+
+            pdfs = write_pdf_reports(feedback, stats, args.pdf, progress=ProgressBar("pdf", "file"))
+            print(f"{args.pdf}: {len(pdfs) - 1} candidate PDF files and class-summary.pdf (A4)")
     return 0
 
 
