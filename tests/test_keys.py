@@ -55,10 +55,10 @@ def test_wrong_passphrase_is_a_clear_error(tmp_path):
 
 
 def test_existing_keys_are_never_overwritten(tmp_path):
-    first = create_office_keys(tmp_path, "one", params=CHEAP)
+    first = create_office_keys(tmp_path, "one two three", params=CHEAP)
     with pytest.raises(KeyProblem, match="already exists"):
-        create_office_keys(tmp_path, "two", params=CHEAP)
-    assert load_office_private_key(first.private_path, "one")
+        create_office_keys(tmp_path, "two three four", params=CHEAP)
+    assert load_office_private_key(first.private_path, "one two three")
 
 
 def test_empty_passphrase_is_refused(tmp_path):
@@ -79,7 +79,7 @@ def test_missing_or_foreign_private_key(tmp_path, content, message):
 
 
 def test_damaged_private_key_says_so(tmp_path):
-    files = create_office_keys(tmp_path, "pw", params=CHEAP)
+    files = create_office_keys(tmp_path, "pw is long enough", params=CHEAP)
     lines = files.private_path.read_text().splitlines()
     lines[1] = lines[1][:10] + "!!" + lines[1][12:]
     files.private_path.write_text("\n".join(lines))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from exam_desktop.cli.cmd_keys import add_passphrase_argument, default_private_key, read_passphrase
+from exam_desktop.cli.progress import ProgressBar
 from exam_desktop.core.errors import KnownError
 
 NAME = "build"
@@ -49,7 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from exam_desktop.core.bank import load_bank
     from exam_desktop.core.sealed.bundle import write_atomically
-    from exam_desktop.core.sealed.keys import fingerprint, load_office_private_key
+    from exam_desktop.core.sealed.keys import (
+        fingerprint,
+        load_office_private_key,
+        private_file_warning,
+        write_private_file,
+    )
     from exam_desktop.core.sealed.package import build_package
 
     package_path: Path = args.output
@@ -65,9 +72,11 @@ def run(args: argparse.Namespace) -> int:
     if not package_path.parent.is_dir():
         raise KnownError(f"The folder {package_path.parent} does not exist.")
     exam = load_bank(args.bank)
-    office_key = load_office_private_key(
-        args.key or default_private_key(), read_passphrase(args, confirm=False)
-    )
+    private_key = args.key or default_private_key()
+    warning = private_file_warning(private_key)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    office_key = load_office_private_key(private_key, read_passphrase(args, confirm=False))
     built = build_package(
         exam,
         office_key,
@@ -76,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
         extra_time_allowed=args.extra_time_allowed,
         pin=args.pin,
         results_dir=args.results_dir,
+        progress=ProgressBar("drawing figures", "figure", min_items=1),
     )
     try:
-        write_atomically(package_path.parent, key_file_path.name, built.key_file_bytes)
+        write_private_file(key_file_path, built.key_file_bytes)  # the answers: owner only
         write_atomically(package_path.parent, package_path.name, built.package_bytes)
     except OSError as exc:
         raise KnownError(f"Could not write to {package_path.parent}: {exc.strerror}.") from None

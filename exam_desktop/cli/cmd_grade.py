@@ -8,9 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from exam_desktop.cli.cmd_keys import add_passphrase_argument
+from exam_desktop.cli.progress import ProgressBar
 from exam_desktop.core.errors import KnownError
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from exam_desktop.grading.db import GraderDB
 
 NAME = "grade"
@@ -54,6 +58,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="BUNDLE_OR_FOLDER")
 
     p = sub.add_parser(
+        "key",
+        help="make the corrected key file of a package already handed out, from a corrected bank",
+    )
+    p.add_argument("--bank", type=Path, required=True, help="the corrected bank (.md file or folder)")
+    p.add_argument("--key", type=Path, required=True, help="the package's current key file (OLD.key)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="NEW.key", help="the key to write")
+    p.add_argument(
+        "--office-key",
+        type=Path,
+        default=None,
+        metavar="PRIVATE_KEY",
+        help="the office private key that built the package (default: as for build)",
+    )
+    add_passphrase_argument(p)
+    p.add_argument("--force", action="store_true", help="replace NEW.key if it exists")
+
+    p = sub.add_parser(
         "regrade",
         parents=[db_option, office_option],
         help="score everyone again with a changed key (what-if)",
@@ -76,6 +97,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("report", parents=[db_option], help="feedback pages and the exam report")
     p.add_argument("--feedback", type=Path, metavar="DIR", help="one HTML page per candidate")
     p.add_argument("--stats", type=Path, metavar="DIR", help="item statistics with plots")
+    p.add_argument(
+        "--pdf",
+        type=Path,
+        metavar="DIR",
+        help="one A4 PDF of feedback per candidate and class-summary.pdf (printed by QtWebEngine)",
+    )
     p.add_argument("--scale", type=float, default=100, help="grade scale shown (default 100)")
 
     p = sub.add_parser(
@@ -96,6 +123,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same session)")
 
     p = sub.add_parser(
+        "packet",
+        parents=[db_option],
+        help="a signed, anonymised marking packet of some questions for one marker (offline marking)",
+    )
+    p.add_argument(
+        "--question", action="append", required=True, metavar="ID", help="a question to mark (repeat)"
+    )
+    p.add_argument("--candidates", metavar="FROM-TO", help="only candidates numbered FROM to TO (e.g. 1-20)")
+    p.add_argument("--marker", required=True, help="who marks this packet")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="PACKET", help="the packet file to write"
+    )
+
+    p = sub.add_parser(
+        "mark", help="marker: load a marking packet into your own database and open the grading window"
+    )
+    p.add_argument("packet", type=Path, metavar="PACKET")
+    p.add_argument("--db", default="marking.db", help="your marking database (default: marking.db)")
+    p.add_argument("--grader", default="", help="your name, kept with every mark")
+    p.add_argument("--no-window", action="store_true", help="only load the packet")
+
+    p = sub.add_parser("marks", help="marks files: a marker exports them, the lead imports them")
+    marks = p.add_subparsers(dest="marks_action", metavar="ACTION", required=True)
+    m = marks.add_parser("export", help="marker: the signed marks file of a packet you marked")
+    m.add_argument("--db", default="marking.db", help="your marking database (default: marking.db)")
+    m.add_argument("--exam", default=None, help="the packet, if the database holds several")
+    m.add_argument("--grader", default="", help="your name (default: the packet's marker)")
+    m.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="MARKS", help="the marks file to write"
+    )
+    m = marks.add_parser("import", parents=[db_option], help="lead: import marks files (again: no change)")
+    m.add_argument("files", nargs="+", type=Path, metavar="MARKS")
+
+    sub.add_parser(
+        "agreement",
+        parents=[db_option],
+        help="double marking: exact agreement, mean difference and Cohen's kappa per question",
+    )
+    p = sub.add_parser(
+        "reconcile",
+        parents=[db_option],
+        help="double marking: agreeing marks take their mean; list or decide the others",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="largest difference settled by the mean (default 0.5 points)",
+    )
+    p.add_argument(
+        "--decide",
+        nargs=3,
+        metavar=("CANDIDATE", "QUESTION", "POINTS"),
+        help="your mark for one disagreement, e.g. --decide 7 gans 1.5",
+    )
+    p.add_argument("--reason", default="", help="with --decide: why (kept with the decision)")
+
+    p = sub.add_parser(
         "quarantine", parents=[db_option], help="list second bundles of a candidate, or decide"
     )
     group = p.add_mutually_exclusive_group()
@@ -112,6 +197,12 @@ def run(args: argparse.Namespace) -> int:
         return _import(args)
     if args.action == "simulate":
         return _simulate(args)
+    if args.action == "key":
+        return _key(args)
+    if args.action == "mark":
+        return _mark(args)
+    if args.action == "marks" and args.marks_action == "export":
+        return _marks_export(args)
     db = _open_existing(Path(args.db))
     try:
         return {
@@ -120,6 +211,10 @@ def run(args: argparse.Namespace) -> int:
             "report": _report,
             "quarantine": _quarantine,
             "receipt": _receipt,
+            "packet": _packet,
+            "marks": _marks_import,
+            "agreement": _agreement,
+            "reconcile": _reconcile,
         }[args.action](db, args)
     finally:
         db.close()
@@ -155,21 +250,38 @@ def _open_existing(path: Path) -> GraderDB:
     return GraderDB.open(path)
 
 
+def _load_key(path: Path, office_key: Ed25519PublicKey):
+    """The grader key file signed by `office_key`, with a warning if others may read it (it holds
+    the answers)."""
+    from exam_desktop.core.sealed.keys import private_file_warning
+    from exam_desktop.grading.importer import load_grader_key
+
+    warning = private_file_warning(Path(path))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return load_grader_key(path, office_key)
+
+
 def _import(args: argparse.Namespace) -> int:
     from exam_desktop.grading.db import GraderDB
-    from exam_desktop.grading.importer import import_bundles, load_grader_key
+    from exam_desktop.grading.diagnosis import diagnose_foreign_bundles
+    from exam_desktop.grading.importer import import_bundles
 
-    key, key_sha256 = load_grader_key(args.key, _office_key(args))
+    key, key_sha256 = _load_key(args.key, _office_key(args))
     db = GraderDB.open(Path(args.db))
     try:
-        results = import_bundles(db, key, key_sha256, args.paths, progress=ProgressBar())
+        results = import_bundles(db, key, key_sha256, args.paths, progress=ProgressBar("import", "bundle"))
     finally:
         db.close()
+    diagnosis = diagnose_foreign_bundles(results, key, Path(args.key))
+    explained = {id(r) for r in diagnosis.explained}
     counts: dict[str, int] = {}
     for r in results:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
-        if r.outcome != "imported" or r.reason:
+        if (r.outcome != "imported" or r.reason) and id(r) not in explained:
             print(r.line())
+    for sentence in diagnosis.sentences:
+        print(sentence)
     if not results:
         print("No bundle files (*.bundle) found.")
         return 1
@@ -180,12 +292,48 @@ def _import(args: argparse.Namespace) -> int:
     return 1 if counts.get("rejected") else 0
 
 
+def _key(args: argparse.Namespace) -> int:
+    from exam_desktop.cli.cmd_keys import default_private_key, read_passphrase
+    from exam_desktop.core.bank import load_bank
+    from exam_desktop.core.sealed.keys import (
+        load_office_private_key,
+        private_file_warning,
+        write_private_file,
+    )
+    from exam_desktop.grading.key_correction import correct_key
+
+    if args.output.exists() and not args.force:
+        raise KnownError(f"{args.output} already exists; choose another name or add --force.")
+    if args.output.resolve() == args.key.resolve():
+        raise KnownError("Write the corrected key to a new file: the old key records what was graded.")
+    if not args.output.parent.is_dir():
+        raise KnownError(f"The folder {args.output.parent} does not exist.")
+    corrected = load_bank(args.bank)
+    private_key = args.office_key or default_private_key()
+    for path in (args.key, private_key):
+        warning = private_file_warning(path)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+    office_key = load_office_private_key(private_key, read_passphrase(args, confirm=False))
+    correction = correct_key(args.key, corrected, office_key)
+    try:
+        write_private_file(args.output, correction.key_file_bytes)
+    except OSError as exc:
+        raise KnownError(f"Could not write {args.output}: {exc.strerror}.") from None
+    print(f"Corrected key: {args.output} (same package as {args.key})")
+    for change in correction.changes:
+        print(f"  {change}")
+    print(f"See what it changes with: exam-desktop grade regrade --key {args.output}")
+    return 0
+
+
 def _regrade(db: GraderDB, args: argparse.Namespace) -> int:
-    from exam_desktop.grading.importer import load_grader_key
     from exam_desktop.grading.regrade import commit_regrade, plan_regrade
 
-    key, key_sha256 = load_grader_key(args.key, _office_key(args))
-    plan = plan_regrade(db, key.exam, key.package_hash, key_sha256)
+    key, key_sha256 = _load_key(args.key, _office_key(args))
+    plan = plan_regrade(
+        db, key.exam, key.package_hash, key_sha256, progress=ProgressBar("regrade", "candidate")
+    )
     print(plan.table())
     if args.commit:
         commit_regrade(db, plan)
@@ -202,37 +350,56 @@ def _export(db: GraderDB, args: argparse.Namespace) -> int:
     if not args.csv and not args.moodle:
         raise KnownError("Say what to export: --csv OUT.csv and/or --moodle OUT.csv.")
     exam = db.exam(args.exam)
-    results = exam_results(db, exam)
+    results = exam_results(db, exam, progress=ProgressBar("read", "candidate"))
     if args.csv:
         write_results_csv(exam, results, args.csv, scale=args.scale)
         print(f"{args.csv}: {len(results)} candidates")
     if args.moodle:
-        warnings = write_moodle_csv(
+        rows, warnings = write_moodle_csv(
             exam, results, args.moodle, identifier=args.moodle_id, scale=args.moodle_scale
         )
         for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
-        print(f"{args.moodle}: Moodle gradebook import ({len(results)} candidates)")
+        left_out = len(results) - rows
+        note = f"; {left_out} of {len(results)} left out, see the warnings" if left_out else ""
+        print(f"{args.moodle}: Moodle gradebook import ({rows} candidates{note})")
     return 0
 
 
 def _report(db: GraderDB, args: argparse.Namespace) -> int:
+    import tempfile
+
     from exam_desktop.grading.results import exam_results
 
-    if not args.feedback and not args.stats:
-        raise KnownError("Say which report: --feedback DIR and/or --stats DIR.")
+    if not args.feedback and not args.stats and not args.pdf:
+        raise KnownError("Say which report: --feedback DIR, --stats DIR and/or --pdf DIR.")
     exam = db.exam(args.exam)
-    results = exam_results(db, exam)
-    if args.feedback:
-        from exam_desktop.grading.feedback import write_feedback
+    results = exam_results(db, exam, progress=ProgressBar("read", "candidate"))
+    with tempfile.TemporaryDirectory(prefix="exam-desktop-report-") as scratch:
+        feedback = args.feedback or (Path(scratch) / "feedback" if args.pdf else None)
+        stats = args.stats or (Path(scratch) / "stats" if args.pdf else None)
+        if feedback:
+            from exam_desktop.grading.feedback import write_feedback
 
-        pages = write_feedback(exam, results, args.feedback, scale=args.scale)
-        print(f"{args.feedback}: {len(pages)} feedback pages (open index.html)")
-    if args.stats:
-        from exam_desktop.grading.stats import write_exam_report
+            pages = write_feedback(
+                exam, results, feedback, scale=args.scale, progress=ProgressBar("feedback", "page")
+            )
+            if args.feedback:
+                print(f"{args.feedback}: {len(pages)} feedback pages (open index.html)")
+        if stats:
+            from exam_desktop.grading.stats import write_exam_report
 
-        path = write_exam_report(exam, results, args.stats)
-        print(f"{path}: exam report")
+            path = write_exam_report(exam, results, stats)
+            if args.stats:
+                print(f"{path}: exam report")
+        if args.pdf and feedback:
+            import os
+
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # printing opens no window
+            from exam_desktop.gui.pdf_report import write_pdf_reports
+
+            pdfs = write_pdf_reports(feedback, stats, args.pdf, progress=ProgressBar("pdf", "file"))
+            print(f"{args.pdf}: {len(pdfs) - 1} candidate PDF files and class-summary.pdf (A4)")
     return 0
 
 
@@ -276,23 +443,96 @@ def _receipt(db: GraderDB, args: argparse.Namespace) -> int:
     return 0
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr for large batches (only on a terminal)."""
+def _packet(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import write_packet
 
-    MIN_ITEMS = 20
-    WIDTH = 30
+    span = None
+    if args.candidates:
+        try:
+            first, _, last = args.candidates.partition("-")
+            span = (int(first), int(last or first))
+        except ValueError:
+            raise KnownError(f"--candidates takes FROM-TO, e.g. 1-20 (got {args.candidates!r}).") from None
+    exam = db.exam(args.exam)
+    packet = write_packet(db, exam, args.question, args.output, marker=args.marker, candidates=span)
+    print(
+        f"{packet.path}: packet {packet.packet_id} for {args.marker}, {packet.answers} answers of "
+        f"{packet.candidates} anonymous candidates"
+    )
+    return 0
 
-    def __init__(self) -> None:
-        self.shown = -1
-        self.enabled = sys.stderr.isatty()
 
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.MIN_ITEMS:
-            return
-        filled = self.WIDTH * done // total
-        if filled == self.shown and done != total:
-            return
-        self.shown = filled
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        end = "\n" if done == total else ""
-        print(f"\r[{bar}] {done}/{total} bundles", end=end, file=sys.stderr, flush=True)
+def _mark(args: argparse.Namespace) -> int:
+    from exam_desktop.grading.db import GraderDB
+    from exam_desktop.grading.marking import open_packet
+
+    db = GraderDB.open(Path(args.db))
+    try:
+        exam = open_packet(db, args.packet)
+        print(f"{args.db}: {exam.title} ({len(db.candidates(exam.id))} answers' candidates to mark)")
+    finally:
+        db.close()
+    if args.no_window:
+        return 0
+    from exam_desktop.gui.grader_window import run_grader_window
+
+    return run_grader_window(Path(args.db), exam_id=exam.id, grader=args.grader)
+
+
+def _marks_export(args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import write_marks
+
+    db = _open_existing(Path(args.db))
+    try:
+        exam_id = db.exam(args.exam).id
+        count = write_marks(db, exam_id, args.output, marker=args.grader)
+    finally:
+        db.close()
+    print(f"{args.output}: {count} marks, signed; send it to the lead")
+    return 0
+
+
+def _marks_import(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import import_marks
+
+    conflicts = 0
+    for path in args.files:
+        result = import_marks(db, path)
+        print(result.line())
+        for line in result.conflicts:
+            print(f"  conflict: {line}")
+        conflicts += len(result.conflicts)
+    return 1 if conflicts else 0
+
+
+def _agreement(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import agreement, agreement_table
+
+    print(agreement_table(agreement(db, db.exam(args.exam).id)))
+    return 0
+
+
+def _reconcile(db: GraderDB, args: argparse.Namespace) -> int:
+    from exam_desktop.grading.marking import decide, reconcile
+
+    exam_id = db.exam(args.exam).id
+    if args.decide:
+        number, question, points = args.decide
+        try:
+            print(
+                decide(
+                    db, exam_id, int(number), question, float(points), lead=args.grader, reason=args.reason
+                )
+            )
+        except ValueError:
+            raise KnownError("--decide takes CANDIDATE QUESTION POINTS, e.g. --decide 7 gans 1.5") from None
+    settled, open_items = reconcile(db, exam_id, args.threshold)
+    print(f"{settled} double-marked answers within {args.threshold:g} points take the markers' mean.")
+    if not open_items:
+        print("No disagreement is left.")
+        return 0
+    print(f"{len(open_items)} differ by more than {args.threshold:g} points; decide each with --decide:")
+    for item in open_items:
+        marks = ", ".join(f"{m} {p:g}" for m, p in sorted(item.marks.items()))
+        print(f"  {item.label:<14}{item.question_id:<12}{marks}")
+    return 0

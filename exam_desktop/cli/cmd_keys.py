@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 from pathlib import Path
 
 from exam_desktop import paths
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.sealed.keys import (
+    MIN_PASSPHRASE_LENGTH,
     OFFICE_PRIVATE_KEY_NAME,
     create_office_keys,
     fingerprint,
@@ -41,19 +43,52 @@ def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
-    """The passphrase from --passphrase-file, the environment, or asked (twice when `confirm`)."""
+    """The passphrase from --passphrase-file, the environment, or asked (twice when `confirm`).
+
+    A new passphrase (`confirm`) must have `MIN_PASSPHRASE_LENGTH` characters. Without a terminal,
+    or at end of input (Ctrl+D), one sentence says how to give it instead.
+    """
     if args.passphrase_file is not None:
         try:
             lines = args.passphrase_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise KnownError(f"Cannot read {args.passphrase_file}: {exc.strerror}.") from None
-        return lines[0] if lines else ""
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    passphrase = getpass.getpass("Office key passphrase: ")
-    if confirm and getpass.getpass("Same passphrase again: ") != passphrase:
-        raise KnownError("The two passphrases differ. Run the command again.")
+        passphrase = lines[0] if lines else ""
+    elif os.environ.get(PASSPHRASE_ENV):
+        passphrase = os.environ[PASSPHRASE_ENV]
+    else:
+        passphrase = _ask("Office key passphrase: ")
+        if confirm:
+            _check_length(passphrase)
+            if _ask("Same passphrase again: ") != passphrase:
+                raise KnownError("The two passphrases differ. Run the command again.")
+    if confirm:
+        _check_length(passphrase)
     return passphrase
+
+
+def _check_length(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise KnownError(
+            f"The passphrase has {len(passphrase)} characters; the office key needs at least "
+            f"{MIN_PASSPHRASE_LENGTH} (a few words are easy to remember)."
+        )
+
+
+def _ask(prompt: str) -> str:
+    """Ask on the terminal; a KnownError when there is none or input ends."""
+    if not sys.stdin.isatty():
+        raise KnownError(
+            f"No terminal to ask for the passphrase: give it with --passphrase-file FILE or the "
+            f"environment variable {PASSPHRASE_ENV}."
+        )
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise KnownError(
+            f"No passphrase was typed (end of input); run the command again, or give it with "
+            f"--passphrase-file FILE or {PASSPHRASE_ENV}."
+        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -107,6 +107,92 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m002_marking(db: sqlite_utils.Database) -> None:
+    """Rubric levels with every hand mark, annotations on essays, the comment bank, where each
+    grader stopped, and marks returned by other markers."""
+    db.executescript(
+        """
+        ALTER TABLE scores ADD COLUMN rubric_json TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            question_id TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            comment TEXT NOT NULL,
+            grader TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL
+        );
+        CREATE INDEX annotations_answer ON annotations(candidate_id, question_id);
+        CREATE TABLE comment_bank (
+            exam_id TEXT NOT NULL REFERENCES exams(id),
+            question_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (exam_id, question_id, text)
+        );
+        CREATE TABLE places (
+            exam_id TEXT NOT NULL REFERENCES exams(id),
+            grader TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            candidate_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (exam_id, grader)
+        );
+        """
+    )
+
+
+@MIGRATIONS()
+def m003_several_markers(db: sqlite_utils.Database) -> None:
+    """Marking packets handed out, the marks returned by each marker, the lead's decisions."""
+    db.executescript(
+        """
+        CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE packets (
+            id TEXT PRIMARY KEY,
+            exam_id TEXT NOT NULL REFERENCES exams(id),
+            marker TEXT NOT NULL,
+            questions_json TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            marker_key TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE packet_tokens (
+            packet_id TEXT NOT NULL REFERENCES packets(id),
+            token TEXT NOT NULL,
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            PRIMARY KEY (packet_id, token)
+        );
+        CREATE TABLE marks (
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            question_id TEXT NOT NULL,
+            marker TEXT NOT NULL,
+            marker_key TEXT NOT NULL,
+            packet_id TEXT NOT NULL REFERENCES packets(id),
+            points REAL NOT NULL,
+            rubric_json TEXT NOT NULL,
+            comment TEXT NOT NULL,
+            notes_json TEXT NOT NULL,
+            marked_at TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            PRIMARY KEY (candidate_id, question_id, marker)
+        );
+        CREATE TABLE decisions (
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            question_id TEXT NOT NULL,
+            points REAL NOT NULL,
+            lead TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (candidate_id, question_id)
+        );
+        """
+    )
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -130,8 +216,22 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        """The anonymous name graders see by default."""
+        """The anonymous name graders see by default (in a marking packet, the packet's token)."""
+        if "token" in self.fields:
+            return f"Candidate {self.fields['token']}"
         return f"Candidate {self.number}"
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A highlighted passage of an essay, `text[start:end]`, with the grader's comment on it."""
+
+    id: int
+    start: int
+    end: int
+    quote: str
+    comment: str
+    grader: str = ""
 
 
 @dataclass(frozen=True)
@@ -376,9 +476,13 @@ class GraderDB:
 
     def clear_hand_grades(self, candidate_id: int, question_ids: list[str]) -> None:
         self.db.conn.executemany(
-            "UPDATE scores SET manual_points = NULL, override_points = NULL, "
+            "UPDATE scores SET manual_points = NULL, override_points = NULL, rubric_json = '{}', "
             "override_reason = '', grader = '', comment = '', graded_at = NULL "
             "WHERE candidate_id = ? AND question_id = ?",
+            [(candidate_id, qid) for qid in question_ids],
+        )
+        self.db.conn.executemany(  # passages of an answer that is no longer the one graded
+            "DELETE FROM annotations WHERE candidate_id = ? AND question_id = ?",
             [(candidate_id, qid) for qid in question_ids],
         )
 
@@ -405,8 +509,10 @@ class GraderDB:
         *,
         grader: str = "",
         comment: str = "",
+        rubric: dict[str, float] | None = None,
     ) -> None:
-        """Award points for the part graded by hand (an essay, the manual blanks of a template)."""
+        """Award points for the part graded by hand (an essay, the manual blanks of a template),
+        with the rubric level chosen per criterion when the points come from a rubric."""
         current = self.score(candidate_id, question_id)
         limit = current.pending if current.status == "manual-pending" else 0.0
         if not 0 <= points <= limit:
@@ -414,10 +520,113 @@ class GraderDB:
                 f"Points for the part graded by hand must be between 0 and {limit:g}; got {points:g}."
             )
         self.execute(
-            "UPDATE scores SET manual_points = ?, grader = ?, comment = ?, graded_at = ? "
-            "WHERE candidate_id = ? AND question_id = ?",
-            (round(points, DECIMALS), grader, comment, now(), candidate_id, question_id),
+            "UPDATE scores SET manual_points = ?, grader = ?, comment = ?, graded_at = ?, "
+            "rubric_json = ? WHERE candidate_id = ? AND question_id = ?",
+            (
+                round(points, DECIMALS),
+                grader,
+                comment,
+                now(),
+                json.dumps(rubric or {}, sort_keys=True),
+                candidate_id,
+                question_id,
+            ),
         )
+
+    def rubric_levels(self, candidate_id: int, question_id: str) -> dict[str, float]:
+        """The rubric level chosen per criterion for this answer ({} if graded without one)."""
+        row = self.execute(
+            "SELECT rubric_json FROM scores WHERE candidate_id = ? AND question_id = ?",
+            (candidate_id, question_id),
+        ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def clear_hand_grade(self, candidate_id: int, question_id: str) -> None:
+        """Back to "not graded yet" (the grader cleared the points); the comment stays."""
+        self.execute(
+            "UPDATE scores SET manual_points = NULL, rubric_json = '{}', graded_at = ? "
+            "WHERE candidate_id = ? AND question_id = ?",
+            (now(), candidate_id, question_id),
+        )
+
+    # -- annotations, comment bank, where a grader stopped --------------------------------------
+
+    def annotations(self, candidate_id: int, question_id: str) -> list[Annotation]:
+        cursor = self.execute(
+            "SELECT id, start, end, quote, comment, grader FROM annotations "
+            "WHERE candidate_id = ? AND question_id = ? ORDER BY start, id",
+            (candidate_id, question_id),
+        )
+        return [Annotation(*row) for row in cursor.fetchall()]
+
+    def all_annotations(self, candidate_id: int) -> dict[str, list[Annotation]]:
+        cursor = self.execute(
+            "SELECT question_id, id, start, end, quote, comment, grader FROM annotations "
+            "WHERE candidate_id = ? ORDER BY question_id, start, id",
+            (candidate_id,),
+        )
+        out: dict[str, list[Annotation]] = {}
+        for qid, *rest in cursor.fetchall():
+            out.setdefault(qid, []).append(Annotation(*rest))
+        return out
+
+    def add_annotation(
+        self,
+        candidate_id: int,
+        question_id: str,
+        start: int,
+        end: int,
+        quote: str,
+        comment: str,
+        *,
+        grader: str = "",
+    ) -> int:
+        if not comment.strip():
+            raise KnownError("Write the comment for the highlighted passage first.")
+        if not 0 <= start < end:
+            raise KnownError("Select a passage of the answer to comment on.")
+        cursor = self.execute(
+            "INSERT INTO annotations (candidate_id, question_id, start, end, quote, comment, grader, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (candidate_id, question_id, start, end, quote, comment.strip(), grader, now()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        self.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+
+    def comment_bank(self, exam_id: str, question_id: str) -> list[str]:
+        """Reusable comments for a question (and those for every question, saved with '')."""
+        cursor = self.execute(
+            "SELECT text FROM comment_bank WHERE exam_id = ? AND question_id IN (?, '') "
+            "ORDER BY question_id DESC, added_at, text",
+            (exam_id, question_id),
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+    def add_to_comment_bank(self, exam_id: str, question_id: str, text: str) -> None:
+        if text.strip():
+            self.execute(
+                "INSERT OR IGNORE INTO comment_bank (exam_id, question_id, text, added_at) "
+                "VALUES (?, ?, ?, ?)",
+                (exam_id, question_id, text.strip(), now()),
+            )
+
+    def remember_place(self, exam_id: str, grader: str, question_id: str, candidate_id: int) -> None:
+        self.execute(
+            "INSERT INTO places (exam_id, grader, question_id, candidate_id, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(exam_id, grader) DO UPDATE SET question_id = excluded.question_id, "
+            "candidate_id = excluded.candidate_id, at = excluded.at",
+            (exam_id, grader, question_id, candidate_id, now()),
+        )
+
+    def place(self, exam_id: str, grader: str) -> tuple[str, int] | None:
+        """Where `grader` stopped last time: (question id, candidate id)."""
+        row = self.execute(
+            "SELECT question_id, candidate_id FROM places WHERE exam_id = ? AND grader = ?",
+            (exam_id, grader),
+        ).fetchone()
+        return (row[0], int(row[1])) if row else None
 
     def override(
         self,

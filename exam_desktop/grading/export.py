@@ -79,8 +79,9 @@ def write_moodle_csv(
     identifier: str | None = None,
     scale: float | None = None,
     column: str | None = None,
-) -> list[str]:
-    """A gradebook import file; returns warnings (candidates without an identifier, ungraded work).
+) -> tuple[int, list[str]]:
+    """A gradebook import file; returns the rows written and warnings (candidates without an
+    identifier, who are left out; ungraded work).
 
     `identifier` is the candidate field to match users by (default: the first of email, student
     ID, ... that the exam asks for); the grade is the total, or the total on `scale` if given.
@@ -95,6 +96,7 @@ def write_moodle_csv(
             )
     header = MOODLE_IDENTIFIERS.get(identifier.lower(), "ID number")
     warnings = []
+    rows = 0
     with _open_csv(path) as f:
         writer = csv.writer(f)
         writer.writerow([header, text_cell(column or exam.title)])
@@ -107,7 +109,8 @@ def write_moodle_csv(
                 warnings.append(f"{r.candidate.label} still has {len(r.to_grade)} to grade")
             grade = r.grade(scale) if scale else r.total
             writer.writerow([text_cell(value), _number(grade)])
-    return warnings
+            rows += 1
+    return rows, warnings
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -9,8 +9,10 @@ can be handed out as it is; figures are SVG files in `figures/`.
 
 from __future__ import annotations
 
+import functools
 import html
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from exam_desktop.core.errors import KnownError
@@ -27,6 +29,7 @@ from exam_desktop.core.page.drawing import render_svg
 from exam_desktop.core.page.figures import figure_id
 from exam_desktop.core.page.render import highlight_css
 from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.grading.annotate import annotated_essay_html, notes_list_html
 from exam_desktop.grading.results import CandidateResult
 from exam_desktop.paths import WEB_DIR, mathjax_dir
 
@@ -67,7 +70,30 @@ h3 { font-size: .95rem; margin: 1rem 0 .3rem; color: #39424f; }
 .comment { border-left: 3px solid #1f6fc5; padding-left: .75rem; }
 img.figure { max-width: 100%; }
 .manual { color: #5b6472; font-style: italic; }
+mark.note { background: #fff1a8; padding: 0 .1em; }
+sup.note-number { color: #9a6700; font-weight: 600; margin-left: .1em; }
+ol.notes q { font-style: italic; }
 """
+
+
+class QuestionHtml:
+    """What every candidate's page shows the same way — a question's stem, options, key and
+    explanation — rendered once per exam, not once per candidate (Markdown is the cost of a page)."""
+
+    def __init__(self, exam: Exam):
+        self.exam = exam
+        self._render: dict[str, Callable[[str], str]] = {}
+        self._key: dict[str, str] = {}
+
+    def render(self, q: Question) -> Callable[[str], str]:
+        if q.id not in self._render:
+            self._render[q.id] = functools.cache(functools.partial(markdown, q))
+        return self._render[q.id]
+
+    def key(self, q: Question) -> str:
+        if q.id not in self._key:
+            self._key[q.id] = key_html(q, self.exam.language, self.render(q))
+        return self._key[q.id]
 
 
 class FigureFolder:
@@ -99,6 +125,7 @@ def write_feedback(
     folder: Path,
     *,
     scale: float = 100,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write one page per candidate (and `index.html` listing them) into `folder`."""
     folder = Path(folder)
@@ -113,16 +140,24 @@ def write_feedback(
     for q in exam.questions:
         figures.add_question(q)
     pages = []
+    shared = QuestionHtml(exam)
     for result in results:
         path = folder / f"candidate-{result.candidate.number:03d}.html"
-        path.write_text(FigureFolder.relink(feedback_page(exam, result, scale=scale)), encoding="utf-8")
+        page = feedback_page(exam, result, scale=scale, shared=shared)
+        path.write_text(FigureFolder.relink(page), encoding="utf-8")
         pages.append(path)
+        if progress:
+            progress(len(pages), len(results))
     (folder / "index.html").write_text(_index_page(exam, results, pages), encoding="utf-8")
     return pages
 
 
-def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) -> str:
-    """The feedback page of one candidate (figure URLs still ``exam://app/figure/...``)."""
+def feedback_page(
+    exam: Exam, result: CandidateResult, *, scale: float = 100, shared: QuestionHtml | None = None
+) -> str:
+    """The feedback page of one candidate (figure URLs still ``exam://app/figure/...``); pass the
+    same `shared` for every candidate of an exam to render its questions once."""
+    shared = shared or QuestionHtml(exam)
     candidate = result.candidate
     name = candidate.fields.get("name") or candidate.label
     domains = "".join(
@@ -131,7 +166,9 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
         for tag, s in sorted(result.per_tag.items())
     )
     given = [q for q in exam.questions if q.id in result.scores]  # a drawn subset, or all
-    questions = "".join(_question_section(exam, result, q, i, len(given)) for i, q in enumerate(given))
+    questions = "".join(
+        _question_section(exam, result, q, i, len(given), shared) for i, q in enumerate(given)
+    )
     t = text_for(exam)
     pending = (
         f'<p class="manual">{fill(t["feedback_pending"], n=len(result.to_grade))}</p>'
@@ -153,9 +190,11 @@ def feedback_page(exam: Exam, result: CandidateResult, *, scale: float = 100) ->
     return _page(f"{exam.title} — {name}", body, exam.language)
 
 
-def _question_section(exam: Exam, result: CandidateResult, q: Question, index: int, count: int) -> str:
+def _question_section(
+    exam: Exam, result: CandidateResult, q: Question, index: int, count: int, shared: QuestionHtml
+) -> str:
+    render = shared.render(q)
     score = result.scores.get(q.id)
-    response = result.responses.get(q.id)
     points = score.points if score else 0.0
     cls = "full" if points >= q.points else "none" if points <= 0 else "part"
     t = text_for(exam)
@@ -168,14 +207,14 @@ def _question_section(exam: Exam, result: CandidateResult, q: Question, index: i
             "</header>"
         ),
         f"<h2>{escaped(q.title)}</h2>",
-        stem_html(q),
+        stem_html(q, render),
         f"<h3>{t['what_you_selected'] if q.kind in CHOICE_KINDS else t['your_answer']}</h3>",
-        response_html(q, response, exam.language),
+        _answer_html(exam, result, q, render),
     ]
     if not isinstance(q.answer, Essay):
-        parts += [f"<h3>{t['correct_answer']}</h3>", key_html(q, exam.language)]
+        parts += [f"<h3>{t['correct_answer']}</h3>", shared.key(q)]
     if q.explanation.strip():
-        parts += [f"<h3>{t['explanation']}</h3>", markdown(q, q.explanation)]
+        parts += [f"<h3>{t['explanation']}</h3>", render(q.explanation)]
     if score and score.comment.strip():
         parts += [f"<h3>{t['feedback_comment']}</h3>", f'<p class="comment">{escaped(score.comment)}</p>']
     if score and score.override_points is not None and score.override_reason:
@@ -183,6 +222,17 @@ def _question_section(exam: Exam, result: CandidateResult, q: Question, index: i
         parts.append(f'<p class="manual">{reason}</p>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _answer_html(exam: Exam, result: CandidateResult, q: Question, render: Callable[[str], str]) -> str:
+    """The candidate's answer; an essay with the grader's highlighted passages and notes."""
+    response = result.responses.get(q.id)
+    notes = result.annotations.get(q.id)
+    if not notes or not isinstance(q.answer, Essay) or response is None or not response.answered:
+        return response_html(q, response, exam.language, render)
+    essay = annotated_essay_html(str(response.value), notes)
+    heading = text_for(exam)["feedback_notes"]
+    return f'<div class="answer-view"><div class="essay">{essay}</div></div>{notes_list_html(notes, heading)}'
 
 
 def _index_page(exam: Exam, results: list[CandidateResult], pages: list[Path]) -> str:

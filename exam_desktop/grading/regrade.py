@@ -7,6 +7,7 @@ change in the regrade history. Hand-awarded points, overrides and comments are k
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from exam_desktop.core.errors import KnownError
@@ -49,7 +50,14 @@ class RegradePlan:
         return "\n".join(lines)
 
 
-def plan_regrade(db: GraderDB, new_exam: Exam, package_hash: str, key_sha256: str) -> RegradePlan:
+def plan_regrade(
+    db: GraderDB,
+    new_exam: Exam,
+    package_hash: str,
+    key_sha256: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> RegradePlan:
     """Score everyone again with `new_exam` (from the new key file); the database is not changed."""
     row = db.exam_row(new_exam.id)
     if row["package_hash"] != package_hash:
@@ -66,7 +74,9 @@ def plan_regrade(db: GraderDB, new_exam: Exam, package_hash: str, key_sha256: st
     changes: list[RegradeChange] = []
     new_scores: dict[int, dict[str, QuestionScore]] = {}
     results = exam_results(db, old_exam)
-    for result in results:
+    for done, result in enumerate(results, start=1):
+        if progress:
+            progress(done, len(results))
         scored = score_exam(new_exam, result.responses, list(result.scores)).per_question
         new_scores[result.candidate.id] = scored
         moved = {}

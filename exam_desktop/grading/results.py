@@ -4,12 +4,13 @@ total, per-tag totals, what is still to grade. Exports, reports and the grading 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import DECIMALS, TagScore
-from exam_desktop.grading.db import Candidate, GraderDB, StoredScore
+from exam_desktop.grading.db import Annotation, Candidate, GraderDB, StoredScore
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class CandidateResult:
     total: float
     max_total: float
     per_tag: dict[str, TagScore]
+    annotations: dict[str, list[Annotation]] = field(default_factory=dict)  # question id -> notes
 
     @property
     def to_grade(self) -> list[str]:
@@ -51,9 +53,18 @@ def candidate_result(db: GraderDB, exam: Exam, candidate: Candidate) -> Candidat
         total=round(sum(scores[q.id].points for q in given), DECIMALS),
         max_total=round(sum(q.points for q in given), DECIMALS),
         per_tag={t: TagScore(round(p, DECIMALS), round(m, DECIMALS)) for t, (p, m) in per_tag.items()},
+        annotations=db.all_annotations(candidate.id),
     )
 
 
-def exam_results(db: GraderDB, exam: Exam) -> list[CandidateResult]:
+def exam_results(
+    db: GraderDB, exam: Exam, *, progress: Callable[[int, int], None] | None = None
+) -> list[CandidateResult]:
     """Every candidate of `exam`, in the order they were imported (Candidate 1, 2, ...)."""
-    return [candidate_result(db, exam, c) for c in db.candidates(exam.id)]
+    candidates = db.candidates(exam.id)
+    results = []
+    for candidate in candidates:
+        results.append(candidate_result(db, exam, candidate))
+        if progress:
+            progress(len(results), len(candidates))
+    return results

@@ -9,6 +9,9 @@ Per question, over all candidates:
   option counts      how often each option was chosen (choice and true/false questions), and how
                      many said "I don't know yet" or left it blank.
 
+Answers still waiting for a grader (an essay nobody has marked yet) are left out of an item's
+facility and discrimination, and counted apart: they are not zeros.
+
 Plots are drawn on `matplotlib.figure.Figure` objects (no pyplot) and embedded as PNG.
 """
 
@@ -43,6 +46,7 @@ class ItemStats:
     option_counts: dict[str, int] = field(default_factory=dict)  # option label -> times chosen
     dont_know: int = 0
     unanswered: int = 0
+    ungraded: int = 0  # answers still waiting for a grader, left out of the figures above
 
 
 def item_statistics(exam: Exam, results: list[CandidateResult]) -> list[ItemStats]:
@@ -56,8 +60,9 @@ def item_statistics(exam: Exam, results: list[CandidateResult]) -> list[ItemStat
     for q in exam.questions:
         # Only the candidates who were given the question (a package may draw N per candidate).
         given = [i for i, r in enumerate(results) if q.id in r.scores]
-        fraction = {i: results[i].scores[q.id].points / q.points if q.points else 0.0 for i in given}
-        points = [results[i].scores[q.id].points for i in given]
+        graded = [i for i in given if not results[i].scores[q.id].needs_grading]
+        fraction = {i: results[i].scores[q.id].points / q.points if q.points else 0.0 for i in graded}
+        points = [results[i].scores[q.id].points for i in graded]
         up = [fraction[i] for i in upper if i in fraction]
         low = [fraction[i] for i in lower if i in fraction]
         counts, dont_know, unanswered = _option_counts(q, [results[i] for i in given])
@@ -70,10 +75,11 @@ def item_statistics(exam: Exam, results: list[CandidateResult]) -> list[ItemStat
                 answered=len(given) - dont_know - unanswered,
                 facility=_mean(list(fraction.values())),
                 discrimination=(sum(up) / len(up) - sum(low) / len(low) if up and low and n >= 4 else None),
-                point_biserial=_correlation(points, [totals[i] - p for i, p in zip(given, points)]),
+                point_biserial=_correlation(points, [totals[i] - p for i, p in zip(graded, points)]),
                 option_counts=counts,
                 dont_know=dont_know,
                 unanswered=unanswered,
+                ungraded=len(given) - len(graded),
             )
         )
     return items
@@ -209,9 +215,16 @@ def _report_html(
             f"<td>{i.kind}</td><td>{i.max_points:g}</td><td>{_fmt(i.facility)}</td>"
             f"<td>{_fmt(i.discrimination)}</td><td>{_fmt(i.point_biserial)}</td>"
             f"<td>{i.answered}</td><td>{i.dont_know}</td><td>{i.unanswered}</td>"
-            f"<td>{_options(q, i)}</td></tr>"
+            f"<td>{i.ungraded or ''}</td><td>{_options(q, i)}</td></tr>"
         )
-    pending_note = f"<p>{pending} candidate(s) still have answers to grade by hand.</p>" if pending else ""
+    ungraded = sum(i.ungraded for i in items)
+    pending_note = (
+        f'<p class="pending">{pending} candidate(s) still have answers to grade by hand: those '
+        f"{ungraded} answers are left out of the item figures (column “not graded”), not counted as "
+        "zero; totals and the histogram include only the points awarded so far.</p>"
+        if pending
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escaped(exam.title)} — exam report</title>
 <style>
@@ -225,6 +238,7 @@ tr.flag td {{ background: #fdf1ef; }}
 .options span {{ display: inline-block; margin-right: .6rem; white-space: nowrap; }}
 .options .correct {{ font-weight: 600; color: #2a7d4f; }}
 .plots img {{ max-width: 48%; margin-right: 1%; }}
+.pending {{ background: #fff6df; border-left: 3px solid #9a6700; padding: .4rem .75rem; }}
 </style></head><body>
 <h1>{escaped(exam.title)} — exam report</h1>
 <p>{n} candidates · mean {mean:.2f} · median {median:.2f} · standard deviation {sd:.2f} ·
@@ -241,7 +255,7 @@ Options: times each was chosen (correct ones in green).</p>
 <table>
 <tr><th>#</th><th>id</th><th>question</th><th>kind</th><th>points</th><th>facility</th>
 <th>discrimination</th><th>r<sub>pb</sub></th><th>answered</th><th>don’t know</th><th>blank</th>
-<th>options chosen</th></tr>
+<th>not graded</th><th>options chosen</th></tr>
 {"".join(rows)}
 </table>
 </body></html>

@@ -1,7 +1,8 @@
 """The one channel between the exam page and Python.
 
 JS -> Python: the page calls ``bridge.post(json)`` with ``{"type": ..., ...}``; the type must be one
-of `MessageType`, anything else is rejected and logged; messages after `close()` are dropped.
+of the page's closed list (`MessageType` for the exam page, `GraderMessage` for the grading page),
+anything else is rejected and logged; messages after `close()` are dropped.
 Python -> JS: `call_js` builds the call from a fixed function name and JSON-encoded arguments — values
 are never formatted into JS source.
 """
@@ -41,6 +42,16 @@ class MessageType(enum.StrEnum):
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
 
 
+class GraderMessage(enum.StrEnum):
+    """Everything the grading page may tell Python."""
+
+    READY = "ready"  # page loaded, channel up
+    SHOWN = "shown"  # an answer is in the page and typeset
+    PAINTED = "painted"  # the frame asked for by grader.whenPainted() has been drawn
+    SELECTION = "selection"  # {start, end, quote}: the passage of the essay selected ({} if none)
+    PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
+
+
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
@@ -76,8 +87,9 @@ class Bridge(QObject):
     read) are kept and handed over by `set_handler`.
     """
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, messages: type[enum.StrEnum] = MessageType):
         super().__init__(parent)
+        self.messages = messages
         self.closed = False
         self.rejected: list[str] = []
         self._handler: Handler | None = None
@@ -96,7 +108,7 @@ class Bridge(QObject):
             return
         try:
             data = json.loads(text)
-            kind = MessageType(data.pop("type"))
+            kind = self.messages(data.pop("type"))
         except (ValueError, TypeError, KeyError, AttributeError):
             self.rejected.append(text)
             log.warning("rejected a page message: %.200s", text)

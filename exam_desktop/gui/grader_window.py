@@ -1,17 +1,27 @@
 """The grading window: one question at a time, across all candidates, anonymised by default.
 
 Pick a question; the page shows the question, the candidate's answer (as the exam showed it, with
-math and code), and beside it the rubric and the key. On the right: points for the part graded by
-hand, a comment, and an override of the whole mark with a reason. Keys: Ctrl+Enter saves and moves
-to the next candidate, PgDn / PgUp move without saving, Ctrl+Up / Ctrl+Down change question.
+math and code), and beside it the rubric and the key. On the right: the rubric's criteria with a
+button per point level (Alt+1..9 step a criterion's level), points for the part graded by hand, a
+comment with a reusable comment bank, notes on highlighted passages of an essay (they appear in the
+candidate's feedback), and an override of the whole mark with a reason.
 
-The page is loaded once in the app's locked web view; each answer is pushed in through
-`bridge.js_call` and typeset by MathJax; the page reports "shown" by setting its title.
+Every change is stored at once, as a candidate's answers are: nothing typed is lost by moving on
+or closing. The window reopens where this grader stopped. Keys: Ctrl+Enter marks as graded and
+moves on, PgDn / PgUp next / previous candidate, Alt+N / Alt+P next / previous answer still to
+grade (across questions), Ctrl+Up / Ctrl+Down change question, Ctrl+M adds a note.
+
+The page (`assets/web/grader.*`) is loaded once in the app's locked web view and talks to Python
+through the one bridge with its closed list of messages (`bridge.GraderMessage`); each answer is
+pushed in through `bridge.call_js` and typeset by MathJax.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -27,13 +37,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.model import Exam, Question
+from exam_desktop.core.model import Essay, Exam, Question
 from exam_desktop.core.page.answer_view import (
     escaped,
     key_html,
@@ -44,58 +55,24 @@ from exam_desktop.core.page.answer_view import (
 from exam_desktop.core.page.drawing import figure_file
 from exam_desktop.core.page.figures import figure_id
 from exam_desktop.core.page.render import highlight_css
+from exam_desktop.grading.annotate import annotated_essay_html, notes_list_html
 from exam_desktop.grading.db import Candidate, GraderDB, StoredScore
-from exam_desktop.gui.bridge import js_call
+from exam_desktop.grading.rubric import rubric_criteria
+from exam_desktop.gui.bridge import Bridge, GraderMessage, attach_bridge, call_js
+from exam_desktop.gui.grading_panel import CommentBank, NotesPanel, RubricPanel
 from exam_desktop.gui.webview import SHELL_URL, LockedWebView
+from exam_desktop.paths import WEB_DIR
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Grading</title>
-<link rel="stylesheet" href="exam://app/grader.css">
-<link rel="stylesheet" href="exam://app/highlight.css">
-<link rel="stylesheet" href="exam://app/answers.css">
-<script src="exam://app/mathjax-config.js"></script>
-<script src="exam://app/mathjax/tex-svg-full.js" async></script>
-<script src="exam://app/grader.js"></script>
-</head><body><div id="view"></div></body></html>
-"""
-
-SCRIPT = """"use strict";
-window.grader = (() => {
-  let shown = 0;
-  function show(html) {
-    const view = document.getElementById("view");
-    view.innerHTML = html;
-    window.scrollTo(0, 0);
-    const done = () => { shown += 1; document.title = "shown " + shown; };
-    const ready = window.mathjaxReady || Promise.resolve();
-    ready.then(() => MathJax.typesetPromise([view])).then(done, (error) => {
-      console.error(String(error));
-      done();
-    });
-  }
-  return { show };
-})();
-"""
-
-STYLE = """
-body { font: 15px/1.5 system-ui, sans-serif; color: #1d2330; margin: 0; padding: 1rem 1.25rem; }
-h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
-h3 { font-size: .9rem; text-transform: uppercase; letter-spacing: .04em; color: #5b6472;
-     margin: 1rem 0 .4rem; }
-.who { color: #5b6472; font-size: .9rem; }
-.columns { display: grid; grid-template-columns: 3fr 2fr; gap: 1.25rem; }
-aside { background: #f6f7f9; border-radius: .5rem; padding: .25rem 1rem .75rem; }
-.stem { border-bottom: 1px solid #d5d9e0; padding-bottom: .5rem; }
-.answer-view .essay { border: 1px solid #ece3c4; }  /* the text being graded stands out */
-.auto { font-size: .9rem; }
-img.figure { max-width: 100%; }
-"""
+log = logging.getLogger(__name__)
 
 
 class GraderWindow(QMainWindow):
     """Manual grading of one exam in a grader database."""
 
     answer_shown = Signal()  # the page has shown (and typeset) the current answer
+    selection_changed = Signal()  # the grader selected (or unselected) a passage of the essay
+    saved = Signal()  # a change was stored
+    painted = Signal()  # the page has drawn what it shows now (see `request_paint`)
 
     def __init__(
         self,
@@ -115,14 +92,15 @@ class GraderWindow(QMainWindow):
         self.visible: list[Candidate] = []
         self.position = 0
         self.question: Question = exam.questions[0]
+        self.selection: tuple[int, int] | None = None  # offsets in the essay's typed text
+        self._essay_text = ""
+        self._loading = False  # filling the fields for an answer: not a change by the grader
         self._page_ready = False
         self._pending_html: str | None = None
         self.setWindowTitle(f"Grading — {exam.title}")
         self._build()
         self._install_shortcuts()
-        first = next((i for i, q in enumerate(exam.questions) if self._count(q)[1] > self._count(q)[0]), 0)
-        self.question_box.setCurrentIndex(first)
-        self._select_question(first)
+        self._resume()
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -144,12 +122,12 @@ class GraderWindow(QMainWindow):
 
         self.view = LockedWebView()
         handler = self.view.scheme_handler
-        handler.add_generated("shell.html", PAGE.encode())
-        handler.add_generated("grader.js", SCRIPT.encode())
-        handler.add_generated("grader.css", STYLE.encode())
+        # The grading page is served as the view's one allowed page, like the exam page.
+        handler.add_generated("shell.html", (WEB_DIR / "grader.html").read_bytes())
         handler.add_generated("highlight.css", highlight_css().encode())
-        self.view.loadFinished.connect(self._page_loaded)
-        self.view.titleChanged.connect(self._title_changed)
+        self.bridge = Bridge(self.view, messages=GraderMessage)
+        self.channel = attach_bridge(self.view.locked_page, self.bridge)
+        self.bridge.set_handler(self._on_message)
         self.view.load(SHELL_URL)
 
         self.candidate_label = QLabel()
@@ -157,17 +135,27 @@ class GraderWindow(QMainWindow):
         self.candidate_label.setStyleSheet("font-size: 16px; font-weight: 600;")
         self.auto_label = QLabel()
         self.auto_label.setWordWrap(True)
+        self.rubric = RubricPanel()
+        self.rubric.changed.connect(self._rubric_changed)
         self.points = QDoubleSpinBox()
         self.points.setDecimals(2)
         self.points.setSingleStep(0.5)
+        self.points.valueChanged.connect(self._points_changed)
         self.points_of = QLabel()
         points_row = QHBoxLayout()
         points_row.addWidget(self.points)
-        points_row.addWidget(self.points_of)
+        points_row.addWidget(self.points_of, 1)
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText("Comment for the candidate (shown in their feedback)")
         self.comment.setTabChangesFocus(True)
-        self.comment.setMaximumHeight(140)
+        self.comment.setMaximumHeight(90)
+        self.comment.textChanged.connect(self._comment_changed)
+        self.comment_bank = CommentBank()
+        self.comment_bank.insert.connect(self._insert_comment)
+        self.comment_bank.add.connect(self._keep_comment)
+        self.notes = NotesPanel()
+        self.notes.add.connect(self.add_note)
+        self.notes.remove.connect(self._remove_note)
 
         self.override_box = QGroupBox("Override the whole mark")
         self.override_box.setCheckable(True)
@@ -179,36 +167,58 @@ class GraderWindow(QMainWindow):
         override_form = QFormLayout(self.override_box)
         override_form.addRow("Points", self.override_points)
         override_form.addRow("Reason", self.override_reason)
+        self.override_box.toggled.connect(self._override_changed)
+        self.override_points.valueChanged.connect(self._override_changed)
+        self.override_reason.textChanged.connect(self._override_changed)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.previous_button = QPushButton("◀ Previous  (PgUp)")
         self.previous_button.clicked.connect(self.previous_candidate)
-        self.save_button = QPushButton("Save && next  (Ctrl+Enter)")
+        self.save_button = QPushButton("Graded, next  (Ctrl+Enter)")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save_and_next)
+        self.previous_ungraded_button = QPushButton("◀ To grade  (Alt+P)")
+        self.previous_ungraded_button.clicked.connect(self.previous_ungraded)
+        self.next_ungraded_button = QPushButton("To grade ▶  (Alt+N)")
+        self.next_ungraded_button.clicked.connect(self.next_ungraded)
         buttons = QHBoxLayout()
         buttons.addWidget(self.previous_button)
         buttons.addWidget(self.save_button, 1)
+        ungraded_buttons = QHBoxLayout()
+        ungraded_buttons.addWidget(self.previous_ungraded_button)
+        ungraded_buttons.addWidget(self.next_ungraded_button)
 
         side = QWidget()
         form = QVBoxLayout(side)
         form.addWidget(self.candidate_label)
         form.addWidget(self.auto_label)
+        form.addWidget(self.rubric)
         self.points_title = QLabel("Points for the part graded by hand")
         form.addWidget(self.points_title)
         form.addLayout(points_row)
         form.addWidget(QLabel("Comment"))
         form.addWidget(self.comment)
+        form.addWidget(self.comment_bank)
+        form.addWidget(self.notes)
         form.addWidget(self.override_box)
         form.addWidget(self.message)
         form.addStretch(1)
-        form.addLayout(buttons)
-        side.setMinimumWidth(360)
+        side.setMinimumWidth(400)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(430)
+        panel = QWidget()  # the tools scroll; the buttons that move on stay in view
+        panel_layout = QVBoxLayout(panel)
+        panel_layout.setContentsMargins(0, 0, 0, 0)
+        panel_layout.addWidget(scroll, 1)
+        panel_layout.addLayout(ungraded_buttons)
+        panel_layout.addLayout(buttons)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.view)
-        splitter.addWidget(side)
+        splitter.addWidget(panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
 
@@ -217,7 +227,9 @@ class GraderWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.resize(1280, 800)
+        self.saved_label = QLabel()
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self.resize(1360, 860)
 
     def _install_shortcuts(self) -> None:
         for keys, slot in (
@@ -225,14 +237,32 @@ class GraderWindow(QMainWindow):
             ("Ctrl+Enter", self.save_and_next),
             ("PgDown", self.next_candidate),
             ("PgUp", self.previous_candidate),
+            ("Alt+N", self.next_ungraded),
+            ("Alt+P", self.previous_ungraded),
             ("Ctrl+Down", lambda: self._step_question(+1)),
             ("Ctrl+Up", lambda: self._step_question(-1)),
+            ("Ctrl+M", lambda: self.add_note(self.notes.note.text())),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
 
     # -- navigation ----------------------------------------------------------------------------
+
+    def _resume(self) -> None:
+        """Open where this grader stopped, else at the first question with answers to grade."""
+        ids = [q.id for q in self.exam.questions]
+        place = self.db.place(self.exam.id, self.grader)
+        if place is not None and place[0] in ids:
+            index = ids.index(place[0])
+        else:
+            index = next(
+                (i for i, q in enumerate(self.exam.questions) if self._count(q)[1] > self._count(q)[0]), 0
+            )
+        self.question_box.blockSignals(True)
+        self.question_box.setCurrentIndex(index)
+        self.question_box.blockSignals(False)
+        self._select_question(index, candidate_id=place[1] if place else None)
 
     def _question_index(self) -> int:
         return max(0, self.question_box.currentIndex())
@@ -241,7 +271,7 @@ class GraderWindow(QMainWindow):
         index = min(max(0, self._question_index() + step), len(self.exam.questions) - 1)
         self.question_box.setCurrentIndex(index)
 
-    def _select_question(self, index: int) -> None:
+    def _select_question(self, index: int, candidate_id: int | None = None) -> None:
         self.question = self.exam.questions[max(0, index)]
         qid = self.question.id
         given = []  # the candidates who were given this question (a package may draw N each)
@@ -250,7 +280,8 @@ class GraderWindow(QMainWindow):
             if score is not None and (score.needs_grading or not self.only_ungraded.isChecked()):
                 given.append(c)
         self.visible = given
-        self.position = 0
+        ids = [c.id for c in given]
+        self.position = ids.index(candidate_id) if candidate_id in ids else 0
         self._show_current()
 
     def next_candidate(self) -> None:
@@ -263,6 +294,42 @@ class GraderWindow(QMainWindow):
             self.position -= 1
             self._show_current()
 
+    def next_ungraded(self) -> None:
+        self._to_ungraded(+1)
+
+    def previous_ungraded(self) -> None:
+        self._to_ungraded(-1)
+
+    def _to_ungraded(self, step: int) -> None:
+        """The next (or previous) answer still to grade: in this question, then the next ones."""
+        qids = [q.id for q in self.exam.questions]
+        order = [c.id for c in self.candidates]
+        waiting = {
+            (qid, cid)
+            for qid, cid in self.db.execute(
+                "SELECT s.question_id, s.candidate_id FROM scores s JOIN candidates c "
+                "ON c.id = s.candidate_id WHERE c.exam_id = ? AND s.status = 'manual-pending' "
+                "AND s.manual_points IS NULL AND s.override_points IS NULL",
+                (self.exam.id,),
+            )
+        }
+        here = (qids.index(self.question.id), order.index(self.current.id) if self.current else -1)
+        ranked = sorted((qids.index(q), order.index(c), q, c) for q, c in waiting if q in qids and c in order)
+        after = (
+            [r for r in ranked if (r[0], r[1]) > here]
+            if step > 0
+            else [r for r in ranked if (r[0], r[1]) < here]
+        )
+        if not after:
+            self._say("Nothing left to grade in that direction.", ok=True)
+            return
+        qi, _, _, cid = after[0] if step > 0 else after[-1]
+        if qi != self._question_index():
+            self.question_box.blockSignals(True)
+            self.question_box.setCurrentIndex(qi)
+            self.question_box.blockSignals(False)
+        self._select_question(qi, candidate_id=cid)
+
     @property
     def current(self) -> Candidate | None:
         return self.visible[self.position] if 0 <= self.position < len(self.visible) else None
@@ -271,12 +338,22 @@ class GraderWindow(QMainWindow):
         self._update_progress()
         candidate = self.current
         self.message.clear()
+        self.selection = None
+        self._loading = True
+        try:
+            self._fill(candidate)
+        finally:
+            self._loading = False
+
+    def _fill(self, candidate: Candidate | None) -> None:
         if candidate is None:
             self.candidate_label.setText("Nobody left to grade on this question.")
             self._push_html("<p class='manual'>Every answer to this question is graded.</p>")
-            for w in (self.points, self.comment, self.override_box, self.save_button):
+            for w in (self.points, self.comment, self.override_box, self.save_button, self.notes):
                 w.setEnabled(False)
+            self.rubric.set_criteria([], {})
             return
+        self.db.remember_place(self.exam.id, self.grader, self.question.id, candidate.id)
         score = self.db.score(candidate.id, self.question.id)
         self.candidate_label.setText(f"{self._name(candidate)}  ({self.position + 1} of {len(self.visible)})")
         self.auto_label.setText(_auto_text(score))
@@ -286,8 +363,11 @@ class GraderWindow(QMainWindow):
         self.points.setRange(0.0, score.pending if manual else 0.0)
         self.points.setValue(score.manual_points or 0.0)
         self.points_of.setText(f"of {score.pending:g}" if manual else "automatic")
+        criteria = rubric_criteria(getattr(self.question.answer, "rubric", "")) if manual else []
+        self.rubric.set_criteria(criteria, self.db.rubric_levels(candidate.id, self.question.id))
         self.comment.setEnabled(True)
         self.comment.setPlainText(score.comment)
+        self.comment_bank.set_comments(self.db.comment_bank(self.exam.id, self.question.id))
         self.override_box.setEnabled(True)
         self.override_box.setChecked(score.override_points is not None)
         self.override_points.setRange(min(0.0, self.question.points), self.question.points)
@@ -296,6 +376,11 @@ class GraderWindow(QMainWindow):
         )
         self.override_reason.setText(score.override_reason)
         self.save_button.setEnabled(True)
+        essay = isinstance(self.question.answer, Essay)
+        self.notes.setVisible(essay)
+        self.notes.setEnabled(essay)
+        self.notes.set_selection(None)
+        self.notes.set_notes(self.db.annotations(candidate.id, self.question.id))
         self._push_html(self._answer_page(candidate, score))
         if manual:
             self.points.setFocus()
@@ -342,44 +427,139 @@ class GraderWindow(QMainWindow):
                 return f"{name} ({candidate.label})"
         return candidate.label
 
-    # -- saving --------------------------------------------------------------------------------
+    # -- storing every change ------------------------------------------------------------------
+
+    def _store(self, action: str, *args: Any, **kwargs: Any) -> bool:
+        """Run one database change now; a refused value is said beside the fields, not lost."""
+        try:
+            with self.db.atomic():
+                getattr(self.db, action)(*args, **kwargs)
+        except KnownError as exc:
+            self._say(str(exc), ok=False)
+            return False
+        self.saved_label.setText(f"Saved {datetime.now():%H:%M:%S}")
+        if self.current is not None:
+            self.auto_label.setText(_auto_text(self.db.score(self.current.id, self.question.id)))
+        self._update_progress()
+        self.saved.emit()
+        return True
+
+    def _hand_mark(self, points: float, rubric: dict[str, float]) -> bool:
+        candidate = self.current
+        if candidate is None or self.db.score(candidate.id, self.question.id).status != "manual-pending":
+            return False
+        return self._store(
+            "grade_by_hand",
+            candidate.id,
+            self.question.id,
+            points,
+            grader=self.grader,
+            comment=self.comment.toPlainText().strip(),
+            rubric=rubric,
+        )
+
+    def _points_changed(self, value: float) -> None:
+        if self._loading:
+            return
+        if self.rubric.criteria and self.rubric.chosen and value != self.rubric.points:
+            self.rubric.set_criteria(self.rubric.criteria, {})  # typed over the rubric's sum
+        self._hand_mark(value, dict(self.rubric.chosen))
+
+    def _rubric_changed(self, chosen: dict[str, float]) -> None:
+        if self._loading or self.current is None:
+            return
+        candidate = self.current
+        points = min(self.rubric.points, self.points.maximum())
+        self._loading = True
+        try:
+            self.points.setValue(points)
+        finally:
+            self._loading = False
+        if chosen:
+            self._hand_mark(points, chosen)
+        else:
+            self._store("clear_hand_grade", candidate.id, self.question.id)
+
+    def _comment_changed(self) -> None:
+        candidate = self.current
+        if self._loading or candidate is None:
+            return
+        self._store("set_comment", candidate.id, self.question.id, self.comment.toPlainText().strip())
+
+    def _override_changed(self, *_: object) -> None:
+        candidate = self.current
+        if self._loading or candidate is None:
+            return
+        score = self.db.score(candidate.id, self.question.id)
+        if self.override_box.isChecked():
+            if not self.override_reason.text().strip():
+                self._say("An override needs a reason (it goes into the candidate's record).", ok=False)
+                return
+            if self._store(
+                "override",
+                candidate.id,
+                self.question.id,
+                self.override_points.value(),
+                self.override_reason.text(),
+                grader=self.grader,
+            ):
+                self.message.clear()
+        elif score.override_points is not None:
+            self._store("clear_override", candidate.id, self.question.id)
+
+    def _insert_comment(self, text: str) -> None:
+        current = self.comment.toPlainText().rstrip()
+        self.comment.setPlainText(f"{current}\n{text}" if current else text)  # stored by textChanged
+
+    def _keep_comment(self) -> None:
+        text = self.comment.textCursor().selectedText().strip() or self.comment.toPlainText().strip()
+        if not text:
+            self._say("Write a comment first, then keep it in the bank.", ok=False)
+            return
+        if self._store("add_to_comment_bank", self.exam.id, self.question.id, text):
+            self.comment_bank.set_comments(self.db.comment_bank(self.exam.id, self.question.id))
+
+    def add_note(self, comment: str) -> None:
+        """A note on the selected passage of the essay (stored, and shown highlighted)."""
+        candidate = self.current
+        if candidate is None or self.selection is None:
+            self._say("Select a passage of the essay first.", ok=False)
+            return
+        start, end = self.selection
+        quote = self._essay_text[start:end]
+        if self._store(
+            "add_annotation", candidate.id, self.question.id, start, end, quote, comment, grader=self.grader
+        ):
+            self.notes.note.clear()
+            self._refresh_notes()
+
+    def _remove_note(self, annotation_id: int) -> None:
+        if self._store("delete_annotation", annotation_id):
+            self._refresh_notes()
+
+    def _refresh_notes(self) -> None:
+        candidate = self.current
+        if candidate is None:
+            return
+        self.selection = None
+        self.notes.set_selection(None)
+        self.notes.set_notes(self.db.annotations(candidate.id, self.question.id))
+        self._push_html(self._answer_page(candidate, self.db.score(candidate.id, self.question.id)))
 
     def save(self) -> bool:
-        """Store points, comment and override for the current answer; False (with a message)
-        if the grader's input cannot be accepted."""
+        """Mark the current answer as graded with what the fields show (points of 0 included);
+        False (with a message) if the grader's input cannot be accepted."""
         candidate = self.current
         if candidate is None:
             return False
-        qid = self.question.id
-        score = self.db.score(candidate.id, qid)
-        try:
-            with self.db.atomic():
-                if self.override_box.isChecked():
-                    self.db.override(
-                        candidate.id,
-                        qid,
-                        self.override_points.value(),
-                        self.override_reason.text(),
-                        grader=self.grader,
-                    )
-                elif score.override_points is not None:
-                    self.db.clear_override(candidate.id, qid)
-                if score.status == "manual-pending":
-                    self.db.grade_by_hand(
-                        candidate.id,
-                        qid,
-                        self.points.value(),
-                        grader=self.grader,
-                        comment=self.comment.toPlainText().strip(),
-                    )
-                else:
-                    self.db.set_comment(candidate.id, qid, self.comment.toPlainText().strip())
-        except KnownError as exc:
-            self.message.setStyleSheet("color: #b3261e;")
-            self.message.setText(str(exc))
+        score = self.db.score(candidate.id, self.question.id)
+        if self.override_box.isChecked() and not self.override_reason.text().strip():
+            self._say("An override needs a reason (it goes into the candidate's record).", ok=False)
             return False
-        self._update_progress()
-        return True
+        self._override_changed()
+        if score.status == "manual-pending":
+            return self._hand_mark(self.points.value(), dict(self.rubric.chosen))
+        return self._store("set_comment", candidate.id, self.question.id, self.comment.toPlainText().strip())
 
     def save_and_next(self) -> None:
         if not self.save():
@@ -389,8 +569,11 @@ class GraderWindow(QMainWindow):
             self._show_current()
         else:
             self._show_current()
-            self.message.setStyleSheet("color: #2a7d4f;")
-            self.message.setText("Saved. That was the last candidate for this question.")
+            self._say("Saved. That was the last candidate for this question.", ok=True)
+
+    def _say(self, text: str, *, ok: bool) -> None:
+        self.message.setStyleSheet("color: #2a7d4f;" if ok else "color: #b3261e;")
+        self.message.setText(text)
 
     # -- the page ------------------------------------------------------------------------------
 
@@ -409,12 +592,23 @@ class GraderWindow(QMainWindow):
             aside += ["<h3>Key</h3>", key_html(q, self.exam.language)]
         if q.explanation.strip():
             aside += ["<h3>Explanation</h3>", markdown(q, q.explanation)]
+        self._essay_text = ""
+        if isinstance(q.answer, Essay) and response is not None and response.answered:
+            self._essay_text = str(response.value)
+            notes = self.db.annotations(candidate.id, q.id)
+            words = len(self._essay_text.split())
+            answer = (
+                f'<div class="answer-view"><div class="essay" id="essay">'
+                f"{annotated_essay_html(self._essay_text, notes)}</div>"
+                f'<p class="words">{words} words</p></div>{notes_list_html(notes, "Notes")}'
+            )
+        else:
+            answer = response_html(q, response, self.exam.language)
         return (
             f'<div class="who">{escaped(self._name(candidate))} · {escaped(q.title)} · '
             f"{q.points:g} point{'' if q.points == 1 else 's'}</div>"
             f'<div class="stem">{stem_html(q)}</div>'
-            f'<div class="columns"><section><h3>Answer</h3>'
-            f"{response_html(q, response, self.exam.language)}</section>"
+            f'<div class="columns"><section><h3>Answer</h3>{answer}</section>'
             f"<aside>{''.join(aside)}</aside></div>"
         )
 
@@ -422,17 +616,36 @@ class GraderWindow(QMainWindow):
         if not self._page_ready:
             self._pending_html = html
             return
-        self.view.page().runJavaScript(js_call("grader.show", html))
+        call_js(self.view.page(), "grader.show", html)
 
-    def _page_loaded(self, ok: bool) -> None:
-        self._page_ready = ok
-        if ok and self._pending_html is not None:
-            html, self._pending_html = self._pending_html, None
-            self._push_html(html)
+    def request_paint(self) -> None:
+        """Emit `painted` once the page has drawn what it shows now (for screenshots)."""
+        call_js(self.view.page(), "grader.whenPainted")
 
-    def _title_changed(self, title: str) -> None:
-        if title.startswith("shown "):
+    def _on_message(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == GraderMessage.READY:
+            self._page_ready = True
+            if self._pending_html is not None:
+                html, self._pending_html = self._pending_html, None
+                self._push_html(html)
+        elif kind == GraderMessage.SHOWN:
             self.answer_shown.emit()
+        elif kind == GraderMessage.PAINTED:
+            self.painted.emit()
+        elif kind == GraderMessage.SELECTION:
+            start, end = data.get("start"), data.get("end")
+            valid = (
+                isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(self._essay_text)
+            )
+            self.selection = (start, end) if valid else None  # type: ignore[assignment]
+            self.notes.set_selection(self._essay_text[start:end] if valid else None)  # type: ignore[misc]
+            self.selection_changed.emit()
+        elif kind == GraderMessage.PAGE_ERROR:
+            log.warning("grading page: %s", data.get("message"))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.bridge.close()
+        super().closeEvent(event)
 
 
 def _auto_text(score: StoredScore) -> str:

@@ -16,7 +16,13 @@ from exam_desktop import paths
 from exam_desktop.core.bank import parse_bank
 from exam_desktop.core.model import Exam
 from exam_desktop.core.responses import Response
-from exam_desktop.core.sealed.keys import OFFICE_PUBLIC_KEY_NAME, ScryptParams, b64, canonical_json
+from exam_desktop.core.sealed.keys import (
+    OFFICE_PUBLIC_KEY_NAME,
+    ScryptParams,
+    b64,
+    canonical_json,
+    write_private_file,
+)
 from exam_desktop.core.sealed.package import GraderKey, build_package
 from exam_desktop.grading.simulate import simulated_bundle
 
@@ -172,8 +178,7 @@ def write_key(
     )
     path = Path(folder) / "exam.key"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(built.key_file_bytes)
-    return path
+    return write_private_file(path, built.key_file_bytes)  # as `build` writes it
 
 
 def write_bundle_file(
@@ -194,6 +199,4 @@ def corrected_key(key_path: Path, office: Ed25519PrivateKey, fix, name: str = "f
     raw.pop("signature")
     fix(raw["exam"])
     raw["signature"] = b64(office.sign(canonical_json(raw)))
-    path = key_path.with_name(name)
-    path.write_bytes(canonical_json(raw))
-    return path
+    return write_private_file(key_path.with_name(name), canonical_json(raw))

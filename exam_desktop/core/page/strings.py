@@ -110,6 +110,7 @@ EN: dict[str, str] = {
     "feedback_to_be_graded": " (to be graded)",
     "feedback_comment": "Grader’s comment",
     "feedback_override": "Points set by a grader: {reason}",
+    "feedback_notes": "Notes on your answer",
 }
 
 IT: dict[str, str] = {
@@ -213,6 +214,7 @@ IT: dict[str, str] = {
     "feedback_to_be_graded": " (da correggere)",
     "feedback_comment": "Commento del correttore",
     "feedback_override": "Punti assegnati da un correttore: {reason}",
+    "feedback_notes": "Note sulla tua risposta",
 }
 
 TABLES = {"en": EN, "it": IT}

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import os
 import secrets
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ START_CODE_LENGTH = 16
 
 OFFICE_PRIVATE_KEY_NAME = "office-private.pem"
 OFFICE_PUBLIC_KEY_NAME = "office-public.pem"
+MIN_PASSPHRASE_LENGTH = 10  # characters; a passphrase of a few words, not a PIN
 _PRIVATE_ARMOUR = "EXAM-DESKTOP ENCRYPTED OFFICE KEY"
 
 
@@ -205,6 +207,11 @@ def create_office_keys(
     """Create the exam office key pair in `directory`; refuses to overwrite an existing pair."""
     if not passphrase:
         raise KeyProblem("The passphrase is empty. Choose a passphrase to protect the office key.")
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise KeyProblem(
+            f"The passphrase has {len(passphrase)} characters; the office key needs at least "
+            f"{MIN_PASSPHRASE_LENGTH} (a few words are easy to remember)."
+        )
     directory = Path(directory)
     private_path = directory / OFFICE_PRIVATE_KEY_NAME
     public_path = directory / OFFICE_PUBLIC_KEY_NAME
@@ -217,8 +224,7 @@ def create_office_keys(
     key = Ed25519PrivateKey.generate()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        private_path.write_bytes(encrypt_private_key(key, passphrase, params))
-        os.chmod(private_path, 0o600)
+        write_private_file(private_path, encrypt_private_key(key, passphrase, params))
         public_path.write_bytes(
             key.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -323,6 +329,38 @@ def trusted_office_key(data_dir: Path, named: Path | None = None) -> Ed25519Publ
             "with --office-key."
         )
     return key
+
+
+def write_private_file(path: Path, data: bytes) -> Path:
+    """Write `path` readable by its owner only (0600), whole or not at all (temporary file, fsync,
+    rename): office private keys and grader key files, which hold the answers."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def private_file_warning(path: Path) -> str | None:
+    """A sentence if others than the owner may read `path` (a key file or private key), else None."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return None  # reading it will say what is wrong
+    if mode & 0o077 == 0:
+        return None
+    return (
+        f"{path} can be read by other users of this machine (mode {mode & 0o777:o}); "
+        f"restrict it with: chmod 600 {path}"
+    )
 
 
 def _read_text(path: Path, what: str) -> str:

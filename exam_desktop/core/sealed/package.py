@@ -27,6 +27,7 @@ import os
 import re
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,8 +188,10 @@ def build_package(
     kdf: ScryptParams = DEFAULT_SCRYPT,
     start_code: str | None = None,
     draw_figures: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BuiltPackage:
-    """Build the candidate package, its start code and the grader key file for `exam`."""
+    """Build the candidate package, its start code and the grader key file for `exam`;
+    `progress(done, total)` follows the figures drawn (the slow part)."""
     if draw is not None and not 1 <= draw <= len(exam.questions):
         raise PackageNotBuilt(
             f"Cannot draw {draw} questions: the bank has {len(exam.questions)}. "
@@ -205,7 +208,7 @@ def build_package(
     content = canonical_json(
         {
             "exam": to_dict(candidate_exam),
-            "figures": _draw_figures(candidate_exam) if draw_figures else {},
+            "figures": _draw_figures(candidate_exam, progress) if draw_figures else {},
             "images": {k: b64(v) for k, v in _bank_images(exam, candidate_exam).items()},
             "binding_key": b64(binding_key),  # random, so the content hash cannot be guessed
         }
@@ -248,12 +251,18 @@ def build_package(
     return BuiltPackage(package, code, key_file)
 
 
-def _draw_figures(exam: Exam) -> dict[str, str]:
+def _draw_figures(exam: Exam, progress: Callable[[int, int], None] | None = None) -> dict[str, str]:
     """Every figure drawn once, here: the seat serves these and never draws (figure_id -> SVG)."""
     from exam_desktop.core.page.drawing import render_svg
     from exam_desktop.core.page.figures import figure_id
 
-    return {figure_id(f): render_svg(f) for q in exam.questions for f in q.figures}
+    figures = [f for q in exam.questions for f in q.figures]
+    drawn = {}
+    for done, f in enumerate(figures, start=1):
+        drawn[figure_id(f)] = render_svg(f)
+        if progress:
+            progress(done, len(figures))
+    return drawn
 
 
 def _bank_images(exam: Exam, candidate_exam: Exam) -> dict[str, bytes]:
