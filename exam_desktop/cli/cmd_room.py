@@ -175,19 +175,25 @@ def run_serve(args: argparse.Namespace) -> int:
         print("Stop with Ctrl+C.", flush=True)
         shown = 0
         while not stop.wait(0.5):
-            feed = console.view.feed()
-            for entry in feed[shown:] if len(feed) >= shown else feed:
-                stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
-                print(f"{stamp} {entry.seat} {entry.kind}: {entry.text}", flush=True)
-            shown = len(feed)
+            shown = _print_feed(console, shown)
             if broker is not None and not broker.running():
                 raise KnownError(f"The embedded broker stopped; its log says: {broker.log_tail()}")
+        _print_feed(console, shown)
     finally:
         console.stop()
         if broker is not None:
             broker.stop()
     print("Room stopped.", flush=True)
     return 0
+
+
+def _print_feed(console: RoomConsole, shown: int) -> int:
+    """Print the feed entries after the first `shown`; returns how many are shown now."""
+    feed = console.view.feed()
+    for entry in feed[shown:] if len(feed) >= shown else feed:
+        stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
+        print(f"{stamp} {entry.seat} {entry.kind}: {entry.text}", flush=True)
+    return len(feed)
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -2,9 +2,13 @@
 
 `room serve` and `room console` start `mosquitto -c ROOM/broker/mosquitto.conf` as a child process
 and stop it with them (`EmbeddedBroker`). The pure-Python broker amqtt was evaluated for this role
-and not taken (docs/room.md, "Why Mosquitto"): it missed last wills of seats that hang without
-closing their connection, lost retained state when restarted, and needs its own ACL plugin for
-per-seat topics. The Mosquitto binary comes from the system (Debian `mosquitto`, the Windows and
+and not taken (docs/room.md, "Why Mosquitto"): amqtt 0.12.1 never enforces the keep-alive, so a
+seat that hangs or loses its network without closing the connection never gets its last will; it
+keeps no retained state across a restart without extra plugins; its ACL plugin has no per-client
+patterns; and its password check blocks its event loop (200 seats took minutes to connect with
+default hashes). Mosquitto 2.0.11 passed TLS with the room's CA, password file, per-seat ACL
+patterns, retained messages across kill -9 (with a short autosave), last wills on kill and on
+keep-alive timeout, and 200 seats, at a seventh of the CPU. The Mosquitto binary comes from the system (Debian `mosquitto`, the Windows and
 macOS installers) or from `bin/` next to the frozen app.
 """
 
@@ -17,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from exam_desktop.core.errors import KnownError
@@ -69,6 +74,7 @@ class EmbeddedBroker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent(),
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -108,6 +114,18 @@ class EmbeddedBroker:
         except OSError:
             return "(no log)"
         return " | ".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Linux: the broker stops when the console dies, even killed (so a new console can start).
+    The C function is looked up before the fork; the child only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig = 1
+    return lambda: prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _port_open(host: str, port: int) -> bool:

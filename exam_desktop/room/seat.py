@@ -246,11 +246,11 @@ class SeatLink:
             with self._guard_lock:
                 command = self.guard.check(bytes(message.payload))
         except Replayed as exc:
-            if message.retain:  # the broker delivering a retained command again: not an attack
-                self.inbound.put(Inbound(None, str(exc), exc.command.seq, duplicate=True))
-            else:
+            # Never obeyed twice; acknowledged again (the first acknowledgement may have been lost).
+            # A retained command delivered again after a reconnect is normal, anything else is logged.
+            if not message.retain:
                 log.warning("seat %s refused a command: %s", self.seat, exc)
-                self.inbound.put(Inbound(None, str(exc), exc.command.seq))
+            self.inbound.put(Inbound(None, str(exc), exc.command.seq, duplicate=True))
             return
         except Expired as exc:
             log.warning("seat %s refused a command: %s", self.seat, exc)
@@ -340,6 +340,7 @@ class RoomSeat:
         self._bundle_sent: str | None = None
         self._seeded = False
         self._incidents: tuple[int, str | None] = (0, None)
+        self._outcomes: dict[int, tuple[bool, str]] = {}  # seq -> how it was handled (for re-acks)
 
     def start(self) -> None:
         self._seed()
@@ -382,6 +383,7 @@ class RoomSeat:
                 self._refused(item)
                 continue
             result = self._apply(item.command)
+            self._outcomes[result.command.seq] = (result.ok, result.message)
             applied.append(result)
             self.link.acknowledge(result.command.seq, result.ok, result.message)
             try:
@@ -407,10 +409,12 @@ class RoomSeat:
 
     def _refused(self, item: Inbound) -> None:
         if item.duplicate and item.seq is not None:
-            self.link.acknowledge(item.seq, True, "already handled", duplicate=True)
+            ok, message = self._outcomes.get(item.seq, (True, "already handled"))
+            self.link.acknowledge(item.seq, ok, message, duplicate=True)
             return
         if item.seq is not None:
             self.session.journal("room_command_refused", {"seq": item.seq, "why": item.refused})
+            self._outcomes[item.seq] = (False, item.refused)
             self.link.acknowledge(item.seq, False, item.refused)
         else:
             self.session.journal("room_message_refused", {"why": item.refused[:300]})

@@ -104,3 +104,45 @@ def broker(room):
     running = EmbeddedBroker(room).start()
     yield running
     running.stop()
+
+
+def simulated(room: RoomConfig, built: Built, data_dir: Path, seats: int, **overrides: object):
+    """A room of in-process simulated seats with short intervals; the test drives `.step()`."""
+    from exam_desktop.room.simulate import SimulatedRoom, SimulationSettings
+
+    values: dict = {
+        "package": built.package,
+        "code": built.start_code,
+        "seats": seats,
+        "data_dir": data_dir,
+        "answer_every_s": 0.3,
+        "status_every_s": 0.5,
+        "tick_s": 0.02,
+    }
+    values.update(overrides)
+    simulation = SimulatedRoom(room, SimulationSettings(**values))
+    simulation.begin()
+    return simulation
+
+
+def rows_ready(console, count: int, state: str = "running") -> bool:
+    rows = console.view.rows()
+    return len(rows) == count and all(r.state == state and r.online(time.time()) for r in rows)
+
+
+@pytest.fixture
+def console(room, secrets, broker):
+    from exam_desktop.room.console import RoomConsole
+
+    running = RoomConsole(room, secrets, collect=True)
+    running.start()
+    running.wait_connected()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def seats(room, built, broker, tmp_path):
+    simulation = simulated(room, built, tmp_path / "seats", 3)
+    yield simulation
+    simulation.close()
