@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -231,8 +232,15 @@ class SimulatedRoom:
         self.stopping = True
 
     def close(self) -> None:
+        """Every seat leaves the room (in parallel: a link waiting to reconnect takes a moment),
+        then every session is closed here, on the sessions' thread."""
+        leaving = [threading.Thread(target=seat.seat.stop, daemon=True) for seat in self.seats]
+        for thread in leaving:
+            thread.start()
+        for thread in leaving:
+            thread.join(10)
         for seat in self.seats:
             try:
-                seat.close()
+                seat.session.close()
             except Exception:  # closing one seat must not stop the others
                 log.exception("closing %s failed", seat.name)
