@@ -6,9 +6,12 @@
 |---|---|---|
 | `room.json` | every seat (copied to it) and the console | room id, broker address, the room CA's certificate, the seats' broker account, the console's Ed25519 public key, the exam (optional) |
 | `console.key` | the console only | the console's Ed25519 signing key, encrypted with the passphrase (the office key's format, core/sealed/keys.py); the console's broker password is derived from it |
-| `ca.key` | whoever issues a new broker certificate | the room CA's private key, encrypted with the same passphrase |
 | `broker/` | the broker (embedded or an external Mosquitto) | `mosquitto.conf`, `passwd` (hashes only), `acl`, `ca.crt`, `server.crt`, `server.key` |
 | `results/` | the collector | the bundles collected over the room |
+
+The room CA's private key is used once, to sign the broker's certificate (for the broker address
+given, localhost and 127.0.0.1), and is not kept: nobody can issue another certificate seats would
+trust. A room whose broker moves is made anew (`room init`) and its room.json copied to the seats.
 
 The seats share one broker account (`seat`); the ACL lets a client write only under the topic named
 by its own client id (= the seat name), so a seat publishes only under its own topic. What a stolen
@@ -55,7 +58,6 @@ from exam_desktop.core.sealed.keys import (
 
 ROOM_FILE = "room.json"
 CONSOLE_KEY_FILE = "console.key"
-CA_KEY_FILE = "ca.key"
 BROKER_DIR = "broker"
 RESULTS_DIR = "results"
 ROOM_FORMAT = "exam-desktop room"
@@ -195,14 +197,6 @@ def init_room(
         (folder / BROKER_DIR).mkdir(parents=True, exist_ok=True)
         (folder / RESULTS_DIR).mkdir(exist_ok=True)
         _write_private(folder / CONSOLE_KEY_FILE, encrypt_private_key(console_key, passphrase, kdf))
-        _write_private(
-            folder / CA_KEY_FILE,
-            ca_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
-            ),
-        )
         broker_dir = folder / BROKER_DIR
         (broker_dir / "ca.crt").write_text(ca_pem, encoding="ascii")
         (broker_dir / "server.crt").write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
