@@ -65,6 +65,7 @@ class Ack:
     ok: bool
     message: str
     duplicate: bool
+    received_at: float = 0.0  # time.monotonic() when it arrived
 
 
 class RoomConsole:
@@ -317,7 +318,12 @@ class RoomConsole:
     def _ack(self, seat: str, parsed: SeatMessage) -> None:
         seq = int(parsed.get("seq"))
         ack = Ack(
-            seat, seq, bool(parsed.get("ok")), str(parsed.get("message", "")), bool(parsed.get("duplicate"))
+            seat,
+            seq,
+            bool(parsed.get("ok")),
+            str(parsed.get("message", "")),
+            bool(parsed.get("duplicate")),
+            time.monotonic(),
         )
         topic = self.topics.command(seat, seq)
         with self._lock:
