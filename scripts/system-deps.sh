@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # System libraries the tests need beyond Python wheels: an X server for the lockdown tests
-# (Xvfb, xdotool), the xcb libraries Qt's xcb platform loads, and poppler-utils (pdftotext,
-# pdftoppm) to read the PDF reports back. Installs them with apt when
+# (Xvfb, xdotool), the xcb libraries Qt's xcb platform loads, poppler-utils (pdftotext,
+# pdftoppm) to read the PDF reports back, and the exam room's broker (Mosquitto; its
+# clients are handy to watch a room). Installs them with apt when
 # missing and allowed (root); otherwise says what is missing and lets the tests skip those parts.
 set -euo pipefail
 need=(xvfb xdotool x11-utils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
       libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0
-      poppler-utils)
+      poppler-utils mosquitto mosquitto-clients)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -18,5 +19,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "note: missing system packages (${missing[*]}); the virtual-screen lockdown tests will skip" >&2
+  echo "note: missing system packages (${missing[*]}); the virtual-screen lockdown and room tests will skip" >&2
 fi

@@ -42,7 +42,9 @@ def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+def read_passphrase(
+    args: argparse.Namespace, *, confirm: bool, prompt: str = "Office key passphrase: "
+) -> str:
     """The passphrase from --passphrase-file, the environment, or asked (twice when `confirm`).
 
     A new passphrase (`confirm`) must have `MIN_PASSPHRASE_LENGTH` characters. Without a terminal,
@@ -57,7 +59,7 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
     elif os.environ.get(PASSPHRASE_ENV):
         passphrase = os.environ[PASSPHRASE_ENV]
     else:
-        passphrase = _ask("Office key passphrase: ")
+        passphrase = _ask(prompt)
         if confirm:
             _check_length(passphrase)
             if _ask("Same passphrase again: ") != passphrase:
