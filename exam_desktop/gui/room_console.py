@@ -470,14 +470,14 @@ class ProjectorClock(QWidget):
         )
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        self.title = QLabel(title, alignment=Qt.AlignmentFlag.AlignCenter, objectName="title")
-        self.time = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter, objectName="time")
-        self.ends = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter, objectName="ends")
-        for label in (self.title, self.time, self.ends):
+        self.title, self.time, self.ends = QLabel(title), QLabel(""), QLabel("")
+        for name, label in (("title", self.title), ("time", self.time), ("ends", self.ends)):
+            label.setObjectName(name)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setWordWrap(True)
             layout.addWidget(label)
         layout.addStretch(1)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.close)
 
     def update_clock(self, now: float, ends_text: str) -> None:
         self.time.setText(time.strftime("%H:%M:%S", time.localtime(now)))
@@ -649,7 +649,7 @@ class RoomConsoleWindow(QMainWindow):
             button.setObjectName(f"act-{spec.action}")
             if spec.shortcut:
                 button.setToolTip(spec.shortcut)
-                QShortcut(QKeySequence(spec.shortcut), self, activated=button.click)
+                QShortcut(QKeySequence(spec.shortcut), self).activated.connect(button.click)
             if spec.irreversible:
                 button.setStyleSheet("QPushButton:enabled { color: #8e0000; }")
             button.clicked.connect(lambda _=False, s=spec: self.act(s))
@@ -751,7 +751,7 @@ class RoomConsoleWindow(QMainWindow):
             self.targets.setText(f"every seat ({len(seats)})")
         else:
             self.targets.setText(f"{len(seats)} selected" if seats else "select seats, or tick All seats")
-        for name, button in self.buttons.items():
+        for button in self.buttons.values():
             button.setEnabled(bool(seats))
         with_hands = [s for s in seats if (self.model.seat_row(s) or {}).get("hand")]
         self.buttons["hand"].setEnabled(bool(with_hands))

@@ -14,8 +14,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialogButtonBox
 from roomtools import broker, built, room, secrets, simulated  # noqa: F401  (fixtures)
 
-from exam_desktop.room.console import RoomConsole
 from exam_desktop.gui.room_console import ACTIONS, ActionDialog, RoomConsoleWindow
+from exam_desktop.room.console import RoomConsole
 
 pytestmark = pytest.mark.gui
 SHOTS = Path(os.environ.get("EXAM_DESKTOP_SCREENSHOTS") or tempfile.gettempdir())
