@@ -40,7 +40,9 @@ def add_passphrase_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+def read_passphrase(
+    args: argparse.Namespace, *, confirm: bool, prompt: str = "Office key passphrase: "
+) -> str:
     """The passphrase from --passphrase-file, the environment, or asked (twice when `confirm`)."""
     if args.passphrase_file is not None:
         try:
@@ -50,7 +52,7 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
         return lines[0] if lines else ""
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
-    passphrase = getpass.getpass("Office key passphrase: ")
+    passphrase = getpass.getpass(prompt)
     if confirm and getpass.getpass("Same passphrase again: ") != passphrase:
         raise KnownError("The two passphrases differ. Run the command again.")
     return passphrase

@@ -16,6 +16,7 @@ from exam_desktop.core.seat.incidents import INCIDENT_KINDS, SessionRules
 if TYPE_CHECKING:
     from exam_desktop.core.seat.session import ExamSession, LaunchSettings
     from exam_desktop.gui.kiosk import KioskWindow
+    from exam_desktop.room.seat import SeatLink
 
 NAME = "launch"
 HELP = "run a proctored exam from its package: preflight, identification, start code, kiosk"
@@ -64,6 +65,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "readable into a new one and continue from it",
     )
     parser.add_argument(
+        "--room",
+        type=Path,
+        default=None,
+        metavar="ROOM/room.json",
+        help="join the exam room: status to the room console, its commands obeyed, results collected "
+        "(docs/room.md); without a reachable room the exam runs on the seat alone",
+    )
+    parser.add_argument(
+        "--seat",
+        default=None,
+        metavar="NAME",
+        help="this seat's name in the room (default: the machine's name)",
+    )
+    parser.add_argument(
         "--windowed",
         action="store_true",
         help="for rehearsals: a normal window instead of full screen (the lockdown still applies)",
@@ -95,7 +110,19 @@ def start(args: argparse.Namespace) -> KioskWindow:
     from exam_desktop.gui.kiosk import open_kiosk
 
     qt_application()
-    return open_kiosk(session, full_screen=not args.windowed)
+    return open_kiosk(session, full_screen=not args.windowed, room_link=join_room(args, session))
+
+
+def join_room(args: argparse.Namespace, session: ExamSession) -> SeatLink | None:
+    """The seat's room link, or None; a room that cannot be used now is one sentence, not a stop."""
+    if getattr(args, "room", None) is None:
+        return None
+    from exam_desktop.room.seat import join_room as join
+
+    link, problem = join(args.room, session, args.seat)
+    if problem:
+        print(f"note: {problem}", file=sys.stderr)
+    return link
 
 
 def launch_settings(args: argparse.Namespace) -> LaunchSettings:

@@ -47,10 +47,12 @@ from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
 from exam_desktop.gui.exam_window import ExamWindow, format_remaining
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
+from exam_desktop.room.seat import Applied, RoomSeat, SeatLink
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_MS = 1000
+ROOM_TICK_MS = 250  # how often the room's commands are applied and the status published
 COLUMN_WIDTH = 700
 LOCK_TEXT = "This screen is locked because {why}. Please call the invigilator."
 LOCK_REASONS = {
@@ -123,7 +125,7 @@ class KioskWindow(QWidget):
     shown_screen = Signal(str)  # identify | waiting | instructions | exam | invigilator | message
     exam_ready = Signal()
 
-    def __init__(self, session: ExamSession, *, full_screen: bool = True):
+    def __init__(self, session: ExamSession, *, full_screen: bool = True, room_link: SeatLink | None = None):
         super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         self.session = session
         self.full_screen = full_screen
@@ -160,6 +162,10 @@ class KioskWindow(QWidget):
         self.heartbeat_timer.timeout.connect(self._heartbeat)
         self._code_timer = QTimer(self, interval=1000)
         self._code_timer.timeout.connect(self._code_countdown)
+        # The exam room (exam_desktop/room/): its commands are applied here, on the GUI thread.
+        self.room_seat = RoomSeat(session, room_link, self) if room_link is not None else None
+        self.room_timer = QTimer(self, interval=ROOM_TICK_MS)
+        self.room_timer.timeout.connect(self._room_tick)
 
         shortcut = QShortcut(QKeySequence(SHORTCUT), self)
         shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -273,6 +279,9 @@ class KioskWindow(QWidget):
     def start(self) -> None:
         """Show the kiosk and run the preflight; then the first screen the session needs."""
         self.show_kiosk()
+        if self.room_seat is not None:
+            self.room_seat.start()
+            self.room_timer.start()
         try:
             if "preflight" not in self.session.results:  # `exam-desktop launch` ran it already
                 self.session.preflight()
@@ -483,6 +492,40 @@ class KioskWindow(QWidget):
         else:
             window.set_locked(False)
 
+    # ---------------------------------------------------------------------------- the room
+
+    def _room_tick(self) -> None:
+        assert self.room_seat is not None
+        try:
+            self.room_seat.tick()
+        except KnownError as exc:  # the exam goes on without the room
+            log.warning("room: %s", exc)
+
+    def start_with_code(self, code: str) -> None:
+        """The room's start command: what typing the start code does (SeatOwner)."""
+        if self.current != "waiting":
+            raise KnownError("This seat is not waiting for the start code.")
+        self.code.setText(code)
+        self._unlock()
+        if self.session.exam is None:
+            raise KnownError(self.code_message.text() or "The start code was refused.")
+
+    def end_exam(self) -> None:
+        """The room ended the exam (SeatOwner)."""
+        if self.exam_window is not None and self.exam_running:
+            self.show_screen("exam")
+            self.exam_window.submit("invigilator")
+
+    def command_applied(self, applied: Applied) -> None:
+        """Show what a room command changed (SeatOwner)."""
+        action = applied.command.action
+        if not applied.ok:
+            return
+        if action in ("extend", "pause", "resume", "unlock", "permit-quit"):
+            self._invigilator_acted(action)
+        elif action == "announce" and self.exam_window is not None:
+            self.exam_window.show_notice(applied.command.text)
+
     # ---------------------------------------------------------------------------- lockdown
 
     def engage(self) -> None:
@@ -521,6 +564,10 @@ class KioskWindow(QWidget):
             self.session.journal("close_refused", {})
             return
         self.heartbeat_timer.stop()
+        self.room_timer.stop()
+        if self.room_seat is not None:
+            self.room_seat.tick()  # the last status, and the bundle if there is one
+            self.room_seat.stop()
         if self.exam_window is not None:
             self.exam_window.close()
         for cover in self.covers.values():
@@ -614,9 +661,11 @@ def _size(screen: QScreen) -> list[int]:
     return [geometry.width(), geometry.height()]
 
 
-def open_kiosk(session: ExamSession, *, full_screen: bool = True) -> KioskWindow:
+def open_kiosk(
+    session: ExamSession, *, full_screen: bool = True, room_link: SeatLink | None = None
+) -> KioskWindow:
     """Create the kiosk for `session` and start it (the caller runs the Qt event loop)."""
-    kiosk = KioskWindow(session, full_screen=full_screen)
+    kiosk = KioskWindow(session, full_screen=full_screen, room_link=room_link)
     kiosk.start()
     return kiosk
 

@@ -12,6 +12,7 @@ misspelt in one place and silently read as missing in another. Who writes each f
 | SUBMITTED, BUNDLE | the session, at submit |
 | START_CODE_FAILURES | the session, on each wrong start code |
 | DESK | the invigilator desk (pause, lock, extend, quit permitted) |
+| ROOM_COLLECTED | the session, when the room console acknowledges its bundle |
 """
 
 from __future__ import annotations
@@ -32,3 +33,4 @@ class Meta(StrEnum):
     BUNDLE = "bundle"  # where the results bundle went and its receipt
     START_CODE_FAILURES = "start_code_failures"  # wrong codes so far (the back-off survives a restart)
     DESK = "invigilator"  # the invigilator desk's state: paused, locked, extensions, quit permitted
+    ROOM_COLLECTED = "room_collected"  # the room console's receipt for the bundle it collected

@@ -301,6 +301,7 @@ class ExamSession:
         self.start_code_backoff = Backoff(monotonic=settings.monotonic)
         self.results_warning = ""
         self.written: WrittenBundle | None = None
+        self.session_key = new_session_key()  # this launch's: signs its room statuses and its bundle
         self._pending_incidents: list[dict[str, Any]] = []
         self._last_heartbeat = -float("inf")
         self._watch: WallClockWatch | None = None
@@ -651,7 +652,7 @@ class ExamSession:
                 session=info,
                 responses=self.store.responses(),
                 events=self.store.events(),
-                session_key=new_session_key(),
+                session_key=self.session_key,
                 binding_key=self.opened.binding_key,
             )
         except ResultsNotWritten as exc:
@@ -669,6 +670,21 @@ class ExamSession:
         )
         self.store.append_event("bundle_written", {"receipt": written.receipt, "sha256": written.sha256})
         return written
+
+    # ---------------------------------------------------------------------------- the room
+
+    def record_collected(self, receipt: str, by: str = "room console") -> None:
+        """The room console verified and stored this session's bundle (exam_desktop/room/)."""
+        if self.store is None or self.written is None or receipt != self.written.receipt:
+            raise SessionError("The room acknowledged a bundle this seat did not send.")
+        if self.store.get_meta(Meta.ROOM_COLLECTED) is None:
+            self.store.set_meta(Meta.ROOM_COLLECTED, {"receipt": receipt, "by": by})
+            self.journal("bundle_collected", {"receipt": receipt, "by": by})
+
+    @property
+    def collected_by_room(self) -> bool:
+        """Whether the room console collected the results (the receipt screen says so)."""
+        return self.store is not None and self.store.get_meta(Meta.ROOM_COLLECTED) is not None
 
 
 # --------------------------------------------------------------------------------------------
