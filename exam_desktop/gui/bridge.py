@@ -39,6 +39,7 @@ class MessageType(enum.StrEnum):
     ZOOM = "zoom"  # {step: +1 | -1 | 0}
     THEME = "theme"  # {high_contrast: bool}
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
+    RAISE_HAND = "raise_hand"  # the candidate asks for the invigilator (exam room)
 
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
