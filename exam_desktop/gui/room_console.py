@@ -855,7 +855,7 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
     from exam_desktop.core.sealed.package import build_package
     from exam_desktop.gui.application import qt_application
     from exam_desktop.paths import BANKS_DIR
-    from exam_desktop.room.broker import EmbeddedBroker
+    from exam_desktop.room.broker import EmbeddedBroker, _die_with_parent
     from exam_desktop.room.config import BrokerAddress, init_room, load_console_secrets
 
     app = qt_application()
@@ -899,6 +899,7 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
                 "15",
             ],
             stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent(),  # the seats stop with the demo, however it ends
         )
         print(
             f"Demo room in {folder}: {seats} simulated seats join it; close the window to stop.", flush=True

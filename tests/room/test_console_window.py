@@ -168,3 +168,50 @@ def test_forty_seats_with_a_locked_an_offline_and_a_raised_hand_seat(qtbot, room
         timer.stop()
         window.close()
         simulation.close()
+
+
+def test_room_demo_runs_a_whole_room_and_stops_with_its_window(tmp_path):
+    """`room demo`: broker, console window and simulated seats; killed, it leaves nothing running."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from roomtools import need_mosquitto
+
+    need_mosquitto()
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        EXAM_DESKTOP_DATA=str(tmp_path / "data"),
+        TMPDIR=str(tmp_path),
+    )
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "exam_desktop", "room", "demo", "--seats", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            lines.append(line)
+            if "3 simulated seats joined" in line:
+                break
+        assert any("3 simulated seats joined" in line for line in lines), "".join(lines)
+        rooms = list(tmp_path.glob("exam-room-demo-*/ROOM/room.json"))
+        assert len(rooms) == 1
+    finally:
+        demo.send_signal(signal.SIGKILL)
+        demo.wait(10)
+        demo.stdout.close()
+    deadline = time.monotonic() + 15  # the children receive their parent-death signal and stop
+    leftovers = ["?"]
+    while leftovers and time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-af", str(tmp_path)], capture_output=True, text=True).stdout
+        leftovers = [line for line in found.splitlines() if "pgrep" not in line]
+        time.sleep(0.1)
+    assert leftovers == [], f"the broker or the seats outlived the demo: {leftovers}"
