@@ -777,6 +777,30 @@ window.exam = (() => {
     document.addEventListener("cut", guard, true);
   }
 
+  // The exam room: the candidate can raise a hand; announcements stay listed under the top bar.
+  function setRoom(on) {
+    const hand = $("hand");
+    hand.hidden = !on;
+    hand.textContent = S.raise_hand;
+    hand.onclick = () => {
+      if (hand.getAttribute("aria-pressed") === "true") return;
+      setHand(true);
+      post("raise_hand", {});
+    };
+  }
+
+  function setHand(raised) {
+    const hand = $("hand");
+    hand.setAttribute("aria-pressed", String(raised));
+    hand.textContent = raised ? S.hand_raised : S.raise_hand;
+  }
+
+  function showAnnouncement(at, text) {
+    const list = $("announcements");
+    list.hidden = false;
+    list.prepend(el("p", {}, el("span", { class: "at", text: at }), el("span", { text: `${S.announcement}: ${text}` })));
+  }
+
   function setHighContrast(on) {
     document.body.classList.toggle("contrast", on);
     $("contrast-toggle").setAttribute("aria-pressed", String(on));
@@ -830,6 +854,6 @@ window.exam = (() => {
   return {
     init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
-    guardCopying,
+    guardCopying, setRoom, setHand, showAnnouncement,
   };
 })();

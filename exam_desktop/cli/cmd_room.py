@@ -87,6 +87,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _passphrase_argument(act)
 
+    console = actions.add_parser(
+        "console", help="the room console window: every seat on one screen, actions, the room clock"
+    )
+    console.add_argument("room", type=Path, metavar="ROOM")
+    console.add_argument(
+        "--no-broker",
+        action="store_true",
+        help="do not start the embedded broker: the room uses an external Mosquitto at its address",
+    )
+    _passphrase_argument(console)
+
+    demo = actions.add_parser(
+        "demo", help="a whole room on this machine: broker, console window and simulated seats"
+    )
+    demo.add_argument("--seats", type=int, default=40, metavar="N", help="simulated seats (default 40)")
+
     simulate = actions.add_parser("simulate", help="N headless seats with scripted candidates join the room")
     simulate.add_argument("room", type=Path, metavar="ROOM")
     simulate.add_argument("package", type=Path, metavar="EXAM.exam")
@@ -119,7 +135,36 @@ def run(args: argparse.Namespace) -> int:
         "status": run_status,
         "act": run_act,
         "simulate": run_simulate,
+        "console": run_console,
+        "demo": run_demo,
     }[args.action](args)
+
+
+def run_console(args: argparse.Namespace) -> int:
+    from exam_desktop.gui.room_console import run_console_window
+    from exam_desktop.room.broker import EmbeddedBroker
+    from exam_desktop.room.config import load_room
+    from exam_desktop.room.console import RoomConsole
+
+    room = load_room(args.room)
+    secrets = _secrets(args, room)
+    broker = None if args.no_broker else EmbeddedBroker(room).start()
+    console = RoomConsole(room, secrets, collect=True)
+    try:
+        console.start()
+        return run_console_window(console)
+    finally:
+        console.stop()
+        if broker is not None:
+            broker.stop()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from exam_desktop.gui.room_console import run_demo as demo
+
+    if args.seats < 1:
+        raise KnownError("--seats must be at least 1.")
+    return demo(args.seats)
 
 
 def _secrets(args: argparse.Namespace, room: RoomConfig) -> ConsoleSecrets:

@@ -40,6 +40,7 @@ class MessageType(enum.StrEnum):
     ZOOM = "zoom"  # {step: +1 | -1 | 0}
     THEME = "theme"  # {high_contrast: bool}
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
+    RAISE_HAND = "raise_hand"  # the candidate asks for the invigilator (exam room)
 
 
 class GraderMessage(enum.StrEnum):

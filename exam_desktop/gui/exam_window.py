@@ -119,6 +119,7 @@ class ExamWindow(QMainWindow):
     save_failed = Signal(str)  # the message shown in the banner
     painted = Signal(str)  # token given to request_paint(): the page has drawn its current content
     all_prepared = Signal()  # every question is typeset ahead: moving between them is a swap
+    hand_raised = Signal()  # the candidate asks for the invigilator (in an exam room)
 
     def __init__(
         self,
@@ -165,6 +166,7 @@ class ExamWindow(QMainWindow):
         self.last_save_error: str | None = None
         self._zoom = 0
         self._warned: set[str] = set()
+        self._room = False
         self._state = saving.page_state()  # position, zoom and theme after a restart
 
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
@@ -219,6 +221,21 @@ class ExamWindow(QMainWindow):
         """A proctored session: question text cannot be copied or dragged out of the page."""
         self._js("exam.guardCopying")
 
+    def set_room(self, on: bool) -> None:
+        """In an exam room: the candidate can raise a hand, announcements are listed."""
+        self._room = on
+        if self.is_ready:
+            self._js("exam.setRoom", on)
+
+    def set_hand(self, raised: bool) -> None:
+        """Show the hand as raised (the candidate asked) or lowered (the invigilator saw it)."""
+        self._js("exam.setHand", raised)
+
+    def show_announcement(self, text: str, at: float | None = None) -> None:
+        """An invigilators' announcement: listed under the top bar for the rest of the exam."""
+        stamp = time.strftime("%H:%M", time.localtime(at if at is not None else time.time()))
+        self._js("exam.showAnnouncement", stamp, text)
+
     def show_notice(self, text: str) -> None:
         """A non-blocking notice in the corner of the page."""
         self._js("exam.showNotice", text)
@@ -271,6 +288,7 @@ class ExamWindow(QMainWindow):
             MessageType.PAGE_ERROR: self._on_page_error,
             MessageType.PAINTED: lambda data: self.painted.emit(str(data.get("token"))),
             MessageType.PREPARED: self._on_prepared,
+            MessageType.RAISE_HAND: lambda _data: self.hand_raised.emit(),
         }[MessageType(kind)]
         try:
             handler(data)
@@ -301,6 +319,8 @@ class ExamWindow(QMainWindow):
             self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
         if self.locked:
             self._js("exam.setLocked", True, self.strings["locked"])
+        if self._room:
+            self._js("exam.setRoom", True)
         if self._state.submitted is not None:
             self.is_submitted = True
             self._show_end("resumed")

@@ -176,6 +176,8 @@ class KioskWindow(QWidget):
         self.room_seat = RoomSeat(session, room_link, self) if room_link is not None else None
         self.room_timer = QTimer(self, interval=ROOM_TICK_MS)
         self.room_timer.timeout.connect(self._room_tick)
+        self._receipt = ""
+        self._receipt_collected = False
 
         shortcut = QShortcut(QKeySequence(SHORTCUT), self)
         shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -469,6 +471,11 @@ class KioskWindow(QWidget):
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
         window.submitted.connect(self._submitted)
+        if self.room_seat is not None:
+            window.set_room(True)
+            window.hand_raised.connect(self.room_seat.raise_hand)
+            for announcement in self.room_seat.announcements:  # given before a restart
+                window.show_announcement(announcement.text, announcement.at)
         self.exam_window = window
         self._add("exam", window)
         self.show_screen("exam")
@@ -493,12 +500,21 @@ class KioskWindow(QWidget):
             self.show_message("Your answers are saved on this machine", str(exc), closable=True)
             return
         self.finished = True
+        self._receipt = written.receipt
+        self._show_receipt()
+
+    def _show_receipt(self) -> None:
         text = (
-            f"Your answers were submitted. Your receipt code is <b>{written.receipt}</b>: "
+            f"Your answers were submitted. Your receipt code is <b>{self._receipt}</b>: "
             "write it on the attendance sheet."
         )
+        if self.room_seat is not None:  # where the results are: collected over the room, or kept here
+            words = self.exam_window.strings if self.exam_window is not None else {}
+            where = "collected_by_room" if self.session.collected_by_room else "kept_on_seat"
+            text += f"<br><br>{words.get(where, '')}"
         if self.session.results_warning:
             text += f"<br><br>{self.session.results_warning}"
+        self._receipt_collected = self.session.collected_by_room
         self.show_message("Submitted", text, closable=True)
 
     def _heartbeat(self) -> None:
@@ -556,6 +572,8 @@ class KioskWindow(QWidget):
             self.room_seat.tick()
         except KnownError as exc:  # the exam goes on without the room
             log.warning("room: %s", exc)
+        if self.finished and self.session.collected_by_room and not self._receipt_collected:
+            self._show_receipt()  # the console has the results now: the receipt says so
 
     def start_with_code(self, code: str) -> None:
         """The room's start command: what typing the start code does (SeatOwner)."""
@@ -580,7 +598,9 @@ class KioskWindow(QWidget):
         if action in ("extend", "pause", "resume", "unlock", "permit-quit"):
             self._invigilator_acted(action)
         elif action == "announce" and self.exam_window is not None:
-            self.exam_window.show_notice(applied.command.text)
+            self.exam_window.show_announcement(applied.command.text)
+        elif action == "acknowledge-hand" and self.exam_window is not None:
+            self.exam_window.set_hand(False)
 
     # ---------------------------------------------------------------------------- lockdown
 
