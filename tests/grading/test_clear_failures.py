@@ -98,7 +98,18 @@ def test_key_files_are_private_and_a_readable_one_is_warned_about(tmp_path, caps
     assert key_file.stat().st_mode & 0o777 == 0o600
 
     key_file.chmod(0o644)  # copied carelessly
-    code, _, err = run(capsys, "grade", "import", "--key", key_file, tmp_path, "--db", tmp_path / "g.db")
+    code, _, err = run(
+        capsys,
+        "grade",
+        "import",
+        "--key",
+        key_file,
+        "--office-key",
+        keys / "office-public.pem",
+        tmp_path,
+        "--db",
+        tmp_path / "g.db",
+    )
     assert f"warning: {key_file} can be read by other users" in err and "chmod 600" in err
 
 
