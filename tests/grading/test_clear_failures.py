@@ -114,8 +114,9 @@ def test_key_files_are_private_and_a_readable_one_is_warned_about(tmp_path, caps
 
 
 def test_bundles_of_another_package_are_diagnosed_once(tmp_path, capsys):
-    ours = write_key(tmp_path / "ours")
-    theirs = load_key_file(write_key(tmp_path / "theirs"))
+    office = Ed25519PrivateKey.generate()  # one exam office built both packages
+    ours = write_key(tmp_path / "ours", office=office)
+    theirs = load_key_file(write_key(tmp_path / "theirs", office=office), office.public_key())
     for n in range(5):
         write_bundle_file(theirs, tmp_path / "usb", f"c{n}@uni.it", answers(**PERFECT))
     code, out, _ = run(capsys, "grade", "import", "--key", ours, tmp_path / "usb", "--db", tmp_path / "g.db")
@@ -124,7 +125,7 @@ def test_bundles_of_another_package_are_diagnosed_once(tmp_path, capsys):
     assert lines == [
         f"These 5 bundles belong to exam grading-sample, package {theirs.package_hash[:12]}…; "
         f"the key file {ours} is for exam grading-sample, package "
-        f"{load_key_file(ours).package_hash[:12]}…. Import them with the key file built with "
+        f"{load_key_file(ours, office.public_key()).package_hash[:12]}…. Import them with the key file built with "
         "their package (or into another database with --db).",
         "5 rejected.",
     ]
