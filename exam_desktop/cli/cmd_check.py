@@ -1,11 +1,12 @@
-"""`exam-desktop check PATH...`: validate banks, one summary line each, every problem with its line."""
+"""`exam-desktop check PATH...`: validate banks, one summary line each, every problem with its line
+(images the bank refers to but does not have next to it included)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from exam_desktop.core.bank import find_banks, load_bank, summarize
+from exam_desktop.core.bank import find_banks, load_bank, missing_images, summarize
 from exam_desktop.core.errors import BankError, KnownError
 
 NAME = "check"
@@ -24,6 +25,9 @@ def run(args: argparse.Namespace) -> int:
     for path in banks:
         try:
             exam = load_bank(path)
+            missing = missing_images(exam, path.parent)
+            if missing:  # the bank reads, but a candidate would see a broken image
+                raise BankError(missing)
         except BankError as exc:
             failed += 1
             count = len(exc.problems)

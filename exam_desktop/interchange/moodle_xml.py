@@ -534,7 +534,7 @@ def _cloze(
     if pre:  # as we export a template: its stem, then the template in <pre>
         template = html.unescape(re.sub(r"<[^>]+>", "", pre.group("template"))).strip("\n")
         return Template(blanks_back(template), blanks), to_markdown(pre.group("stem"), fmt), sum(marks)
-    plain = _html_as_text(text) if fmt in ("html", "moodle_auto_format") else text.strip()
+    plain = html_as_text(text) if fmt in ("html", "moodle_auto_format") else text.strip()
     if re.search(r"\\\(|\\\[|\$\$", plain):
         report.add(label, where, "the cloze text is shown as text: its formulas appear as TeX")
     return Template(blanks_back(plain), blanks), "", sum(marks)
@@ -548,7 +548,7 @@ def _cloze_answer_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def _html_as_text(text: str) -> str:
+def html_as_text(text: str) -> str:
     """HTML prose as the plain text of a template: paragraphs and line breaks kept, tags dropped."""
     text = re.sub(r"\s*<br\s*/?>\s*", "\n", text, flags=re.IGNORECASE)
     text = re.sub(r"\s*</?(p|div|blockquote|li|h[1-6]|tr)\b[^>]*>\s*", "\n\n", text, flags=re.IGNORECASE)
@@ -589,7 +589,7 @@ def _gap_question(
             return f"@@BLANK:{name}@@"
 
         body = re.sub(r"\[\[(\d+)\]\]", menu, raw_text)
-        plain = _html_as_text(body) if fmt != "plain_text" else body
+        plain = html_as_text(body) if fmt != "plain_text" else body
         stem, text = split_lead(re.sub(r"@@BLANK:(\w+)@@", r"[[\1]]", plain))
         return Template(text, blanks), stem
     if len({g for _, g, _ in choices}) > 1:
@@ -908,7 +908,7 @@ def _cloze_text(
 
     by_name = {b.name: b for b in template.blanks}
     body = html.escape(template.text, quote=False)
-    body = re.sub(r"\[\[([A-Za-z0-9_-]+)\]\]", lambda m: embedded(by_name[m.group(1)]), body)
+    body = re.sub(r"\[\[([A-Za-z0-9_.-]+)\]\]", lambda m: embedded(by_name[m.group(1)]), body)
     stem = markdown_to_html(question.stem) if question.stem.strip() else ""
     text = _sub(element, "questiontext", format="html")
     if template.monospace:

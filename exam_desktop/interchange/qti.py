@@ -66,7 +66,7 @@ from exam_desktop.interchange.mathml import (
     mathml_to_tex,
     tex_to_mathml,
 )
-from exam_desktop.interchange.moodle_xml import parse_xml, parse_xml_with_lines
+from exam_desktop.interchange.moodle_xml import html_as_text, parse_xml, parse_xml_with_lines, split_lead
 from exam_desktop.interchange.report import ConversionReport, ExportResult, ImportResult
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -321,7 +321,7 @@ def _number(text: str | None, where: str) -> float:
 def _blank_name(interaction: ET.Element, number: int) -> str:
     """A blank's name from its response identifier (`RESPONSE_shape` -> `shape`), else `b<number>`."""
     name = interaction.get("responseIdentifier", "").removeprefix("RESPONSE_")
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) and name != "RESPONSE" else f"b{number}"
+    return name if re.fullmatch(r"[A-Za-z0-9_.-]+", name) and name != "RESPONSE" else f"b{number}"
 
 
 class _ItemReader:
@@ -381,8 +381,16 @@ class _ItemReader:
                 stem = self._markdown(body, skip=pre)
                 answer = Template(text, blanks, rubric=rubric)
             else:
-                answer = Template(self._markdown(body, replace=names), blanks, monospace=False, rubric=rubric)
-                stem = ""
+                # a template shows text, not Markdown: the prose as plain text, the leading
+                # paragraphs without blanks as the stem
+                stem, text = split_lead(html_as_text(self._html(body, replace=names)))
+                answer = Template(text, blanks, monospace=False, rubric=rubric)
+                if re.search(r"\\\(|\\\[", text):
+                    self.report.add(
+                        self.label,
+                        self.member + "itemBody",
+                        "the fill-in text is shown as text: its formulas appear as TeX",
+                    )
         else:
             self.report.add(
                 self.label,
@@ -1399,7 +1407,7 @@ def _template_item(
     if question.stem.strip():
         _html_with_mathml(question.stem, body, question, report, block=True)
     holder = _sub(body, "pre" if a.monospace else "p")
-    parts = re.split(r"\[\[([A-Za-z0-9_-]+)\]\]", a.text)
+    parts = re.split(r"\[\[([A-Za-z0-9_.-]+)\]\]", a.text)
     holder.text = parts[0]
     widths = {b.name: b.width for b in a.blanks}
     for name, after in zip(parts[1::2], parts[2::2], strict=True):

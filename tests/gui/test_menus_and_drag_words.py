@@ -85,14 +85,18 @@ def test_words_are_placed_into_gaps_with_the_keyboard_and_taken_back(qtbot, wind
     # "kernel": Enter picks it up and moves the focus to the first empty gap; Enter places it
     js(window, "document.querySelectorAll('.word-pool button.word')[1].focus(); return 1;")
     press(window, Qt.Key.Key_Return)
-    assert js(window, "return document.activeElement.dataset.gap") == "0"
+    focused_gap = "return document.activeElement.dataset.gap || null"
+    qtbot.waitUntil(lambda: js(window, focused_gap) == "0", timeout=5000)  # keys arrive asynchronously
     press(window, Qt.Key.Key_Return)
     wait_saved(qtbot, store_path, "sentence", lambda r: r.value == ["kernel", None])
     assert js(window, pool) == ["enlarges", "reduces"]  # a placed word leaves the pool
-    # a wrong word in the second gap, then Delete empties it again
     js(window, "document.querySelectorAll('.word-pool button.word')[0].focus(); return 1;")
+    qtbot.waitUntil(
+        lambda: js(window, "return document.activeElement.textContent") == "enlarges", timeout=5000
+    )
+    # a wrong word in the second gap, then Delete empties it again
     press(window, Qt.Key.Key_Space)
-    assert js(window, "return document.activeElement.dataset.gap") == "1"
+    qtbot.waitUntil(lambda: js(window, focused_gap) == "1", timeout=5000)
     press(window, Qt.Key.Key_Return)
     wait_saved(qtbot, store_path, "sentence", lambda r: r.value == ["kernel", "enlarges"])
     press(window, Qt.Key.Key_Delete)

@@ -8,10 +8,8 @@ import io
 import zipfile
 from pathlib import Path
 
-import pytest
-
+from exam_desktop.cli import main
 from exam_desktop.core.bank import load_bank, parse_bank, write_bank
-from exam_desktop.core.errors import BankError
 from exam_desktop.core.model import (
     DragWords,
     Essay,
@@ -156,18 +154,19 @@ def test_image_paths_do_not_grow_on_round_trips(tmp_path) -> None:
         assert twice.files == once.files and twice.exam.questions[0].stem == once.exam.questions[0].stem
 
 
-def test_check_fails_when_a_referenced_image_is_missing(tmp_path) -> None:
+def test_check_fails_when_a_referenced_image_is_missing(tmp_path, capsys) -> None:
     bank = tmp_path / "bank.md"
     bank.write_text(
         "---\nid: pics\ntitle: Pictures\nduration: 5m\n---\n## Sign {#sign single}\n"
         'Look: <img src="images/sign.png" alt="sign"> and ![x](images/other.png)\n\n- [x] yes\n- [ ] no\n',
         encoding="utf-8",
     )
-    with pytest.raises(BankError) as caught:
-        load_bank(bank)
-    messages = [str(p) for p in caught.value.problems]
-    assert len(messages) == 2 and all(f"{bank}:6: image '" in m for m in messages)
+    assert main(["check", str(bank)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bank}: INVALID — 2 problems" in out
+    assert f"{bank}:6: image 'images/sign.png' not found next to the bank" in out
+    assert f"{bank}:6: image 'images/other.png' not found next to the bank" in out
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "sign.png").write_bytes(PNG)
     (tmp_path / "images" / "other.png").write_bytes(PNG)
-    assert load_bank(bank).questions
+    assert main(["check", str(bank)]) == 0

@@ -1,9 +1,9 @@
 """Markdown question banks: `load_bank`/`parse_bank` read them, `write_bank` writes them."""
 
-from exam_desktop.core.bank.parser import load_bank, parse_bank
+from exam_desktop.core.bank.parser import load_bank, missing_images, parse_bank
 from exam_desktop.core.bank.writer import write_bank
 
-__all__ = ["load_bank", "parse_bank", "write_bank", "find_banks", "summarize"]
+__all__ = ["load_bank", "parse_bank", "write_bank", "find_banks", "summarize", "missing_images"]
 
 from collections import Counter
 from pathlib import Path

@@ -114,9 +114,6 @@ def load_bank(path: str | Path) -> Exam:
         raise KnownError(f"{path}: cannot read ({exc.strerror})") from None
     exam = parse_bank(text, str(path))
     exam.source = str(path)
-    missing = missing_images(exam, path.parent)
-    if missing:
-        raise BankError(missing)
     return exam
 
 
