@@ -288,3 +288,29 @@ def test_reports_are_written_off_the_gui_thread_with_progress(qtbot, db_path, tm
     finally:
         close_window(win)
         db.close()
+
+
+def test_the_grading_page_speaks_only_its_own_closed_list_of_messages(qtbot, db_path):
+    db = GraderDB.open(db_path)
+    win = open_window(qtbot, db)
+    try:
+        # A name from the exam page's list, and one from nowhere: both refused, neither handled.
+        for name in ("answer_changed", "delete_everything"):
+            run_js(
+                qtbot,
+                win,
+                "new Promise((done) => new QWebChannel(qt.webChannelTransport, (ch) => {"
+                f" ch.objects.bridge.post(JSON.stringify({{type: '{name}'}})); done(true); }}))",
+            )
+        qtbot.waitUntil(lambda: len(win.bridge.rejected) == 2)
+        assert ['"answer_changed"' in r or "answer_changed" in r for r in win.bridge.rejected] == [
+            True,
+            False,
+        ]
+        # Python reaches the page only through the one call helper: grader.show with JSON data.
+        with qtbot.waitSignal(win.answer_shown, timeout=10000):
+            win._push_html("<p id='probe'>&lt;script&gt; stays text</p>")
+        assert run_js(qtbot, win, "document.getElementById('probe').textContent") == "<script> stays text"
+    finally:
+        close_window(win)
+        db.close()
