@@ -15,6 +15,19 @@ HELP = "validate question banks (files or folders) and summarise each"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="bank files or folders of banks")
+    parser.add_argument(
+        "--scoring",
+        action="store_true",
+        help="also show what the scoring rules give a candidate who guesses, says “I don’t know yet”, "
+        "or knows half the answers, and the chance of passing by guessing",
+    )
+    parser.add_argument(
+        "--pass",
+        dest="pass_mark",
+        default="60%",
+        metavar="MARK",
+        help="with --scoring: the pass mark, as a share (60%%, the default) or in points",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: INVALID — {exc}")
         else:
             print(f"{path}: valid — {summarize(exam)}")
+            if args.scoring:
+                from exam_desktop.grading.guessing import chances_table, exam_chances
+
+                print(chances_table(exam_chances(exam, args.pass_mark)))
     print(
         f"{len(banks) - failed} of {len(banks)} bank{'s' if len(banks) != 1 else ''} valid", file=sys.stderr
     )

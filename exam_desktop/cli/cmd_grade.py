@@ -221,12 +221,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from exam_desktop.grading.importer import load_grader_key
     from exam_desktop.grading.simulate import write_simulated_session
 
     if args.candidates < 1:
         raise KnownError("--candidates must be at least 1")
-    key, _ = load_grader_key(args.key, _office_key(args))
+    key, _ = _load_key(args.key, _office_key(args))
     paths = write_simulated_session(key, args.out, args.candidates, seed=args.seed)
     print(f"{len(paths)} simulated bundles of {key.exam.id} written to {args.out}")
     return 0
@@ -469,7 +468,7 @@ def _mark(args: argparse.Namespace) -> int:
     db = GraderDB.open(Path(args.db))
     try:
         exam = open_packet(db, args.packet)
-        print(f"{args.db}: {exam.title} ({len(db.candidates(exam.id))} answers' candidates to mark)")
+        print(f"{args.db}: {exam.title}, answers of {len(db.candidates(exam.id))} anonymous candidates")
     finally:
         db.close()
     if args.no_window:

@@ -397,9 +397,17 @@ def import_marks(db: GraderDB, path: Path) -> MarksImport:
             )
             result.new += 1
             touched.add((cid, qid))
-        for cid, qid in touched:
+        for cid, qid in sorted(touched):
             rows = _marks_of(db, cid, qid)
             if len(rows) == 1:
+                score = db.score(cid, qid)
+                graded_here = score.manual_points is not None or score.override_points is not None
+                if graded_here and score.grader != marker:
+                    result.conflicts.append(
+                        f"{_label(db, cid)} {qid}: graded here by {score.grader or 'someone'} "
+                        f"({score.points:g}); {marker}'s {rows[0]['points']:g} is kept beside it"
+                    )
+                    continue
                 _apply(db, cid, qid, rows[0]["points"], rows, grader=rows[0]["marker"])
                 result.applied += 1
             else:

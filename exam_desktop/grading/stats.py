@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam, MultipleChoice, SingleChoice, TrueFalse
 from exam_desktop.core.page.answer_view import escaped, picked_ids
+from exam_desktop.grading.guessing import ExamChances, QuestionChances, exam_chances
 from exam_desktop.grading.results import CandidateResult
 
 UPPER_LOWER_FRACTION = 0.27
@@ -206,6 +207,8 @@ def _report_html(
     median = (totals[(n - 1) // 2] + totals[n // 2]) / 2
     sd = math.sqrt(sum((t - mean) ** 2 for t in totals) / n)
     pending = sum(1 for r in results if not r.complete)
+    chances = exam_chances(exam)
+    guessed = {q.question_id: q for q in chances.questions}
     rows = []
     for number, i in enumerate(items, start=1):
         q = exam.question(i.question_id)
@@ -213,6 +216,7 @@ def _report_html(
         rows.append(
             f"<tr{flag}><td>Q{number}</td><td>{escaped(i.question_id)}</td><td>{escaped(i.title)}</td>"
             f"<td>{i.kind}</td><td>{i.max_points:g}</td><td>{_fmt(i.facility)}</td>"
+            f"<td>{_guess(guessed[i.question_id])}</td>"
             f"<td>{_fmt(i.discrimination)}</td><td>{_fmt(i.point_biserial)}</td>"
             f"<td>{i.answered}</td><td>{i.dont_know}</td><td>{i.unanswered}</td>"
             f"<td>{i.ungraded or ''}</td><td>{_options(q, i)}</td></tr>"
@@ -249,11 +253,13 @@ lowest {totals[0]:.2f} · highest {totals[-1]:.2f} · maximum {exam.total_points
 <img alt="Difficulty vs discrimination" src="{_data_url(scatter)}">
 </div>
 <h2>Items</h2>
-<p>Facility: share of the points earned. Discrimination: upper minus lower 27 % of candidates by
+<p>{_guess_line(chances)}</p>
+<p>Facility: share of the points earned. By guessing: the share a candidate who guesses at random
+can expect from the scoring rules (“–” where an answer cannot be guessed). Discrimination: upper minus lower 27 % of candidates by
 total (rows below 0.2 are shaded). r<sub>pb</sub>: corrected point-biserial correlation.
 Options: times each was chosen (correct ones in green).</p>
 <table>
-<tr><th>#</th><th>id</th><th>question</th><th>kind</th><th>points</th><th>facility</th>
+<tr><th>#</th><th>id</th><th>question</th><th>kind</th><th>points</th><th>facility</th><th>by guessing</th>
 <th>discrimination</th><th>r<sub>pb</sub></th><th>answered</th><th>don’t know</th><th>blank</th>
 <th>not graded</th><th>options chosen</th></tr>
 {"".join(rows)}
@@ -275,6 +281,20 @@ def _options(q, item: ItemStats) -> str:
         for label, count in item.option_counts.items()
     )
     return f'<div class="options">{spans}</div>'
+
+
+def _guess(q: QuestionChances) -> str:
+    return f"{q.guesser.mean / q.max_points:.2f}" if q.guessable and q.max_points else "–"
+
+
+def _guess_line(chances: ExamChances) -> str:
+    share = chances.pass_points / chances.max_points if chances.max_points else 0
+    return (
+        f"Scoring rules: guessing everything at random gives {chances.guesser.mean:.2f} ± "
+        f"{chances.guesser.sd:.2f} of {chances.max_points:g} points and reaches {share:.0%} with "
+        f"probability {chances.guesser_passes:.2g}; knowing half the answers and guessing the rest gives "
+        f"{chances.half.mean:.2f} ± {chances.half.sd:.2f}."
+    )
 
 
 def _data_url(png: bytes) -> str:

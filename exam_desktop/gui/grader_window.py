@@ -23,12 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -60,6 +62,7 @@ from exam_desktop.grading.db import Candidate, GraderDB, StoredScore
 from exam_desktop.grading.rubric import rubric_criteria
 from exam_desktop.gui.bridge import Bridge, GraderMessage, attach_bridge, call_js
 from exam_desktop.gui.grading_panel import CommentBank, NotesPanel, RubricPanel
+from exam_desktop.gui.grading_reports import ReportJob, start_report_job
 from exam_desktop.gui.webview import SHELL_URL, LockedWebView
 from exam_desktop.paths import WEB_DIR
 
@@ -73,6 +76,7 @@ class GraderWindow(QMainWindow):
     selection_changed = Signal()  # the grader selected (or unselected) a passage of the essay
     saved = Signal()  # a change was stored
     painted = Signal()  # the page has drawn what it shows now (see `request_paint`)
+    reports_done = Signal(str)  # the reports job ended: what it wrote, or why not
 
     def __init__(
         self,
@@ -229,6 +233,17 @@ class GraderWindow(QMainWindow):
         self.setCentralWidget(central)
         self.saved_label = QLabel()
         self.statusBar().addPermanentWidget(self.saved_label)
+        self.report_progress = QProgressBar()
+        self.report_progress.setMaximumWidth(220)
+        self.report_progress.setFormat("reports %p%")
+        self.report_progress.hide()
+        self.statusBar().addPermanentWidget(self.report_progress)
+        self._report_job: ReportJob | None = None
+        self._report_thread: QThread | None = None
+        reports = self.menuBar().addMenu("&Reports")
+        write = reports.addAction("Write results, feedback and statistics…")
+        write.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        write.triggered.connect(self._choose_report_folder)
         self.resize(1360, 860)
 
     def _install_shortcuts(self) -> None:
@@ -618,6 +633,40 @@ class GraderWindow(QMainWindow):
             return
         call_js(self.view.page(), "grader.show", html)
 
+    def _choose_report_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the reports")
+        if folder:
+            self.write_reports(Path(folder))
+
+    def write_reports(self, folder: Path) -> None:
+        """Results CSV, feedback pages and statistics into `folder`, off the GUI thread; the
+        progress bar in the status bar follows it and `reports_done` says how it ended."""
+        if self._report_thread is not None and self._report_thread.isRunning():
+            self._say("The reports are still being written.", ok=False)
+            return
+        job = ReportJob(self.db.path, self.exam.id, folder)
+        job.progress.connect(self._report_progressed)
+        job.finished.connect(self._report_written)  # methods of the window: run on the GUI thread
+        job.failed.connect(self._report_failed)
+        self._report_job = job
+        self.report_progress.setRange(0, 0)
+        self.report_progress.show()
+        self._report_thread = start_report_job(job, self)
+
+    def _report_progressed(self, done: int, total: int) -> None:
+        self.report_progress.setRange(0, total)
+        self.report_progress.setValue(done)
+
+    def _report_written(self, text: str) -> None:
+        self.report_progress.hide()
+        self._say(text, ok=True)
+        self.reports_done.emit(text)
+
+    def _report_failed(self, text: str) -> None:
+        self.report_progress.hide()
+        self._say(text, ok=False)
+        self.reports_done.emit(text)
+
     def request_paint(self) -> None:
         """Emit `painted` once the page has drawn what it shows now (for screenshots)."""
         call_js(self.view.page(), "grader.whenPainted")
@@ -645,6 +694,9 @@ class GraderWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.bridge.close()
+        if self._report_thread is not None:
+            self._report_thread.quit()
+            self._report_thread.wait()
         super().closeEvent(event)
 
 

@@ -175,3 +175,5 @@ def test_statistics_leave_ungraded_answers_out_and_say_so(tmp_path, capsys):
     assert run(capsys, "grade", "report", "--stats", tmp_path / "stats", "--db", db_path)[0] == 0
     report = (tmp_path / "stats" / "exam-report.html").read_text()
     assert "are left out of the item figures" in report and "not counted as zero" in report
+    # Beside each item's facility, what guessing gets from its scoring rules.
+    assert "<th>by guessing</th>" in report and "Scoring rules: guessing everything at random" in report

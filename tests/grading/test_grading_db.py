@@ -288,3 +288,32 @@ def test_feedback_pages_speak_the_exam_language(db, tmp_path):
         assert words in text
     for english in ("What you selected", "Correct answer", "Score per domain"):
         assert english not in text
+
+
+def test_a_database_of_the_first_version_opens_with_its_grades_kept(tmp_path):
+    """Written before rubric levels, notes, the comment bank and several markers existed."""
+    import sqlite_utils
+
+    from exam_desktop.grading.db import MIGRATIONS
+
+    path = tmp_path / "grader.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    old = sqlite_utils.Database(conn)
+    MIGRATIONS.apply(old, stop_before="m002_marking")
+    version_1 = GraderDB(old, path)  # the first schema, filled as the app of then did
+    version_1.put_exam(sample_exam(), "package-hash", "key-1")
+    file(version_1, bundle("ada@uni.it", **PERFECT))
+    version_1.execute(
+        "UPDATE scores SET manual_points = 1.5, grader = 'mb', comment = 'ok' WHERE question_id = 'gans'"
+    )
+    assert {m.name for m in MIGRATIONS.applied(old)} == {"m001_initial"}
+    version_1.close()
+
+    db = GraderDB.open(path)
+    (ada,) = db.candidates(sample_exam().id)
+    score = db.score(ada.id, "gans")
+    assert (score.manual_points, score.grader, score.comment) == (1.5, "mb", "ok")
+    assert db.rubric_levels(ada.id, "gans") == {} and db.annotations(ada.id, "gans") == []
+    db.add_annotation(ada.id, "gans", 0, 3, "Two", "why two?")
+    assert db.place(sample_exam().id, "mb") is None
+    db.close()

@@ -263,3 +263,54 @@ def test_a_marker_grades_a_packet_in_the_grading_window(qtbot, db_path, tmp_path
         close_window(win)
     assert write_marks(marker, exam.id, tmp_path / "ann.marks", marker="ann") == 1
     marker.close()
+
+
+def test_reports_are_written_off_the_gui_thread_with_progress(qtbot, db_path, tmp_path):
+    import threading
+
+    db = GraderDB.open(db_path)
+    win = open_window(qtbot, db)
+    try:
+        win.write_reports(tmp_path / "reports")
+        assert win.report_progress.isVisible()
+        with qtbot.waitSignal(win.reports_done, timeout=30000) as done:
+            pass
+        assert done.args[0].startswith(f"Reports written to {tmp_path / 'reports'}")
+        assert win._report_job.thread_id not in (None, threading.get_ident())
+        assert not win.report_progress.isVisible()
+        assert (tmp_path / "reports" / "results.csv").exists()
+        assert len(list((tmp_path / "reports" / "feedback").glob("candidate-*.html"))) == 4
+        assert (tmp_path / "reports" / "stats" / "exam-report.html").exists()
+        # Meanwhile the window kept working: grading goes on as before.
+        choose_question(qtbot, win, "gans")
+        win.points.setValue(1.0)
+        assert db.score(db.candidates(sample_exam().id)[0].id, "gans").manual_points == 1.0
+    finally:
+        close_window(win)
+        db.close()
+
+
+def test_the_grading_page_speaks_only_its_own_closed_list_of_messages(qtbot, db_path):
+    db = GraderDB.open(db_path)
+    win = open_window(qtbot, db)
+    try:
+        # A name from the exam page's list, and one from nowhere: both refused, neither handled.
+        for name in ("answer_changed", "delete_everything"):
+            run_js(
+                qtbot,
+                win,
+                "new Promise((done) => new QWebChannel(qt.webChannelTransport, (ch) => {"
+                f" ch.objects.bridge.post(JSON.stringify({{type: '{name}'}})); done(true); }}))",
+            )
+        qtbot.waitUntil(lambda: len(win.bridge.rejected) == 2)
+        assert ['"answer_changed"' in r or "answer_changed" in r for r in win.bridge.rejected] == [
+            True,
+            False,
+        ]
+        # Python reaches the page only through the one call helper: grader.show with JSON data.
+        with qtbot.waitSignal(win.answer_shown, timeout=10000):
+            win._push_html("<p id='probe'>&lt;script&gt; stays text</p>")
+        assert run_js(qtbot, win, "document.getElementById('probe').textContent") == "<script> stays text"
+    finally:
+        close_window(win)
+        db.close()

@@ -50,6 +50,9 @@ def test_report_pdf_writes_a4_feedback_with_page_numbers_and_a_class_summary(tmp
     assert "Deep Learning — grading sample" in text and "Score per domain" in text
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     assert "\\(" not in text  # math typeset before printing, not left as TeX
+    # The other candidates' pages are swapped into the loaded one: each PDF is its own candidate's.
+    third = pdf_text(tmp_path / "pdf" / "candidate-003.pdf")
+    assert "Student 003" in third and "Student 001" not in third and "Page 1 of" in third
     summary = pdf_text(tmp_path / "pdf" / "class-summary.pdf")
     assert "exam report" in summary and "facility" in summary and "Page 1 of" in summary
 

@@ -202,3 +202,31 @@ def test_forty_candidates_double_marked_blind_then_reconciled_and_exported(tmp_p
 )
 def test_cohen_kappa(pairs, kappa):
     assert cohen_kappa(pairs) == kappa
+
+
+def test_a_mark_never_replaces_a_grade_given_in_the_lead_database(tmp_path, capsys):
+    from grading_sample import PERFECT, answers, write_bundle_file
+
+    key_path = write_key(tmp_path)
+    key = load_key_file(key_path)
+    for n, essay in enumerate(["Two networks.", "A minimax game.", "Images."]):
+        write_bundle_file(key, tmp_path / "usb", f"c{n}@uni.it", answers(**{**PERFECT, "gans": essay}))
+    lead = tmp_path / "grader.db"
+    grade(capsys, "import", "--key", key_path, tmp_path / "usb", "--db", lead)
+    grade(
+        capsys, "packet", "--question", "gans", "--marker", "ann", "-o", tmp_path / "ann.packet", "--db", lead
+    )
+    grade(capsys, "mark", tmp_path / "ann.packet", "--db", tmp_path / "ann.db", "--no-window")
+    mark_packet(tmp_path / "ann.db", lambda n: 2.0)
+    grade(capsys, "marks", "export", "--db", tmp_path / "ann.db", "-o", tmp_path / "ann.marks")
+    db = GraderDB.open(lead)
+    first = db.candidates(db.exam().id)[0]
+    db.grade_by_hand(first.id, "gans", 0.5, grader="lead")  # graded here meanwhile
+    db.close()
+    code, out = grade(capsys, "marks", "import", tmp_path / "ann.marks", "--db", lead)
+    assert code == 1 and "Candidate 1 gans: graded here by lead (0.5); ann's 2 is kept beside it" in out
+    db = GraderDB.open(lead)
+    assert db.score(first.id, "gans").manual_points == 0.5
+    assert [h["points"] for h in marks_history(db, first.id, "gans")] == [2.0]
+    assert [db.score(c.id, "gans").manual_points for c in db.candidates(db.exam().id)[1:]] == [2.0, 2.0]
+    db.close()
