@@ -77,6 +77,7 @@ from exam_desktop.room.view import RoomView
 log = logging.getLogger(__name__)
 
 REFRESH_MS = 250  # the table follows the room at most this late
+FEED_SHOWN = 300  # feed entries kept in the list
 Index = QModelIndex | QPersistentModelIndex
 
 # state -> (label, colour of its icon); attention reasons override the row's colour.
@@ -522,7 +523,7 @@ class RoomConsoleWindow(QMainWindow):
         self.setWindowTitle(f"{self.room_title} — room console")
         self.resize(1400, 860)
         self._dirty = True
-        self._shown_feed: tuple[float, str, str] | None = None
+        self._last_entry: object = None  # the newest feed entry shown
         self.projector: ProjectorClock | None = None
         self.last_error = ""
         console.view.listeners.append(self._on_room_change)
@@ -711,20 +712,26 @@ class RoomConsoleWindow(QMainWindow):
             self.connection.setStyleSheet("color: #c62828;")
 
     def _update_feed(self) -> None:
+        """Add what is new to the top of the feed (the list is never rebuilt: it can be long)."""
         feed = self.console.view.feed()
-        last = (feed[-1].at, feed[-1].seat, feed[-1].text) if feed else None
-        if last == self._shown_feed:
+        if not feed or feed[-1] is self._last_entry:
             return
-        self._shown_feed = last
-        self.feed.clear()
-        for entry in reversed(feed[-300:]):
+        new = []
+        for entry in reversed(feed):
+            if entry is self._last_entry:
+                break
+            new.append(entry)
+        self._last_entry = feed[-1]
+        for entry in reversed(new[:FEED_SHOWN]):  # oldest first, each on top of the list
             stamp = time.strftime("%H:%M:%S", time.localtime(entry.at))
             text = COMMAND_NUMBER.sub("", entry.text)  # the sequence numbers are for machines
             item = QListWidgetItem(f"{stamp}  {entry.seat}  {text}")
             colour = FEED_COLOURS.get(entry.kind)
             if colour:
                 item.setForeground(QBrush(QColor(colour)))
-            self.feed.addItem(item)
+            self.feed.insertItem(0, item)
+        while self.feed.count() > FEED_SHOWN:
+            self.feed.takeItem(self.feed.count() - 1)
 
     # ---------------------------------------------------------------------------- selection
 

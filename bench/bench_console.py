@@ -1,0 +1,182 @@
+"""The room console window under load: N simulated seats in their own process, the real window here.
+
+    .venv/bin/python bench/bench_console.py [--seats 200] [--status-every 2] [--duration 60]
+
+A room on a free port with its embedded Mosquitto; `room simulate` runs N seats (real sessions, real
+TLS connections, statuses every `--status-every` s) in a second process, as seats run on other
+machines; this process runs the console window (`gui/room_console.py`), offscreen. Measured:
+
+- **seat change → console row updated**: for every status that changes a row, the time from the
+  seat sending it (its clock: the same machine) to the window's table showing it (target p95 ≤ 1 s);
+- **the window's thread never blocks**: a 10 ms timer on the window's thread records how late each
+  tick fires; the longest stall is reported (target ≤ 100 ms).
+
+Run it on a quiet machine: seats, console and broker share its cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seats", type=int, default=200)
+    parser.add_argument("--status-every", type=float, default=2.0)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds measured, once every seat runs")
+    args = parser.parse_args()
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from exam_desktop.core.bank import load_bank
+    from exam_desktop.core.sealed.keys import ScryptParams
+    from exam_desktop.core.sealed.package import build_package
+    from exam_desktop.gui.application import qt_application
+    from exam_desktop.gui.room_console import RoomConsoleWindow
+    from exam_desktop.room.broker import EmbeddedBroker
+    from exam_desktop.room.config import BrokerAddress, init_room, load_console_secrets
+    from exam_desktop.room.console import RoomConsole
+
+    app = qt_application()
+    folder = Path(tempfile.mkdtemp(prefix="bench-console-"))
+    cheap = ScryptParams(n=2**10, r=8, p=1)  # N seats unlock at once: the start code's KDF is not measured
+    built = build_package(
+        load_bank(ROOT / "banks" / "ml-engineers-test.md"), Ed25519PrivateKey.generate(), kdf=cheap
+    )
+    package = folder / "ml.exam"
+    package.write_bytes(built.package_bytes)
+    passphrase = secrets.token_urlsafe(12)
+    room = init_room(folder / "ROOM", passphrase, broker=BrokerAddress("127.0.0.1", free_port()), kdf=cheap)
+    broker = EmbeddedBroker(room).start()
+    console = RoomConsole(room, load_console_secrets(room, passphrase), collect=True)
+    console.start()
+    console.wait_connected()
+    seats = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "exam_desktop",
+            "room",
+            "simulate",
+            str(room.folder),
+            str(package),
+            "--code",
+            built.start_code,
+            "--seats",
+            str(args.seats),
+            "--answer-every",
+            "10",
+            "--status-every",
+            str(args.status_every),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    window = RoomConsoleWindow(console)
+    window.resize(1600, 1000)
+    window.show()
+
+    latencies: list[float] = []
+    stalls: list[float] = []
+    seen: dict[str, float] = {}
+    measuring = {"from": None}
+    original_refresh = window.refresh
+
+    refresh_ms: list[float] = []
+
+    def refresh() -> None:
+        started = time.perf_counter()
+        original_refresh()
+        refresh_ms.append((time.perf_counter() - started) * 1000)
+        if measuring["from"] is None:
+            return
+        now = time.time()
+        for row in console.view.rows(now):
+            sent = row.status_at
+            if sent is not None and seen.get(row.seat) != sent:
+                seen[row.seat] = sent
+                latencies.append(now - sent)
+
+    window.timer.timeout.disconnect()
+    window.timer.timeout.connect(refresh)
+    clock = QElapsedTimer()
+    clock.start()
+    last = {"at": clock.elapsed()}
+
+    def tick() -> None:
+        now = clock.elapsed()
+        if measuring["from"] is not None:
+            stalls.append(now - last["at"] - 10)
+        last["at"] = now
+
+    heartbeat = QTimer(interval=10)
+    heartbeat.timeout.connect(tick)
+    heartbeat.start()
+
+    def check() -> None:
+        running = sum(1 for r in console.view.rows() if r.state == "running")
+        if measuring["from"] is None and running >= args.seats:
+            measuring["from"] = time.monotonic()
+            for row in console.view.rows():
+                seen[row.seat] = row.status_at or 0.0
+        if measuring["from"] is not None and time.monotonic() - measuring["from"] >= args.duration:
+            app.quit()
+
+    checker = QTimer(interval=500)
+    checker.timeout.connect(check)
+    checker.start()
+    QTimer.singleShot(int((args.duration + 240) * 1000), app.quit)  # a room that never fills up
+    try:
+        app.exec()
+    finally:
+        seats.terminate()
+        seats.wait(30)
+        console.stop()
+        broker.stop()
+    if not latencies:
+        print(f"the {args.seats} seats did not all run in time; nothing measured")
+        return 1
+    print(
+        f"{args.seats} seats, status every {args.status_every} s, {args.duration:.0f} s measured: "
+        f"seat change -> console row updated p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+        f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "
+        f"over {len(latencies)} changes (target p95 <= 1000 ms)"
+    )
+    print(
+        f"  the window's thread: longest stall {max(stalls):.0f} ms, p99 {percentile(stalls, 99):.0f} ms, "
+        f"median {statistics.median(stalls):.0f} ms over {len(stalls)} ticks (target <= 100 ms)"
+    )
+    print(
+        f"  of which the table and feed refresh: longest {max(refresh_ms):.0f} ms, "
+        f"p99 {percentile(refresh_ms, 99):.0f} ms over {len(refresh_ms)} refreshes"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
