@@ -408,7 +408,9 @@ def _read_signed(source: Path | bytes, expected_key: Ed25519PublicKey | None) ->
         raw = strict_json(header_bytes)
         header = _parse_header(raw)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise PackageRejected(f"The package header is damaged ({exc}).") from None
+        raise PackageRejected(
+            f"The package header is damaged ({_problem(exc)}); get a fresh copy from the exam office."
+        ) from None
     if not verify_signature(header.office_public_key, signature, body):
         raise PackageRejected(
             "The package's signature is not valid: it was altered or damaged after it was built. "
@@ -422,6 +424,15 @@ def _read_signed(source: Path | bytes, expected_key: Ed25519PublicKey | None) ->
             f"expected {fingerprint(expected_key)}). Do not use it."
         )
     return _SignedPackage(header, header_bytes, ciphertext, hashlib.sha256(data).hexdigest())
+
+
+def _problem(exc: Exception) -> str:
+    """A parsing failure in words: a missing field is named as such, not as a bare key."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"the field {exc.args[0]!r} is missing"
+    if isinstance(exc, TypeError):
+        return f"a field has the wrong type ({exc})"
+    return str(exc)
 
 
 def _read_bytes(source: Path | bytes) -> bytes:
@@ -513,7 +524,7 @@ def load_key_file(path: Path, office_public_key: Ed25519PublicKey | None = None)
         signature = unb64(raw.pop("signature"), 64)
         public = public_key_from_bytes(unb64(raw["office_public_key"], 32))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise KeyFileRejected(f"{path} is not a readable grader key file ({exc}).") from None
+        raise KeyFileRejected(f"{path} is not a readable grader key file ({_problem(exc)}).") from None
     if not verify_signature(public, signature, canonical_json(raw)):
         raise KeyFileRejected(
             f"The signature of {path} is not valid: the key file was altered or damaged. "
@@ -534,4 +545,4 @@ def load_key_file(path: Path, office_public_key: Ed25519PublicKey | None = None)
             created_at=raw["created_at"],
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise KeyFileRejected(f"{path} has unreadable content ({exc}).") from None
+        raise KeyFileRejected(f"{path} has unreadable content ({_problem(exc)}).") from None
