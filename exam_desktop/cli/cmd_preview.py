@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 NAME = "preview"
 HELP = "render a bank's questions exactly as candidates see them to PNG files (offscreen)"
