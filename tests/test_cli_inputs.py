@@ -182,3 +182,27 @@ def test_a_read_only_answer_file_says_the_exam_cannot_start(tmp_path):
     finally:
         subprocess.run(["umount", str(point)], check=True)
     assert os.path.isdir(point)
+
+
+def test_a_fifo_package_and_a_device_key_file_are_refused_without_hanging(capsys, tmp_path):
+    import threading
+
+    fifo = tmp_path / "stuck.exam"
+    os.mkfifo(fifo)
+    codes: list[int] = []
+
+    def both() -> None:
+        codes.append(main(["launch", str(fifo), "--data-dir", str(tmp_path / "seat"), "--pin", "1"]))
+        codes.append(main(["verify", "--key", "/dev/zero", "--office-key", "/dev/zero", str(tmp_path)]))
+
+    worker = threading.Thread(target=both)
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():
+        with open(fifo, "wb"):
+            pass
+        worker.join()
+        pytest.fail("a FIFO or a device blocked the command")
+    err = capsys.readouterr().err
+    assert codes == [1, 1]
+    assert err.count("not a regular file") == 2, err

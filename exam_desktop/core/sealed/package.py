@@ -46,6 +46,7 @@ from exam_desktop.core.model import (
     strings_in,
     to_dict,
 )
+from exam_desktop.core.sealed.archive import read_regular_file
 from exam_desktop.core.sealed.keys import (
     CODE_ALPHABET,
     DEFAULT_SCRYPT,
@@ -440,14 +441,11 @@ def _read_bytes(source: Path | bytes) -> bytes:
         return bytes(source)
     path = Path(source)
     try:
-        size = path.stat().st_size
-        if size > MAX_PACKAGE_BYTES:
-            raise PackageRejected(f"{path} is too large to be an exam package.")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise PackageRejected(f"The package {path} does not exist.") from None
-    except OSError as exc:
-        raise PackageRejected(f"The package {path} cannot be read: {exc.strerror}.") from None
+        return read_regular_file(path, MAX_PACKAGE_BYTES, ValueError)
+    except ValueError as exc:
+        if str(exc) == "no such file":
+            raise PackageRejected(f"The package {path} does not exist.") from None
+        raise PackageRejected(f"The package {path} cannot be used: {exc}.") from None
 
 
 def _parse_header(raw: Any) -> PackageHeader:
@@ -512,11 +510,11 @@ def load_key_file(path: Path, office_public_key: Ed25519PublicKey | None = None)
     """Load and check a grader key file (signature, and the office key when given)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise KeyFileRejected(f"The key file {path} does not exist.") from None
-    except OSError as exc:
-        raise KeyFileRejected(f"The key file {path} cannot be read: {exc.strerror}.") from None
+        data = read_regular_file(path, MAX_PACKAGE_BYTES, ValueError)
+    except ValueError as exc:
+        if str(exc) == "no such file":
+            raise KeyFileRejected(f"The key file {path} does not exist.") from None
+        raise KeyFileRejected(f"The key file {path} cannot be used: {exc}.") from None
     try:
         raw = strict_json(data)
         if not isinstance(raw, dict) or raw.get("format") != KEY_FILE_FORMAT:
