@@ -203,7 +203,8 @@ def test_an_io_error_fails_the_save_and_the_store_stays_usable(store_path):
         """
     )
     assert result.returncode == 0, result.stderr
-    assert "refused: Your last change could not be saved: the disk reported an error" in result.stdout
+    assert "refused: Your last change could not be saved: the disk refused to write" in result.stdout
+    assert "limit on the file's size" in result.stdout and "tries again" not in result.stdout
     assert "retry saved" in result.stdout
     with AnswerStore.open(store_path) as store:
         assert store.responses() == {"q1": Response("q1", "kept"), "q3": Response("q3", "after")}

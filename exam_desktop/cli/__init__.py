@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from exam_desktop.cli.environment import clear_overrides
+
+    clear_overrides()  # before anything imports Qt
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):

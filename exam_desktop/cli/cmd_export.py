@@ -39,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
     output: Path = args.output or args.bank.with_suffix(result.suffix)
     if output.exists() and not args.force:
         raise KnownError(f"{output} exists: choose another name with -o, or add --force to overwrite it")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    result.write(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        result.write(output)
+    except OSError as exc:
+        raise KnownError(
+            f"Cannot write {output}: {exc.strerror or exc}. Choose another place with -o."
+        ) from None
     print(f"wrote {output} ({args.fmt}, {len(exam.questions)} questions in the bank)")
     if result.report:
         print(f"not carried over or changed ({len(result.report)}):")

@@ -226,7 +226,12 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.candidates < 1:
         raise KnownError("--candidates must be at least 1")
     key, _ = _load_key(args.key, _office_key(args))
-    paths = write_simulated_session(key, args.out, args.candidates, seed=args.seed)
+    if args.out.exists() and not args.out.is_dir():
+        raise KnownError(f"{args.out} is a file, not a folder: name a folder for the bundles with -o.")
+    try:
+        paths = write_simulated_session(key, args.out, args.candidates, seed=args.seed)
+    except OSError as exc:
+        raise KnownError(f"Cannot write the bundles to {args.out}: {exc.strerror or exc}.") from None
     print(f"{len(paths)} simulated bundles of {key.exam.id} written to {args.out}")
     return 0
 

@@ -55,6 +55,11 @@ def read_passphrase(
             lines = args.passphrase_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise KnownError(f"Cannot read {args.passphrase_file}: {exc.strerror}.") from None
+        except UnicodeDecodeError:
+            raise KnownError(
+                f"{args.passphrase_file} is not a text file: a passphrase file holds the passphrase "
+                "as one line of text."
+            ) from None
         passphrase = lines[0] if lines else ""
     elif os.environ.get(PASSPHRASE_ENV):
         passphrase = os.environ[PASSPHRASE_ENV]

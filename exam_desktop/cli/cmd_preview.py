@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 NAME = "preview"
 HELP = "render a bank's questions exactly as candidates see them to PNG files (offscreen)"
@@ -37,7 +38,15 @@ def run(args: argparse.Namespace) -> int:
         if not args.question:
             raise_known("A single .png file needs --question ID; give a folder to get every question.")
         out, file_name = out.parent, out.name
-    done = render_previews(exam, out, args.question, file_name=file_name)
+    elif out.exists() and not out.is_dir():
+        raise_known(
+            f"{out} is a file, not a folder: give a folder for the PNG files "
+            "(or a name ending .png with --question)."
+        )
+    try:
+        done = render_previews(exam, out, args.question, file_name=file_name)
+    except OSError as exc:
+        raise_known(f"Cannot write the PNG files to {out}: {exc.strerror or exc}.")
     problems = 0
     for item in done:
         print(item.path)
@@ -50,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def raise_known(message: str) -> None:
+def raise_known(message: str) -> NoReturn:
     from exam_desktop.core.errors import KnownError
 
     raise KnownError(message)

@@ -275,6 +275,13 @@ class GraderDB:
         try:
             conn = sqlite3.connect(str(path), isolation_level=None)
             db = sqlite_utils.Database(conn)
+            tables = set(db.table_names())
+            if tables and "_sqlite_migrations" not in tables:  # another program's database
+                conn.close()
+                raise GraderDatabaseError(
+                    f"{path} is a database, but not a grader database: nothing was changed in it. "
+                    "Choose another file with --db."
+                )
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")

@@ -235,6 +235,12 @@ def test_verify_refuses_a_fifo_and_a_device_without_hanging(tmp_path, capsys):
     assert out.count("not a regular file") == 2, out
 
 
+@pytest.fixture(scope="module")
+def fuzz_key(tmp_path_factory) -> GraderKey:
+    """One exam key for every fuzzed bundle (building a package per example would dominate)."""
+    return load_key_file(write_key(tmp_path_factory.mktemp("fuzz-key"), install=False))
+
+
 any_text = st.text(alphabet=st.characters(blacklist_categories=()), max_size=30)  # surrogates too
 json_values = st.recursive(
     st.none()
@@ -259,10 +265,10 @@ json_values = st.recursive(
     | json_values,
 )
 def test_fuzzed_signed_bundles_are_read_or_refused_never_a_crash(
-    tmp_path_factory, value, candidate, rating, extension
+    tmp_path_factory, fuzz_key, value, candidate, rating, extension
 ):
     tmp = tmp_path_factory.mktemp("fuzz")
-    key = load_key_file(write_key(tmp))
+    key = fuzz_key
     item = {
         "question_id": "minibatch",
         "value": value,

@@ -76,3 +76,59 @@ def test_a_clock_before_the_package_was_built_is_refused():
     built = datetime(2030, 6, 1, tzinfo=UTC)
     assert not check_clock(lambda: datetime(2030, 5, 31, tzinfo=UTC).timestamp(), built).ok
     assert check_clock(lambda: datetime(2030, 6, 2, tzinfo=UTC).timestamp(), built).ok
+
+
+VOLATILE_MOUNTS = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+tmpfs /run/exam tmpfs rw,nosuid 0 0
+none /mnt/ram ramfs rw 0 0
+tmpfs /upper tmpfs rw 0 0
+overlay /srv/seat overlay rw,lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work 0 0
+overlay /srv/disk overlay rw,lowerdir=/lower,upperdir=/var/upper,workdir=/var/work 0 0
+gvfsd-fuse /run/user/1000/gvfs fuse.gvfsd-fuse rw 0 0
+/dev/sdc1 /media/stick fuseblk rw 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("folder", "words"),
+    [
+        ("/run/exam/data", "in memory only (tmpfs at /run/exam)"),
+        ("/mnt/ram/data", "in memory only (ramfs at /mnt/ram)"),
+        ("/srv/seat/answers", "in memory only (overlay on tmpfs at /srv/seat)"),
+        ("/run/user/1000/gvfs/smb/exams", "network drive (fuse.gvfsd-fuse"),
+    ],
+)
+def test_volatile_and_user_space_folders_are_refused(tmp_path, folder, words):
+    mounts = tmp_path / "mounts"
+    mounts.write_text(VOLATILE_MOUNTS)
+    check = check_local_disk(Path(folder), mounts)
+    assert not check.ok and words in check.message and folder in check.message
+
+
+@pytest.mark.parametrize("folder", ["/srv/disk/answers", "/media/stick/answers", "/home/exam"])
+def test_disks_behind_an_overlay_or_fuseblk_are_local(tmp_path, folder):
+    mounts = tmp_path / "mounts"
+    mounts.write_text(VOLATILE_MOUNTS)
+    assert check_local_disk(Path(folder), mounts).ok
+
+
+def test_a_real_tmpfs_is_refused_by_the_preflight(tmp_path):
+    import subprocess
+
+    point = tmp_path / "ram"
+    point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(
+            f"cannot mount a tmpfs here (needs root with mount rights): {mounted.stderr.decode().strip()}"
+        )
+    try:
+        with pytest.raises(PreflightFailed, match=r"in memory only \(tmpfs at ") as caught:
+            run_preflight(point / "exam-data", needed_bytes=1024)
+        assert str(point / "exam-data") in str(caught.value)
+        assert not (point / "exam-data").exists()  # no test file was written to it
+    finally:
+        subprocess.run(["umount", str(point)], check=True)

@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 MAX_DEPTH = 16  # answers are at most a list of lists (a matrix) or an object of texts
-MAX_TEXT = 4 * 1024 * 1024  # one essay
+MAX_TEXT = 16 * 1024 * 1024  # one answer's text: far beyond any essay typed in an exam
 MAX_SHORT_TEXT = 1000  # identification fields, ids, times, reasons
 MAX_ITEMS = 10_000  # entries of one list or object (questions, rows, blanks)
 MAX_JOURNAL_ENTRIES = 1_000_000
@@ -26,13 +26,14 @@ MAX_RATING = 100
 
 
 def bounded_json(data: bytes, *, unique_keys: bool = False) -> Any:
-    """Parse one member: UTF-8, no NaN/Infinity, no huge numbers, nesting under MAX_DEPTH;
-    with `unique_keys`, no object repeats a key (the manifest: the signer's own bytes elsewhere)."""
+    """Parse one member: UTF-8, no NaN/Infinity, no huge numbers; with `unique_keys`, no object
+    repeats a key (the manifest). Nesting too deep for the parser is refused here; the shape
+    checks below then refuse anything nested deeper than MAX_DEPTH, iteratively, before any
+    recursive code (hashing, storing, scoring) sees the value."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
-    _check_nesting(text)
     try:
         value = json.loads(
             text,
@@ -41,31 +42,9 @@ def bounded_json(data: bytes, *, unique_keys: bool = False) -> Any:
             parse_constant=_no_constant,
             object_pairs_hook=_no_duplicates if unique_keys else None,
         )
-    except RecursionError:  # pragma: no cover - _check_nesting refuses this first
-        raise ValueError("nested too deeply") from None
+    except RecursionError:
+        raise ValueError(f"nested more than {MAX_DEPTH} deep") from None
     return value
-
-
-def _check_nesting(text: str) -> None:
-    """Refuse deep nesting before the recursive parser sees it (brackets inside strings skipped)."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ValueError(f"nested more than {MAX_DEPTH} deep")
-        elif ch in "]}":
-            depth -= 1
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -121,34 +100,53 @@ def text(value: Any, where: str, *, limit: int = MAX_SHORT_TEXT, empty: bool = T
 
 
 def json_value(value: Any, where: str, *, text_limit: int = MAX_TEXT) -> None:
-    """Any JSON value within the bounds: depth, item counts, text, number range (iterative)."""
-    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    """Any JSON value within the bounds: depth, item counts, text, number range (iterative; the
+    place of a problem is spelt out only when there is one)."""
+    stack: list[tuple[Any, Any, int]] = [(value, where, 0)]
     while stack:
         item, place, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValueError(f"{place} is nested more than {MAX_DEPTH} deep")
-        if item is None or isinstance(item, bool):
-            continue
-        if isinstance(item, int):
-            if abs(item) > MAX_INTEGER:
-                raise ValueError(f"{place} is a number out of range")
-        elif isinstance(item, float):
+        kind = type(item)
+        if kind is str:
+            if len(item) > text_limit or "\x00" in item or not _encodable(item):
+                text(item, _place(place), limit=text_limit)
+        elif kind is int:
+            if not -MAX_INTEGER <= item <= MAX_INTEGER:
+                raise ValueError(f"{_place(place)} is a number out of range")
+        elif kind is float:
             if not math.isfinite(item):
-                raise ValueError(f"{place} is not a finite number")
-        elif isinstance(item, str):
-            text(item, place, limit=text_limit)
-        elif isinstance(item, list):
+                raise ValueError(f"{_place(place)} is not a finite number")
+        elif item is None or kind is bool:
+            continue
+        elif kind is list or kind is dict:
+            if depth >= MAX_DEPTH:
+                raise ValueError(f"{_place(place)} is nested more than {MAX_DEPTH} deep")
             if len(item) > MAX_ITEMS:
-                raise ValueError(f"{place} has more than {MAX_ITEMS} items")
-            stack += [(v, f"{place}[{i}]", depth + 1) for i, v in enumerate(item)]
-        elif isinstance(item, dict):
-            if len(item) > MAX_ITEMS:
-                raise ValueError(f"{place} has more than {MAX_ITEMS} entries")
-            for key, v in item.items():
-                text(key, f"a key in {place}")
-                stack.append((v, f"{place}.{key}", depth + 1))
+                raise ValueError(f"{_place(place)} has more than {MAX_ITEMS} entries")
+            if kind is list:
+                stack.extend((v, (place, i), depth + 1) for i, v in enumerate(item))
+            else:
+                for key, v in item.items():
+                    if type(key) is not str or len(key) > MAX_SHORT_TEXT or not _encodable(key):
+                        text(key, f"a key in {_place(place)}")
+                    stack.append((v, (place, key), depth + 1))
         else:
-            raise ValueError(f"{place} is not a JSON value")
+            raise ValueError(f"{_place(place)} is not a JSON value")
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _place(place: Any) -> str:
+    parts = []
+    while isinstance(place, tuple):
+        place, step = place
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return str(place) + "".join(reversed(parts))
 
 
 def integer(value: Any, where: str, *, low: int, high: int) -> int:
@@ -256,16 +254,23 @@ def check_answers(raw: Any) -> None:
         json_value(item["value"], f"{where} value")
 
 
+_ENTRY_KEYS = frozenset({"seq", "at_wall", "type", "data", "prev_hash", "hash"})
+_ENTRY_OPTIONAL = frozenset({"at_mono"})
+
+
 def check_journal(events: Any) -> None:
     list_of(events, "the journal", limit=MAX_JOURNAL_ENTRIES)
     for position, event in enumerate(events, start=1):
         where = f"entry {position}"
-        only_keys(event, where, {"seq", "at_wall", "type", "data", "prev_hash", "hash"}, {"at_mono"})
-        integer(event["seq"], f"{where} seq", low=0, high=MAX_JOURNAL_ENTRIES)
-        text(event["at_wall"], f"{where} time", limit=200)
+        if type(event) is not dict or not _ENTRY_KEYS <= event.keys() <= _ENTRY_KEYS | _ENTRY_OPTIONAL:
+            only_keys(event, where, set(_ENTRY_KEYS), set(_ENTRY_OPTIONAL))
+        seq = event["seq"]
+        if type(seq) is not int or not 0 <= seq <= MAX_JOURNAL_ENTRIES:
+            integer(seq, f"{where} seq", low=0, high=MAX_JOURNAL_ENTRIES)
+        for name, limit in (("at_wall", 200), ("type", 200), ("prev_hash", 64), ("hash", 64)):
+            value = event[name]
+            if type(value) is not str or len(value) > limit or not value.isascii():
+                text(value, f"{where} {name}", limit=limit)
         if "at_mono" in event:
             number(event["at_mono"], f"{where} monotonic time", low=-1e15, high=1e15)
-        text(event["type"], f"{where} type", limit=200)
-        text(event["prev_hash"], f"{where} prev_hash", limit=64)
-        text(event["hash"], f"{where} hash", limit=64)
         json_value(event["data"], f"{where} data", text_limit=MAX_SHORT_TEXT * 100)

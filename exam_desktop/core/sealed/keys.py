@@ -25,8 +25,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from exam_desktop.core.atomic import write_atomically
 from exam_desktop.core.canonical import canonical_json, strict_json
 from exam_desktop.core.errors import KnownError
+from exam_desktop.core.sealed.archive import read_regular_file
 
 __all__ = ["canonical_json", "strict_json"]  # part of the sealed files' vocabulary too
 
@@ -301,8 +303,10 @@ def install_office_key(public_key_path: Path, data_dir: Path) -> str:
     target = Path(data_dir) / OFFICE_PUBLIC_KEY_NAME
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(
-            key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        write_atomically(
+            target.parent,
+            target.name,
+            key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
         )
     except OSError as exc:
         raise KeyProblem(f"Could not install the key in {target.parent}: {exc.strerror}.") from exc
@@ -365,11 +369,11 @@ def private_file_warning(path: Path) -> str | None:
 
 def _read_text(path: Path, what: str) -> str:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise KeyProblem(f"The {what} {path} does not exist.") from None
-    except OSError as exc:
-        raise KeyProblem(f"Could not read the {what} {path}: {exc.strerror}.") from exc
-    if len(data) > 64 * 1024:
-        raise KeyProblem(f"{path} is too large to be a {what}.")
+        data = read_regular_file(path, 64 * 1024, ValueError)  # no FIFO, no /dev/zero
+    except ValueError as exc:
+        if str(exc) == "no such file":
+            raise KeyProblem(f"The {what} {path} does not exist.") from None
+        if str(exc).startswith("larger than"):
+            raise KeyProblem(f"{path} is too large to be a {what}.") from None
+        raise KeyProblem(f"Could not read the {what} {path}: {exc}.") from None
     return data.decode("utf-8", "replace")

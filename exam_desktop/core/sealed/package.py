@@ -47,6 +47,7 @@ from exam_desktop.core.model import (
     strings_in,
     to_dict,
 )
+from exam_desktop.core.sealed.archive import read_regular_file
 from exam_desktop.core.sealed.keys import (
     CODE_ALPHABET,
     DEFAULT_SCRYPT,
@@ -417,7 +418,9 @@ def _read_signed(source: Path | bytes, expected_key: Ed25519PublicKey | None) ->
         raw = strict_json(header_bytes)
         header = _parse_header(raw)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise PackageRejected(f"The package header is damaged ({exc}).") from None
+        raise PackageRejected(
+            f"The package header is damaged ({_problem(exc)}); get a fresh copy from the exam office."
+        ) from None
     if not verify_signature(header.office_public_key, signature, body):
         raise PackageRejected(
             "The package's signature is not valid: it was altered or damaged after it was built. "
@@ -433,19 +436,25 @@ def _read_signed(source: Path | bytes, expected_key: Ed25519PublicKey | None) ->
     return _SignedPackage(header, header_bytes, ciphertext, hashlib.sha256(data).hexdigest())
 
 
+def _problem(exc: Exception) -> str:
+    """A parsing failure in words: a missing field is named as such, not as a bare key."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"the field {exc.args[0]!r} is missing"
+    if isinstance(exc, TypeError):
+        return f"a field has the wrong type ({exc})"
+    return str(exc)
+
+
 def _read_bytes(source: Path | bytes) -> bytes:
     if isinstance(source, (bytes, bytearray)):
         return bytes(source)
     path = Path(source)
     try:
-        size = path.stat().st_size
-        if size > MAX_PACKAGE_BYTES:
-            raise PackageRejected(f"{path} is too large to be an exam package.")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise PackageRejected(f"The package {path} does not exist.") from None
-    except OSError as exc:
-        raise PackageRejected(f"The package {path} cannot be read: {exc.strerror}.") from None
+        return read_regular_file(path, MAX_PACKAGE_BYTES, ValueError)
+    except ValueError as exc:
+        if str(exc) == "no such file":
+            raise PackageRejected(f"The package {path} does not exist.") from None
+        raise PackageRejected(f"The package {path} cannot be used: {exc}.") from None
 
 
 def _parse_header(raw: Any) -> PackageHeader:
@@ -510,11 +519,11 @@ def load_key_file(path: Path, office_public_key: Ed25519PublicKey | None = None)
     """Load and check a grader key file (signature, and the office key when given)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise KeyFileRejected(f"The key file {path} does not exist.") from None
-    except OSError as exc:
-        raise KeyFileRejected(f"The key file {path} cannot be read: {exc.strerror}.") from None
+        data = read_regular_file(path, MAX_PACKAGE_BYTES, ValueError)
+    except ValueError as exc:
+        if str(exc) == "no such file":
+            raise KeyFileRejected(f"The key file {path} does not exist.") from None
+        raise KeyFileRejected(f"The key file {path} cannot be used: {exc}.") from None
     try:
         raw = strict_json(data)
         if not isinstance(raw, dict) or raw.get("format") != KEY_FILE_FORMAT:
@@ -522,7 +531,7 @@ def load_key_file(path: Path, office_public_key: Ed25519PublicKey | None = None)
         signature = unb64(raw.pop("signature"), 64)
         public = public_key_from_bytes(unb64(raw["office_public_key"], 32))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise KeyFileRejected(f"{path} is not a readable grader key file ({exc}).") from None
+        raise KeyFileRejected(f"{path} is not a readable grader key file ({_problem(exc)}).") from None
     if not verify_signature(public, signature, canonical_json(raw)):
         raise KeyFileRejected(
             f"The signature of {path} is not valid: the key file was altered or damaged. "
@@ -543,4 +552,4 @@ def load_key_file(path: Path, office_public_key: Ed25519PublicKey | None = None)
             created_at=raw["created_at"],
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise KeyFileRejected(f"{path} has unreadable content ({exc}).") from None
+        raise KeyFileRejected(f"{path} has unreadable content ({_problem(exc)}).") from None

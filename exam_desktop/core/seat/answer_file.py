@@ -120,19 +120,34 @@ def _now_iso(wall: Callable[[], float]) -> str:
     return datetime.fromtimestamp(wall(), UTC).isoformat(timespec="milliseconds")
 
 
-def _write_failure(exc: sqlite3.Error, path: Path) -> StorageWriteError:
+def _why(exc: sqlite3.Error) -> str:
+    """What the disk said, in words (the SQLite name in brackets for the invigilator's report)."""
     name = getattr(exc, "sqlite_errorname", "")
     if name == "SQLITE_FULL" or "full" in str(exc):
-        why = "the disk is full"
-    elif name.startswith("SQLITE_READONLY"):
-        why = "the answer file is read-only"
-    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        why = "another program is using the answer file"
-    else:
-        why = f"the disk reported an error ({name or exc})"
+        return "the disk is full"
+    if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
+        return "the answer file is read-only"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "another program is using the answer file"
+    if name.startswith("SQLITE_IOERR") or name == "SQLITE_CANTOPEN":
+        return f"the disk refused to write (a disk fault or a limit on the file's size; {name})"
+    return f"the disk reported an error ({name or exc})"
+
+
+def _write_failure(exc: sqlite3.Error, path: Path) -> StorageWriteError:
     return StorageWriteError(
-        f"Your last change could not be saved: {why}. Everything saved before is safe. "
-        "Tell the invigilator; the app keeps your answer and tries again.",
+        f"Your last change could not be saved: {_why(exc)}. Everything saved before is safe. "
+        "Tell the invigilator.",
+        path,
+    )
+
+
+def _open_failure(exc: sqlite3.Error, path: Path) -> StorageWriteError:
+    """Opening needs to write (the log, the schema): the exam cannot start, nothing was lost."""
+    return StorageWriteError(
+        f"The answer file {path} cannot be written ({_why(exc)}), so the exam cannot start on it. "
+        "Nothing in it was changed. Invigilator: make the file and its folder writable, or choose "
+        "another folder with --data-dir, and launch again.",
         path,
     )
 
@@ -184,12 +199,18 @@ class AnswerStore:
         try:
             db.execute("PRAGMA busy_timeout=250")  # ride out a reader's checkpoint, no longer
             _check_integrity(db, path)
-            with db.ensure_autocommit_on():
-                db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA fullfsync=ON")  # macOS: FULL only flushes the drive cache with this
-            _migrate(db, path)
-            _reserve_wal(db, path)
+            try:
+                with db.ensure_autocommit_on():
+                    db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA fullfsync=ON")  # macOS: FULL only flushes the drive cache with this
+                _migrate(db, path)
+                _reserve_wal(db, path)
+            except StorageWriteError as exc:
+                cause = exc.__cause__
+                raise (_open_failure(cause, path) if isinstance(cause, sqlite3.Error) else exc) from cause
+            except sqlite3.OperationalError as exc:
+                raise _open_failure(exc, path) from exc
         except BaseException:
             db.close()
             raise
@@ -486,11 +507,28 @@ def _empty_file(path: Path) -> bool:
     return not (wal.exists() and wal.stat().st_size)
 
 
+class _ReadOnly(sqlite3.OperationalError):
+    sqlite_errorname = "SQLITE_READONLY"
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        pass
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
 def _check_integrity(db: Database, path: Path) -> None:
     try:
         result = db.conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
-        if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        name = getattr(exc, "sqlite_errorname", "")
+        if name.startswith("SQLITE_CANTOPEN") or name.startswith("SQLITE_READONLY"):
+            # The log beside the file cannot be created: a read-only file, folder or disk.
+            raise _open_failure(_ReadOnly() if _read_only(path) else exc, path) from exc
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
             raise StoreInUse(
                 f"The answer file {path} is in use by another program (is the exam already open "
                 "in another window?). Close it and try again.",

@@ -92,6 +92,10 @@ class SessionRules:
                 text = Path(text).read_text(encoding="utf-8")
             except OSError as exc:
                 raise RulesInvalid(f"The rules file {text} cannot be read ({exc.strerror}).") from None
+            except UnicodeDecodeError:
+                raise RulesInvalid(
+                    f"The rules file {text} is not a text file: it should hold JSON or kind=action pairs."
+                ) from None
         if text.startswith("{"):
             try:
                 return cls.from_dict(json.loads(text))

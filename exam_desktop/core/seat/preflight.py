@@ -3,7 +3,9 @@
 Each check returns a `Check` with a sentence for the person in front of the screen; `run_preflight`
 runs them all and raises `PreflightFailed` listing every failure, so an invigilator fixes everything
 in one go. The answer database uses SQLite's WAL mode, which does not work on network filesystems,
-so the data folder must be on a local disk.
+so the data folder must be on a local disk — and on a disk: a memory-only filesystem (tmpfs,
+ramfs, or an overlay whose writable layer is one) loses every answer at the restart that resume
+is meant to survive. Both are told apart by the filesystem type in /proc/mounts.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ NETWORK_FILESYSTEMS = frozenset(
 )
 
 
+VOLATILE_FILESYSTEMS = frozenset({"tmpfs", "ramfs", "devtmpfs", "hugetlbfs"})
+LAYERED_FILESYSTEMS = frozenset({"overlay", "overlayfs", "aufs"})
+
+
 class PreflightFailed(KnownError):
     """One or more checks failed; the message lists each with what to do."""
 
@@ -70,12 +76,18 @@ class Check:
 
 def mount_of(path: Path, mounts_file: Path = Path("/proc/mounts")) -> tuple[str, str] | None:
     """(mount point, filesystem type) of the mount holding `path`, or None if unknown."""
+    entry = mount_entry(path, mounts_file)
+    return None if entry is None else (entry[0], entry[1])
+
+
+def mount_entry(path: Path, mounts_file: Path = Path("/proc/mounts")) -> tuple[str, str, str] | None:
+    """(mount point, filesystem type, options) of the mount holding `path`, or None if unknown."""
     try:
         lines = mounts_file.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
     target = str(Path(path).resolve())
-    best: tuple[str, str] | None = None
+    best: tuple[str, str, str] | None = None
     for line in lines:
         parts = line.split()
         if len(parts) < 3:
@@ -83,8 +95,35 @@ def mount_of(path: Path, mounts_file: Path = Path("/proc/mounts")) -> tuple[str,
         point = _unescape_mount(parts[1])
         inside = target == point or target.startswith(point.rstrip("/") + "/")
         if inside and (best is None or len(point) >= len(best[0])):
-            best = (point, parts[2])
+            best = (point, parts[2], _unescape_mount(parts[3]) if len(parts) > 3 else "")
     return best
+
+
+def storage_kind(
+    path: Path, mounts_file: Path = Path("/proc/mounts"), _depth: int = 0
+) -> tuple[str, str, str]:
+    """("network" | "volatile" | "local", filesystem type, mount point) of the disk under `path`.
+
+    FUSE filesystems (`fuse`, `fuse.*`) count as network: their data lives wherever the program
+    behind them puts it; `fuseblk` (a local disk through FUSE, e.g. NTFS) is local. An overlay is
+    as volatile as its writable (upper) layer.
+    """
+    entry = mount_entry(path, mounts_file)
+    if entry is None:
+        return "local", "unknown", ""
+    point, fs, options = entry
+    fs = fs.lower()
+    if fs in NETWORK_FILESYSTEMS or fs == "fuse" or (fs.startswith("fuse.") and fs != "fuseblk"):
+        return "network", fs, point
+    if fs in VOLATILE_FILESYSTEMS:
+        return "volatile", fs, point
+    if fs in LAYERED_FILESYSTEMS and _depth < 4:
+        upper = next((o.split("=", 1)[1] for o in options.split(",") if o.startswith("upperdir=")), "")
+        if upper:
+            kind, upper_fs, _ = storage_kind(Path(upper), mounts_file, _depth + 1)
+            if kind != "local":
+                return kind, f"{fs} on {upper_fs}", point
+    return "local", fs, point
 
 
 def _unescape_mount(text: str) -> str:
@@ -102,13 +141,21 @@ def _existing_parent(path: Path) -> Path:
 
 
 def check_local_disk(folder: Path, mounts_file: Path = Path("/proc/mounts")) -> Check:
-    mount = mount_of(Path(folder), mounts_file)
-    if mount is not None and mount[1].lower() in NETWORK_FILESYSTEMS:
+    kind, fs, point = storage_kind(Path(folder), mounts_file)
+    if kind == "network":
         return Check(
             "local-disk",
             False,
-            f"The data folder {folder} is on a network drive ({mount[1]} at {mount[0]}); answers "
+            f"The data folder {folder} is on a network drive ({fs} at {point}); answers "
             "must be saved on this machine's own disk. Choose a local folder with --data-dir.",
+        )
+    if kind == "volatile":
+        return Check(
+            "local-disk",
+            False,
+            f"The data folder {folder} is in memory only ({fs} at {point}): a restart would erase "
+            "every answer, and resume after a crash needs them. Choose a folder on this machine's "
+            "disk with --data-dir.",
         )
     return Check("local-disk", True, f"{folder} is on a local disk")
 
