@@ -10,7 +10,7 @@ Every text cell that came from a candidate (identification, labels) is neutralis
 CSV-injection rule says: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets
 a leading `'`, so a spreadsheet shows it as text instead of running it as a formula; numbers the
 grader computed are written as they are. Text that is not valid Unicode is replaced, never a
-crash. Files are written whole or not at all (core/atomic.py).
+crash. Files are written whole or not at all (core/sealed/atomic.py).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from exam_desktop.core.atomic import write_atomically
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.model import Exam
+from exam_desktop.core.sealed.atomic import write_atomically
 from exam_desktop.grading.results import CandidateResult
 
 # Moodle's user fields that a gradebook import can map to, by the candidate field that holds them.

@@ -9,8 +9,13 @@ from sessiontools import FakeTime, build, settings
 from submittools import export_rounds, submit_rounds, temporary_files
 
 import exam_desktop.core.sealed.bundle as bundle_module
-from exam_desktop.core.atomic import clean_partial_files, partial_files, temporary_name, write_atomically
 from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed.atomic import (
+    clean_partial_files,
+    partial_files,
+    temporary_name,
+    write_atomically,
+)
 from exam_desktop.core.sealed.bundle import local_bundle_dir, read_bundle
 from exam_desktop.core.seat.session import ExamSession
 

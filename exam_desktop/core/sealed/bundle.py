@@ -37,12 +37,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from exam_desktop import __version__
-from exam_desktop.core.atomic import clean_partial_files, write_atomically
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.journal import damaged_entries
 from exam_desktop.core.responses import Response
 from exam_desktop.core.sealed import bundle_schema
 from exam_desktop.core.sealed.archive import ArchiveLimits, ArchiveRejected, read_archive, write_archive
+from exam_desktop.core.sealed.atomic import clean_partial_files, write_atomically
 from exam_desktop.core.sealed.keys import (
     b64,
     canonical_json,

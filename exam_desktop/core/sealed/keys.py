@@ -25,10 +25,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from exam_desktop.core.atomic import write_atomically
 from exam_desktop.core.canonical import canonical_json, strict_json
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.sealed.archive import read_regular_file
+from exam_desktop.core.sealed.atomic import write_atomically
 
 __all__ = ["canonical_json", "strict_json"]  # part of the sealed files' vocabulary too
 

@@ -5,7 +5,7 @@ At submit the bundle is made and signed once (a fresh session key), verified as 
 and committed to the answer file (`Meta.PENDING_BUNDLE`). Only then is it written to the local
 and results folders. A relaunch after a crash anywhere in between finds the pending bundle and
 writes exactly those bytes again: the same name, the same receipt, never a new signature.
-Leftover temporary files of the killed writer are removed first (core/atomic.py).
+Leftover temporary files of the killed writer are removed first (core/sealed/atomic.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from exam_desktop.core.atomic import clean_partial_files
+from exam_desktop.core.sealed.atomic import clean_partial_files
 from exam_desktop.core.sealed.bundle import WrittenBundle, local_bundle_dir, read_bundle, write_bundle_bytes
 from exam_desktop.core.seat.answer_file import AnswerStore
 from exam_desktop.core.seat.meta import Meta
