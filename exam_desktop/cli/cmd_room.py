@@ -146,9 +146,14 @@ def run_init(args: argparse.Namespace) -> int:
 def _console(args: argparse.Namespace, *, collect: bool) -> RoomConsole:
     from exam_desktop.room.config import load_room
     from exam_desktop.room.console import RoomConsole
+    from exam_desktop.room.seat import broker_problem
 
     room = load_room(args.room)
-    console = RoomConsole(room, _secrets(args, room), collect=collect)
+    secrets = _secrets(args, room)
+    problem = broker_problem(room)
+    if problem:
+        raise KnownError(f"{problem} Is `room serve` running?")
+    console = RoomConsole(room, secrets, collect=collect)
     console.start()
     return console
 

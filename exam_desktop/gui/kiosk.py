@@ -422,6 +422,9 @@ class KioskWindow(QWidget):
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
         window.submitted.connect(self._submitted)
+        if self.room_seat is not None:  # the console sees a seat that cannot save
+            window.save_failed.connect(self.room_seat.report_error)
+            window.saved.connect(self.room_seat.clear_errors)
         self.exam_window = window
         self._add("exam", window)
         self.show_screen("exam")

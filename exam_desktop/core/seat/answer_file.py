@@ -330,10 +330,13 @@ class AnswerStore:
         )
         return event
 
-    def events(self) -> list[dict[str, Any]]:
+    def events(self, after_seq: int = 0) -> list[dict[str, Any]]:
+        """The journal, or only its entries after `after_seq` (for readers that follow it)."""
         with self._reading() as conn:
             rows = conn.execute(
-                "SELECT seq, at_wall, at_mono, type, data, prev_hash, hash FROM events ORDER BY seq"
+                "SELECT seq, at_wall, at_mono, type, data, prev_hash, hash FROM events WHERE seq > ? "
+                "ORDER BY seq",
+                (after_seq,),
             ).fetchall()
         return [
             {
