@@ -227,8 +227,8 @@ def run_act(args: argparse.Namespace) -> int:
     try:
         console.wait_settled()
         seats = None if args.all else args.seat
-        if seats is None and not console.view.rows():
-            raise KnownError("No seat has reported to the room yet, so --all reaches nobody.")
+        if seats is None and not console.targets(None):
+            raise KnownError("No seat of the room is taking the exam now, so --all reaches nobody.")
         commands = console.send(
             args.command,
             seats,

@@ -433,6 +433,8 @@ class RoomSeat:
         session = self.session
         who = f"{command.who} (room console)"
         try:
+            if command.action in DESK_ACTIONS + ("start",) and self.state() in ("submitted", "exported"):
+                raise KnownError("The exam on this seat was already submitted.")
             if command.action == "start":
                 self._start(command)
             elif command.action in DESK_ACTIONS:
