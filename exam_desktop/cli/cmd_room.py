@@ -191,9 +191,14 @@ def run_init(args: argparse.Namespace) -> int:
 def _console(args: argparse.Namespace, *, collect: bool) -> RoomConsole:
     from exam_desktop.room.config import load_room
     from exam_desktop.room.console import RoomConsole
+    from exam_desktop.room.seat import broker_problem
 
     room = load_room(args.room)
-    console = RoomConsole(room, _secrets(args, room), collect=collect)
+    secrets = _secrets(args, room)
+    problem = broker_problem(room)
+    if problem:
+        raise KnownError(f"{problem} Is `room serve` running?")
+    console = RoomConsole(room, secrets, collect=collect)
     console.start()
     return console
 
@@ -267,8 +272,8 @@ def run_act(args: argparse.Namespace) -> int:
     try:
         console.wait_settled()
         seats = None if args.all else args.seat
-        if seats is None and not console.view.rows():
-            raise KnownError("No seat has reported to the room yet, so --all reaches nobody.")
+        if seats is None and not console.targets(None):
+            raise KnownError("No seat of the room is taking the exam now, so --all reaches nobody.")
         commands = console.send(
             args.command,
             seats,

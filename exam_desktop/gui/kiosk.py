@@ -476,6 +476,8 @@ class KioskWindow(QWidget):
             window.hand_raised.connect(self.room_seat.raise_hand)
             for announcement in self.room_seat.announcements:  # given before a restart
                 window.show_announcement(announcement.text, announcement.at)
+            window.save_failed.connect(self.room_seat.report_error)  # the console sees a seat
+            window.saved.connect(self.room_seat.clear_errors)  # that cannot save
         self.exam_window = window
         self._add("exam", window)
         self.show_screen("exam")

@@ -146,9 +146,9 @@ class RoomConsole:
     # ---------------------------------------------------------------------------- commands
 
     def targets(self, seats: Iterable[str] | None) -> list[str]:
-        """The seats named, or (None) every seat that has reported."""
+        """The seats named, or (None) every seat that has reported and not handed in yet."""
         if seats is None:
-            return sorted(row.seat for row in self.view.rows())
+            return sorted(row.seat for row in self.view.rows() if row.state not in ("submitted", "exported"))
         return list(dict.fromkeys(seats))
 
     def send(

@@ -263,7 +263,7 @@ class SeatLink:
         self.inbound.put(Inbound(command))
 
 
-def probe_broker(room: RoomConfig, timeout_s: float = 3.0) -> str:
+def broker_problem(room: RoomConfig, timeout_s: float = 3.0) -> str:
     """One sentence saying why the room's broker cannot be used from here, or "" when TLS works."""
     where = f"{room.broker}"
     try:
@@ -273,16 +273,25 @@ def probe_broker(room: RoomConfig, timeout_s: float = 3.0) -> str:
     except ssl.SSLCertVerificationError:
         return (
             f"The room broker {where} does not present this room's certificate (another room, or a "
-            "wrong room.json): the exam runs on this seat alone."
+            "wrong room.json)."
         )
     except ssl.SSLError as exc:
-        return f"The room broker {where} refused a secure connection ({exc.reason}): the exam runs on this seat alone."
+        return f"The room broker {where} refused a secure connection ({exc.reason})."
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
+        return f"The room broker {where} cannot be reached ({why.lower()})."
+
+
+def probe_broker(room: RoomConfig, timeout_s: float = 3.0) -> str:
+    """`broker_problem` as a seat says it: the exam goes on without the room."""
+    problem = broker_problem(room, timeout_s)
+    if not problem:
+        return ""
+    if "cannot be reached" in problem:
         return (
-            f"The room broker {where} cannot be reached ({why.lower()}): the exam runs on this seat "
-            "alone and joins the room when the broker is there."
+            f"{problem[:-1]}: the exam runs on this seat alone and joins the room when the broker is there."
         )
+    return f"{problem[:-1]}: the exam runs on this seat alone."
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,6 +349,7 @@ class RoomSeat:
         self._bundle_sent: str | None = None
         self._seeded = False
         self._incidents: tuple[int, str | None] = (0, None)
+        self._journal_seq = 0
         self._outcomes: dict[int, tuple[bool, str]] = {}  # seq -> how it was handled (for re-acks)
 
     def start(self) -> None:
@@ -423,6 +433,8 @@ class RoomSeat:
         session = self.session
         who = f"{command.who} (room console)"
         try:
+            if command.action in DESK_ACTIONS + ("start",) and self.state() in ("submitted", "exported"):
+                raise KnownError("The exam on this seat was already submitted.")
             if command.action == "start":
                 self._start(command)
             elif command.action in DESK_ACTIONS:
@@ -562,9 +574,13 @@ class RoomSeat:
         remaining = clock.remaining() if clock is not None else None
         heartbeat = store.get_meta(Meta.HEARTBEAT) if store is not None else None
         last_save = heartbeat.get("wall") if isinstance(heartbeat, dict) else None
-        if store is not None:
-            incidents = [e["data"].get("kind") for e in store.events() if e["type"] == "incident"]
-            self._incidents = (len(incidents), str(incidents[-1]) if incidents else None)
+        if store is not None:  # follow the journal: read only what was added since
+            count, latest = self._incidents
+            for event in store.events(after_seq=self._journal_seq):
+                self._journal_seq = event["seq"]
+                if event["type"] == "incident":
+                    count, latest = count + 1, str(event["data"].get("kind"))
+            self._incidents = (count, latest)
         errors = list(self.errors)
         if session.results_warning:
             errors.append(session.results_warning[:500])

@@ -38,6 +38,7 @@ def test_a_room_of_40_seats_from_the_shell(built, tmp_path):
     serve = subprocess.Popen(
         [*python, "serve", room, *secret], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    assert "served on" in serve.stdout.readline(), "the room is served before anyone joins"
     simulate = subprocess.Popen(
         [*python, "simulate", room, built.package, "--code", built.start_code, "--seats", str(SEATS)]
         + ["--answer-every", "2", "--status-every", "1"],

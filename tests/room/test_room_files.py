@@ -60,3 +60,14 @@ def test_a_room_file_with_a_field_missing_says_which(room, tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(RoomProblem, match="'ca_certificate' is missing"):
         load_room(path)
+
+
+def test_room_status_without_a_broker_is_one_sentence(room, tmp_path, capsys):
+    from exam_desktop.cli import main
+
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE)
+    code = main(["room", "status", str(room.folder), "--passphrase-file", str(passphrase)])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot be reached (connection refused)" in err and "room serve" in err
+    assert "Traceback" not in err

@@ -67,6 +67,10 @@ def test_commands_are_applied_once_journaled_and_the_bundles_collected(console, 
         step=seats.step,
         what="the console shows every seat collected",
     )
+    assert console.targets(None) == [], "--all reaches only the seats still taking the exam"
+    late = console.send("extend", ["sim-002"], who="A. Invigilator", reason="too late", minutes=5)
+    wait_for(lambda: console.wait_acks(late, 0)[late[0].seq] is not None, step=seats.step)
+    assert "already submitted" in console.wait_acks(late, 0)[late[0].seq].message
     journal = [e["type"] for e in console.journal.entries()]
     assert journal.count("bundle_collected") == 3 and journal.count("command") >= 9
 

@@ -390,14 +390,16 @@ class AnswerStore:
         )
         return event
 
-    def events(self) -> list[dict[str, Any]]:
-        """The journal as stored. A damaged entry is returned as it reads (text with replacement
-        characters, data that no longer parses as `{"unreadable": text}`): its hash then fails,
-        which is how the damage is found (core/journal.py `damaged_entries`)."""
+    def events(self, after_seq: int = 0) -> list[dict[str, Any]]:
+        """The journal as stored, or only its entries after `after_seq` (for readers that follow
+        it). A damaged entry is returned as it reads (text with replacement characters, data that
+        no longer parses as `{"unreadable": text}`): its hash then fails, which is how the damage
+        is found (core/journal.py `damaged_entries`)."""
         with self._reading() as conn:
             rows = conn.execute(
                 "SELECT seq, CAST(at_wall AS BLOB), at_mono, CAST(type AS BLOB), CAST(data AS BLOB), "
-                "CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM events ORDER BY seq"
+                "CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM events WHERE seq > ? ORDER BY seq",
+                (after_seq,),
             ).fetchall()
         events = []
         for seq, at_wall, at_mono, type_, data, prev_hash, hash_ in rows:
