@@ -25,6 +25,14 @@ from exam_desktop.core.errors import KnownError
 from exam_desktop.core.seat.session import Backoff, ExamSession
 
 SHORTCUT = "Ctrl+Alt+Shift+I"
+# Actions that cannot be taken back ask once more, saying what they do.
+CONFIRM = {
+    "end": "End the exam for {who} now? Their answers are submitted and cannot be changed afterwards.",
+    "permit-quit": "Permit {who}'s exam window to close without submitting? The candidate can then "
+    "leave the exam; it can be resumed only by launching it again.",
+    "continue": "Continue {who}'s exam after the interruption? The interruption will not count "
+    "against their time, and this is recorded.",
+}
 
 
 class InvigilatorPanel(QWidget):
@@ -112,7 +120,34 @@ class InvigilatorPanel(QWidget):
         close.clicked.connect(self.close_panel)
         grid.addWidget(close, len(actions) // 3 + 1, 2)
         layout.addLayout(grid)
+        self.extend_note = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.extend_note.setWordWrap(True)
+        self.extend_note.setObjectName("extend-note")
+        layout.addWidget(self.extend_note)
+        self.confirm_box = QWidget()
+        self.confirm_box.setObjectName("confirm")
+        confirm = QVBoxLayout(self.confirm_box)
+        self.confirm_text = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.confirm_text.setWordWrap(True)
+        self.confirm_text.setStyleSheet("font-weight: 600; color: #7a1f00;")
+        confirm.addWidget(self.confirm_text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.confirm_yes = QPushButton("")
+        self.confirm_yes.setObjectName("confirm-yes")
+        self.confirm_yes.clicked.connect(self.confirm_pending)
+        self.confirm_no = QPushButton("Cancel")
+        self.confirm_no.setObjectName("confirm-no")
+        self.confirm_no.clicked.connect(self.cancel_pending)
+        row.addWidget(self.confirm_no)
+        row.addWidget(self.confirm_yes)
+        row.addStretch(1)
+        confirm.addLayout(row)
+        self.confirm_box.hide()
+        self.pending: str | None = None
+        layout.addWidget(self.confirm_box)
         self.message = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
         layout.addWidget(self.message)
         layout.addStretch(2)
         return page
@@ -132,6 +167,7 @@ class InvigilatorPanel(QWidget):
         self.pin.clear()
         self.reason.clear()
         self.message.setText("")
+        self.cancel_pending()
         self.closed.emit()
 
     def check_pin(self) -> None:
@@ -177,16 +213,39 @@ class InvigilatorPanel(QWidget):
             parts.append("waiting for you to continue after an interruption")
         self.status.setText("<h2>Invigilator panel</h2>" + " · ".join(p for p in parts if p))
         running = clock is not None
-        self.buttons["extend"].setEnabled(running and desk is not None and desk.extra_time_allowed)
+        allowed = desk is not None and desk.extra_time_allowed
+        self.buttons["extend"].setEnabled(running and allowed)
+        if not allowed:
+            why = (
+                "Extend time is off: this exam's package was built without --extra-time-allowed. "
+                "Extra time for a candidate comes from the package's roster; for an interruption use Pause."
+            )
+        elif not running:
+            why = "Extend time works once the exam has started."
+        else:
+            why = ""
+        self.buttons["extend"].setToolTip(why)
+        self.extend_note.setText(why)
+        self.extend_note.setVisible(bool(why))
         self.buttons["pause"].setEnabled(running and not (state and state.paused))
         self.buttons["resume"].setEnabled(running and bool(state and state.paused))
         self.buttons["unlock"].setEnabled(bool(state and state.locked))
         self.buttons["continue"].setEnabled(session.needs_invigilator)
         self.buttons["end"].setEnabled(running)
 
-    def act(self, action: str) -> None:
+    def act(self, action: str, *, confirmed: bool = False) -> None:
+        """Take `action`; one that cannot be taken back first asks for confirmation (`confirm_pending`)."""
         desk = self.session.desk
         assert desk is not None
+        if action in CONFIRM and not confirmed:
+            candidate = ", ".join(v for v in self.session.candidate.values() if v) or "this candidate"
+            self.pending = action
+            self.confirm_text.setText(CONFIRM[action].format(who=candidate))
+            self.confirm_yes.setText(f"Yes: {self.buttons[action].text().lower()}")
+            self.confirm_box.show()
+            self.confirm_no.setFocus()  # Enter on a stray key press cancels, never confirms
+            return
+        self.cancel_pending()
         who, reason = self.who.text(), self.reason.text()
         try:
             if action == "extend":
@@ -212,3 +271,13 @@ class InvigilatorPanel(QWidget):
         self.reason.clear()
         self.refresh()
         self.acted.emit(action)
+
+    def confirm_pending(self) -> None:
+        """The invigilator confirmed the action that asked for it."""
+        action = self.pending
+        if action is not None:
+            self.act(action, confirmed=True)
+
+    def cancel_pending(self) -> None:
+        self.pending = None
+        self.confirm_box.hide()

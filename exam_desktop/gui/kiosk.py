@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
+from exam_desktop.core.page.strings import fill, strings_for
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
 from exam_desktop.gui.crash import crash_handler
@@ -52,17 +53,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_MS = 1000
 COLUMN_WIDTH = 700
-LOCK_TEXT = "This screen is locked because {why}. Please call the invigilator."
-LOCK_REASONS = {
-    "focus-lost": "another window took the keyboard",
-    "window-hidden": "the exam window was hidden",
-    "resized": "the exam window changed size",
-    "screen-added": "a screen was connected",
-    "screen-removed": "a screen was disconnected",
-    "foreign-paste": "text from outside the exam was pasted",
-    "clock-jump": "the computer's clock was changed",
-}
-PAUSE_TEXT = "The invigilator has paused the exam. Your time is not running."
+TIME_UP_HOLD_MS = 3000  # the "Time is up — saving" screen ignores typing this long
 STYLE = """
 QWidget#kiosk { background: #f4f5f7; }
 QLabel, QLineEdit, QPushButton, QSpinBox { font-size: 17px; }
@@ -70,6 +61,9 @@ QLineEdit, QSpinBox { padding: 6px; min-width: 320px; }
 QPushButton { padding: 8px 22px; }
 QLabel#error { color: #b00020; }
 QLabel#title { font-size: 28px; font-weight: 600; }
+QLabel#receipt-code { font-size: 56px; font-weight: 700; font-family: monospace; letter-spacing: 4px;
+  color: #1f2430; background: white; border: 2px solid #1f2430; padding: 12px 28px; }
+QLabel#warning { color: #7a4b00; background: #fff4d6; border: 1px solid #e0b050; padding: 10px; }
 QWidget#cover { background: #1f2430; }
 QWidget#cover QLabel { color: white; font-size: 22px; }
 """
@@ -106,13 +100,13 @@ def _screen(title: str) -> tuple[QWidget, QVBoxLayout]:
 class CoverWindow(QWidget):
     """Covers a second screen while the exam runs on the first."""
 
-    def __init__(self, screen: QScreen):
+    def __init__(self, screen: QScreen, text: str):
         super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         self.setObjectName("cover")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setStyleSheet(STYLE)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Exam in progress", alignment=Qt.AlignmentFlag.AlignCenter))
+        layout.addWidget(QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter))
         self.setScreen(screen)
         self.setGeometry(screen.geometry())
 
@@ -120,12 +114,14 @@ class CoverWindow(QWidget):
 class KioskWindow(QWidget):
     """One proctored session, full screen. Emits `shown_screen(name)` on every screen change."""
 
-    shown_screen = Signal(str)  # identify | waiting | instructions | exam | invigilator | message
+    shown_screen = Signal(str)  # identify | waiting | instructions | exam | invigilator | time-up
+    #                             | receipt | message
     exam_ready = Signal()
 
     def __init__(self, session: ExamSession, *, full_screen: bool = True):
         super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         self.session = session
+        self.strings = strings_for(session.header.language)
         self.full_screen = full_screen
         self.setObjectName("kiosk")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
@@ -151,6 +147,8 @@ class KioskWindow(QWidget):
         self._add("waiting", self._waiting_screen())
         self._add("instructions", self._instructions_screen())
         self._add("message", self._message_screen())
+        self._add("time-up", self._time_up_screen())
+        self._add("receipt", self._receipt_screen())
         self.panel = InvigilatorPanel(session)
         self.panel.closed.connect(self._panel_closed)
         self.panel.acted.connect(self._invigilator_acted)
@@ -187,8 +185,13 @@ class KioskWindow(QWidget):
         self.shown_screen.emit(name)
 
     def _identify_screen(self) -> QWidget:
+        s = self.strings
         page, layout = _screen(self.session.header.title)
-        layout.addWidget(QLabel("Please identify yourself.", alignment=Qt.AlignmentFlag.AlignCenter))
+        self.preflight_warning = _message_label(4)
+        self.preflight_warning.setObjectName("warning")
+        self.preflight_warning.hide()
+        layout.addWidget(self.preflight_warning)
+        layout.addWidget(QLabel(s["identify_prompt"], alignment=Qt.AlignmentFlag.AlignCenter))
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}
         for field in self.session.candidate_fields:
@@ -196,7 +199,7 @@ class KioskWindow(QWidget):
             edit.setObjectName(f"field-{field.id}")
             edit.returnPressed.connect(self._identify)
             self.fields[field.id] = edit
-            label = field.label + ("" if field.required else " (optional)")
+            label = field.label + ("" if field.required else f" {s['optional']}")
             form.addRow(label, edit)
         holder = QWidget()
         holder.setLayout(form)
@@ -204,7 +207,7 @@ class KioskWindow(QWidget):
         self.identify_message = _message_label()
         self.identify_message.setObjectName("error")
         layout.addWidget(self.identify_message)
-        button = QPushButton("Continue")
+        button = QPushButton(s["continue"])
         button.setObjectName("identify-continue")
         button.clicked.connect(self._identify)
         layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignCenter)
@@ -221,7 +224,7 @@ class KioskWindow(QWidget):
         self.code_message = _message_label(3)
         self.code_message.setObjectName("error")
         layout.addWidget(self.code_message)
-        self.code_button = QPushButton("Start")
+        self.code_button = QPushButton(self.strings["start"])
         self.code_button.setObjectName("start")
         self.code_button.clicked.connect(self._unlock)
         layout.addWidget(self.code_button, alignment=Qt.AlignmentFlag.AlignCenter)
@@ -235,7 +238,7 @@ class KioskWindow(QWidget):
         self.begin_message = _message_label(3)
         self.begin_message.setObjectName("error")
         layout.addWidget(self.begin_message)
-        self.begin_button = QPushButton("Begin the exam")
+        self.begin_button = QPushButton(self.strings["begin"])
         self.begin_button.setObjectName("begin")
         self.begin_button.clicked.connect(self._begin)
         layout.addWidget(self.begin_button, alignment=Qt.AlignmentFlag.AlignCenter)
@@ -247,10 +250,45 @@ class KioskWindow(QWidget):
         self.message_text = _message_label(6)
         self.message_text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         layout.addWidget(self.message_text)
-        self.message_button = QPushButton("Close")
+        self.message_button = QPushButton(self.strings["close"])
         self.message_button.setObjectName("close")
         self.message_button.clicked.connect(self.close)
         layout.addWidget(self.message_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        return page
+
+    def _time_up_screen(self) -> QWidget:
+        """Shown the moment time runs out: no field and no button, so typing goes nowhere."""
+        page, layout = _screen(self.strings["time_up_title"])
+        text = _message_label(3)
+        text.setText(self.strings["time_up_saving"])
+        layout.addWidget(text)
+        page.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return page
+
+    def _receipt_screen(self) -> QWidget:
+        """The receipt code, large; its one button takes no keyboard focus, so a key still being
+        typed from the exam cannot close it."""
+        s = self.strings
+        page, layout = _screen(s["submitted_heading"])
+        intro = _message_label()
+        intro.setText(s["receipt_intro"])
+        layout.addWidget(intro)
+        self.receipt_code = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.receipt_code.setObjectName("receipt-code")
+        layout.addWidget(self.receipt_code, alignment=Qt.AlignmentFlag.AlignCenter)
+        after = _message_label()
+        after.setText(s["receipt_write"])
+        layout.addWidget(after)
+        self.receipt_warning = _message_label(5)
+        self.receipt_warning.setObjectName("warning")
+        layout.addWidget(self.receipt_warning)
+        self.receipt_close = QPushButton(s["close"])
+        self.receipt_close.setObjectName("receipt-close")
+        self.receipt_close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.receipt_close.setAutoDefault(False)
+        self.receipt_close.clicked.connect(self.close)
+        layout.addWidget(self.receipt_close, alignment=Qt.AlignmentFlag.AlignCenter)
+        page.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return page
 
     def show_message(self, title: str, text: str, *, closable: bool) -> None:
@@ -277,8 +315,12 @@ class KioskWindow(QWidget):
             if "preflight" not in self.session.results:  # `exam-desktop launch` ran it already
                 self.session.preflight()
         except KnownError as exc:
-            self.show_message("This machine is not ready", str(exc), closable=True)
+            self.show_message(self.strings["not_ready_title"], str(exc), closable=True)
             return
+        results = self.session.check_results_folder()
+        if results is not None and not results.ok:
+            self.preflight_warning.setText(results.message)
+            self.preflight_warning.show()
         if self.session.resuming:
             self._show_waiting()
         else:
@@ -310,11 +352,8 @@ class KioskWindow(QWidget):
     def _show_waiting(self) -> None:
         who = self.session.candidate
         name = next((v for v in who.values() if v), "")
-        if self.session.resuming:
-            text = f"Welcome back, {name}. Your answers are saved. Type the start code again to continue."
-        else:
-            text = f"Thank you, {name}. Wait for the invigilator to give the start code, then type it here."
-        self.waiting_text.setText(text)
+        key = "welcome_back" if self.session.resuming else "thank_you_wait"
+        self.waiting_text.setText(fill(self.strings[key], name=name))
         self.show_screen("waiting")
         self.code.setFocus()
 
@@ -352,11 +391,12 @@ class KioskWindow(QWidget):
             self._code_timer.stop()
             self.code_button.setEnabled(True)
             self.code.setEnabled(True)
-            self.code_message.setText(f"{self._code_text} You can try again now.")
+            self.code_message.setText(f"{self._code_text} {self.strings['try_again_now']}".strip())
             self.code.setFocus()
             self.code.selectAll()
             return
-        self.code_message.setText(f"{self._code_text} Too many wrong codes: wait {round(left)} seconds.")
+        wait = fill(self.strings["wait_seconds"], n=round(left))
+        self.code_message.setText(f"{self._code_text} {wait}".strip())
 
     def _show_instructions(self) -> None:
         exam = self.session.exam
@@ -421,20 +461,28 @@ class KioskWindow(QWidget):
 
     def _submitted(self, reason: str) -> None:
         self.heartbeat_timer.stop()
+        hold = reason in ("time", "invigilator") and self.current == "exam"
+        if hold:  # the candidate may be typing: first a screen that takes no keys
+            self.show_screen("time-up")
+            self.screens["time-up"].setFocus()
         try:
             written = self.session.submit(reason)
         except KnownError as exc:
             # The answers stay in the answer file; the next launch tries to write the results again.
-            self.show_message("Your answers are saved on this machine", str(exc), closable=True)
+            self.show_message(self.strings["saved_here_title"], str(exc), closable=True)
             return
         self.finished = True
-        text = (
-            f"Your answers were submitted. Your receipt code is <b>{written.receipt}</b>: "
-            "write it on the attendance sheet."
-        )
-        if self.session.results_warning:
-            text += f"<br><br>{self.session.results_warning}"
-        self.show_message("Submitted", text, closable=True)
+        self.receipt_code.setText(written.receipt)
+        self.receipt_warning.setText(self.session.results_warning)
+        self.receipt_warning.setVisible(bool(self.session.results_warning))
+        if hold:
+            QTimer.singleShot(TIME_UP_HOLD_MS, self._show_receipt)
+        else:
+            self._show_receipt()
+
+    def _show_receipt(self) -> None:
+        self.show_screen("receipt")
+        self.screens["receipt"].setFocus()
 
     def _heartbeat(self) -> None:
         self.session.heartbeat()
@@ -465,7 +513,7 @@ class KioskWindow(QWidget):
             return
         elif action == "extend" and window is not None:
             window.tick()
-            window.show_notice("The invigilator gave you extra time.")
+            window.show_notice(self.strings["extra_time_given"])
         self._apply_desk_state()
 
     def _apply_desk_state(self) -> None:
@@ -473,13 +521,14 @@ class KioskWindow(QWidget):
         if desk is None or window is None:
             return
         clock = self.session.clock
+        s = self.strings
         if desk.state.paused:
             if clock is not None and clock.running:
                 clock.pause()
-            window.set_locked(True, PAUSE_TEXT)
+            window.set_locked(True, s["paused"])
         elif desk.state.locked:
-            why = LOCK_REASONS.get(desk.state.lock_reason, "of an incident")
-            window.set_locked(True, LOCK_TEXT.format(why=why))
+            why = s.get(f"lock_{desk.state.lock_reason}", s["lock_other"])
+            window.set_locked(True, fill(s["locked_because"], why=why))
         else:
             window.set_locked(False)
 
@@ -517,7 +566,7 @@ class KioskWindow(QWidget):
         if not self.may_close():
             event.ignore()
             if self.exam_window is not None:
-                self.exam_window.show_notice("The exam window cannot be closed during the exam.")
+                self.exam_window.show_notice(self.strings["cannot_close"])
             self.session.journal("close_refused", {})
             return
         self.heartbeat_timer.stop()
@@ -593,7 +642,7 @@ class KioskWindow(QWidget):
         super().resizeEvent(event)
 
     def _cover(self, screen: QScreen) -> None:
-        cover = CoverWindow(screen)
+        cover = CoverWindow(screen, self.strings["exam_in_progress"])
         self.covers[screen] = cover
         cover.showFullScreen()
 

@@ -53,7 +53,7 @@ from exam_desktop.core.seat.answer_file import AnswerStore
 from exam_desktop.core.seat.incidents import INCIDENT_KINDS, Action, SessionRules
 from exam_desktop.core.seat.invigilator import InvigilatorDesk, hash_pin
 from exam_desktop.core.seat.meta import Meta
-from exam_desktop.core.seat.preflight import MIN_FREE_BYTES, Check, run_preflight
+from exam_desktop.core.seat.preflight import MIN_FREE_BYTES, Check, check_results_folder, run_preflight
 from exam_desktop.core.seat.resume import (
     ResumePlan,
     check_belongs,
@@ -669,6 +669,25 @@ class ExamSession:
         )
         self.store.append_event("bundle_written", {"receipt": written.receipt, "sha256": written.sha256})
         return written
+
+    # ---------------------------------------------------------------------------- exam day
+
+    @property
+    def results_folder(self) -> Path | None:
+        """Where the results go besides this machine: the launch's --results-dir, else the package's."""
+        if self.settings.results_dir is not None:
+            return Path(self.settings.results_dir)
+        return Path(self.header.results_dir) if self.header.results_dir else None
+
+    def check_results_folder(self) -> Check | None:
+        """Before the exam: whether the results folder (when one is set) exists and takes a file.
+        A failure is a warning saying where the local copy goes; it is journaled once identified."""
+        folder = self.results_folder
+        if folder is None:
+            return None
+        check = check_results_folder(folder, local_bundle_dir(self.settings.data_dir))
+        self.results["results-folder"] = check
+        return check
 
 
 # --------------------------------------------------------------------------------------------
