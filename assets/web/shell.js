@@ -656,6 +656,66 @@ window.exam = (() => {
     if (current) setDisabled(!!(document.getElementById("dont-know") || {}).checked);
   }
 
+  // The seat around the exam: the candidate's name and ID and their own end time in the header,
+  // the instructions to reopen at any time, the candidate's rest breaks (the clock stops during one).
+  let seat = {};
+  function setSeat(data) {
+    seat = Object.assign(seat, data);
+    const bar = $("topbar");
+    const slot = (id, before) => $(id) || bar.insertBefore(el("div", { id }), $(before));
+    slot("candidate", "page-indicator").textContent = seat.candidate || "";
+    slot("ends-at", "timer").textContent = seat.ends_at || "";
+    if (!$("instructions-open")) {
+      bar.insertBefore(el("button", { type: "button", id: "instructions-open", text: S.instructions,
+        onclick: openInstructions }), $("contrast-toggle"));
+    }
+    let pause = $("break-start");
+    if (!pause && seat.breaks_left > 0) {
+      pause = el("button", { type: "button", id: "break-start", onclick: () => { if (!locked) post("break", { on: true }); } });
+      bar.insertBefore(pause, $("contrast-toggle"));
+    }
+    if (pause) {
+      pause.hidden = !(seat.breaks_left > 0);
+      pause.textContent = S.take_break + " (" + t("breaks_left", { n: seat.breaks_left }) + ")";
+    }
+  }
+
+  function openInstructions() {
+    let dialog = $("instructions-dialog");
+    if (!dialog) {
+      dialog = el("div", { id: "instructions-dialog", role: "dialog", "aria-modal": "true",
+        "aria-labelledby": "instructions-title" });
+      document.body.append(dialog);
+    }
+    const opener = document.activeElement;
+    const close = el("button", { type: "button", id: "instructions-close", class: "primary",
+      text: S.close_instructions, onclick: () => { dialog.hidden = true; if (opener) opener.focus(); } });
+    dialog.replaceChildren(el("div", { class: "dialog-box instructions-box" },
+      el("h1", { id: "instructions-title", text: S.instructions }),
+      el("div", { class: "instructions-text", tabindex: "0", html: seat.instructions_html || "" }),
+      el("div", { class: "dialog-buttons" }, close)));
+    dialog.onkeydown = (event) => { if (event.key === "Escape") close.click(); };
+    dialog.hidden = false;
+    close.focus();
+    typeset(dialog);
+  }
+
+  // An opaque screen over the question during a pause, a break or a lock; a break has its end button.
+  function setCover(on, text, endBreakLabel) {
+    setLocked(on, text);
+    document.body.classList.toggle("covered", on);
+    let end = $("break-end");
+    if (endBreakLabel && on) {
+      if (!end) { end = el("button", { type: "button", id: "break-end", class: "primary" }); $("lock-overlay").append(end); }
+      end.textContent = endBreakLabel;
+      end.disabled = false;
+      end.onclick = () => post("break", { on: false });
+      end.focus();
+    } else if (end) {
+      end.remove();
+    }
+  }
+
   // A proctored session: question text cannot be copied or cut; the candidate's own fields can.
   const EDITABLE = 'textarea, [contenteditable="true"], '
     + "input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit])";
@@ -723,6 +783,6 @@ window.exam = (() => {
   return {
     init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
-    guardCopying,
+    guardCopying, setSeat, openInstructions, setCover,
   };
 })();

@@ -39,6 +39,7 @@ class MessageType(enum.StrEnum):
     ZOOM = "zoom"  # {step: +1 | -1 | 0}
     THEME = "theme"  # {high_contrast: bool}
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
+    BREAK = "break"  # {on: bool}: the candidate starts or ends a rest break
 
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")

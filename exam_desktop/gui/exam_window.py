@@ -108,6 +108,7 @@ class ExamWindow(QMainWindow):
     save_failed = Signal(str)  # the message shown in the banner
     painted = Signal(str)  # token given to request_paint(): the page has drawn its current content
     all_prepared = Signal()  # every question is typeset ahead: moving between them is a swap
+    break_requested = Signal(bool)  # the candidate pressed "Take a break" (True) or "End the break"
 
     def __init__(
         self,
@@ -155,6 +156,7 @@ class ExamWindow(QMainWindow):
         self._zoom = 0
         self._warned: set[str] = set()
         self._state = saving.page_state()  # position, zoom and theme after a restart
+        self.seat: dict[str, Any] = {"instructions_html": self._instructions_html()}
 
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush)
@@ -203,6 +205,32 @@ class ExamWindow(QMainWindow):
         self.locked = locked
         if self.is_ready:
             self._js("exam.setLocked", locked, text or self.strings["locked"])
+
+    def set_seat(self, **info: Any) -> None:
+        """What the header shows around the exam: `candidate` (name and ID), `ends_at` (the
+        candidate's own end time), `breaks_left`; the instructions are always there to reopen."""
+        self.seat.update(info)
+        if self.is_ready:
+            self._js("exam.setSeat", info)
+
+    def open_instructions(self) -> None:
+        """Show the exam's instructions over the question (the candidate can do so at any time)."""
+        self._js("exam.openInstructions")
+
+    def set_cover(self, on: bool, text: str = "", end_break_label: str = "") -> None:
+        """An opaque screen over the question (pause, break, lock); inputs are locked under it."""
+        self.locked = on
+        if self.is_ready:
+            self._js("exam.setCover", on, text or self.strings["locked"], end_break_label)
+
+    def _instructions_html(self) -> str:
+        from exam_desktop.core.page.render import render_markdown
+
+        text = self.exam.instructions or self.strings["default_instructions"]
+        hours, minutes = divmod(self.exam.duration_minutes, 60)
+        duration = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+        head = fill(self.strings["duration"], duration=duration)
+        return render_markdown(f"**{head}**\n\n{text}")
 
     def guard_copying(self) -> None:
         """A proctored session: question text cannot be copied or dragged out of the page."""
@@ -260,6 +288,7 @@ class ExamWindow(QMainWindow):
             MessageType.PAGE_ERROR: self._on_page_error,
             MessageType.PAINTED: lambda data: self.painted.emit(str(data.get("token"))),
             MessageType.PREPARED: self._on_prepared,
+            MessageType.BREAK: lambda data: self.break_requested.emit(bool(data["on"])),
         }[MessageType(kind)]
         try:
             handler(data)
@@ -288,6 +317,7 @@ class ExamWindow(QMainWindow):
         self._zoom = min(max(int(comfort.get("zoom_step", 0)), 0), len(ZOOM_STEPS) - 1)
         if self._zoom:
             self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
+        self._js("exam.setSeat", self.seat)
         if self.locked:
             self._js("exam.setLocked", True, self.strings["locked"])
         if self._state.submitted is not None:

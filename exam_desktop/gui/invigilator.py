@@ -30,6 +30,8 @@ CONFIRM = {
     "end": "End the exam for {who} now? Their answers are submitted and cannot be changed afterwards.",
     "permit-quit": "Permit {who}'s exam window to close without submitting? The candidate can then "
     "leave the exam; it can be resumed only by launching it again.",
+    "new-candidate": "Seat a new candidate? {who}'s submitted session is archived on this machine "
+    "and the seat shows the identification screen again.",
     "continue": "Continue {who}'s exam after the interruption? The interruption will not count "
     "against their time, and this is recorded.",
 }
@@ -109,6 +111,7 @@ class InvigilatorPanel(QWidget):
             ("continue", "Continue after interruption"),
             ("permit-quit", "Permit quitting"),
             ("end", "End exam now"),
+            ("new-candidate", "New candidate"),
         ]
         for index, (action, label) in enumerate(actions):
             button = QPushButton(label)
@@ -231,7 +234,9 @@ class InvigilatorPanel(QWidget):
         self.buttons["resume"].setEnabled(running and bool(state and state.paused))
         self.buttons["unlock"].setEnabled(bool(state and state.locked))
         self.buttons["continue"].setEnabled(session.needs_invigilator)
-        self.buttons["end"].setEnabled(running)
+        submitted = session.written is not None or session.submitted_reason is not None
+        self.buttons["end"].setEnabled(running and not submitted)
+        self.buttons["new-candidate"].setEnabled(session.written is not None)
 
     def act(self, action: str, *, confirmed: bool = False) -> None:
         """Take `action`; one that cannot be taken back first asks for confirmation (`confirm_pending`)."""
@@ -262,6 +267,9 @@ class InvigilatorPanel(QWidget):
                 desk.permit_quit(who, reason)
             elif action == "end":
                 desk.end(who, reason)
+            elif action == "new-candidate":
+                self.acted.emit(action)  # the kiosk archives the session and starts over
+                return
         except KnownError as exc:
             self.message.setStyleSheet("color: #b00020;")
             self.message.setText(str(exc))

@@ -228,7 +228,25 @@ class KioskWindow(QWidget):
         self.code_button.setObjectName("start")
         self.code_button.clicked.connect(self._unlock)
         layout.addWidget(self.code_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.back_button = QPushButton(self.strings["back_correct"])
+        self.back_button.setObjectName("back-correct")
+        self.back_button.clicked.connect(self._correct_identification)
+        layout.addWidget(self.back_button, alignment=Qt.AlignmentFlag.AlignCenter)
         return page
+
+    def _correct_identification(self) -> None:
+        try:
+            typed = self.session.correct_identification()
+        except KnownError as exc:
+            self.code_message.setText(str(exc))
+            return
+        for field_id, edit in self.fields.items():
+            edit.setText(typed.get(field_id, edit.text()))
+        self.show_screen("identify")
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.setFocus()
+            first.selectAll()
 
     def _instructions_screen(self) -> QWidget:
         page, layout = _screen(self.session.header.title)
@@ -354,6 +372,7 @@ class KioskWindow(QWidget):
         name = next((v for v in who.values() if v), "")
         key = "welcome_back" if self.session.resuming else "thank_you_wait"
         self.waiting_text.setText(fill(self.strings[key], name=name))
+        self.back_button.setVisible(not self.session.resuming)
         self.show_screen("waiting")
         self.code.setFocus()
 
@@ -444,6 +463,7 @@ class KioskWindow(QWidget):
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
         window.submitted.connect(self._submitted)
+        window.break_requested.connect(self._break_requested)
         self.exam_window = window
         self._add("exam", window)
         self.show_screen("exam")
@@ -458,6 +478,32 @@ class KioskWindow(QWidget):
             proxy.installEventFilter(self)
         self._apply_desk_state()
         self.exam_ready.emit()
+
+    def _seat_info(self) -> None:
+        """The header: who is sitting, when their exam ends, the breaks they have left."""
+        window = self.exam_window
+        if window is None:
+            return
+        who = " · ".join(v for v in self.session.candidate.values() if v)
+        ends = self.session.ends_at()
+        ends_text = ""
+        if ends is not None and self.session.clock is not None and self.session.clock.running:
+            ends_text = fill(
+                self.strings["ends_at"], time=format_clock_time(ends, self.session.header.language)
+            )
+        window.set_seat(candidate=who, ends_at=ends_text, breaks_left=self.session.breaks_left)
+
+    def _break_requested(self, on: bool) -> None:
+        try:
+            if on:
+                self.session.start_break()
+            else:
+                self.session.end_break()
+        except KnownError as exc:
+            if self.exam_window is not None:
+                self.exam_window.show_notice(str(exc))
+            return
+        self._apply_desk_state()
 
     def _submitted(self, reason: str) -> None:
         self.heartbeat_timer.stop()
@@ -486,6 +532,8 @@ class KioskWindow(QWidget):
 
     def _heartbeat(self) -> None:
         self.session.heartbeat()
+        if self.session.break_over():
+            self._apply_desk_state()
         desk = self.session.desk
         window = self.exam_window
         if desk is not None and desk.state.ended and window is not None:
@@ -505,6 +553,9 @@ class KioskWindow(QWidget):
 
     def _invigilator_acted(self, action: str) -> None:
         window = self.exam_window
+        if action == "new-candidate":
+            self.seat_next_candidate()
+            return
         if action == "continue":
             self._update_begin()
         elif action == "end" and window is not None:
@@ -516,21 +567,53 @@ class KioskWindow(QWidget):
             window.show_notice(self.strings["extra_time_given"])
         self._apply_desk_state()
 
+    def seat_next_candidate(self) -> None:
+        """After a submitted session: archive it and show identification for the next candidate."""
+        try:
+            self.session.seat_next_candidate()
+        except KnownError as exc:
+            self.panel.message.setText(str(exc))
+            return
+        self.heartbeat_timer.stop()
+        self.release()
+        window = self.exam_window
+        if window is not None:
+            self.stack.removeWidget(window)
+            self.screens.pop("exam", None)
+            window.close()
+            window.deleteLater()
+        self.exam_window = None
+        self.finished = False
+        self.page = ExamPage()  # a fresh page: nothing of the previous candidate stays in it
+        for edit in self.fields.values():
+            edit.clear()
+        self.identify_message.setText("")
+        self.code.clear()
+        self.code_message.setText("")
+        self._before_panel = "identify"
+        self.panel.close_panel()
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.setFocus()
+
     def _apply_desk_state(self) -> None:
         desk, window = self.session.desk, self.exam_window
         if desk is None or window is None:
             return
-        clock = self.session.clock
-        s = self.strings
-        if desk.state.paused:
-            if clock is not None and clock.running:
-                clock.pause()
-            window.set_locked(True, s["paused"])
-        elif desk.state.locked:
-            why = s.get(f"lock_{desk.state.lock_reason}", s["lock_other"])
-            window.set_locked(True, fill(s["locked_because"], why=why))
+        s, state = self.strings, desk.state
+        desk.apply_clock()
+        if state.paused:
+            window.set_cover(True, s["paused"])
+        elif state.locked:
+            why = s.get(f"lock_{state.lock_reason}", s["lock_other"])
+            clock_note = s["locked_clock_stopped"] if state.lock_stops_clock else s["locked_clock_runs"]
+            window.set_cover(True, f"{fill(s['locked_because'], why=why)} {clock_note}")
+        elif state.on_break:
+            window.set_cover(True, s["on_break"], s["end_break"])
         else:
-            window.set_locked(False)
+            window.set_cover(False)
+        window.tick()
+        self._seat_info()
 
     # ---------------------------------------------------------------------------- lockdown
 
@@ -656,6 +739,20 @@ class KioskWindow(QWidget):
         cover = self.covers.pop(screen, None)
         if cover is not None:
             cover.close()
+
+
+def format_clock_time(timestamp: float, language: str) -> str:
+    """A wall-clock time of day as people of `language` write it (CLDR, through Babel)."""
+    from datetime import datetime
+
+    from babel.dates import format_time
+
+    try:
+        return format_time(
+            datetime.fromtimestamp(timestamp), format="short", locale=language.replace("-", "_")
+        )
+    except (ValueError, LookupError):
+        return format_time(datetime.fromtimestamp(timestamp), format="short", locale="en")
 
 
 def _size(screen: QScreen) -> list[int]:

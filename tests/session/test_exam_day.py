@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from sessiontools import PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import TIMEOUT_MS  # noqa: E402
+from pagetools import TIMEOUT_MS, js  # noqa: E402
 
 from exam_desktop.core.seat.incidents import SessionRules  # noqa: E402
 from exam_desktop.core.seat.session import ExamSession  # noqa: E402
@@ -148,3 +148,129 @@ def test_a_missing_results_folder_is_a_warning_at_identification_saying_where_th
     shot(qtbot, kiosk, "identify-results-warning")
     identify(kiosk)
     assert kiosk.current == "waiting", "the exam can go ahead"
+
+
+# -------------------------------------------------------------------------------- the whole day
+
+ROSTER = "candidate_id,extra_time,breaks,break_minutes,tools\nS-1912,25%,1,10,\nS-2001,30,0,0,magnifier\n"
+
+
+def page(kiosk: KioskWindow, script: str):
+    return js(kiosk.exam_window, script if script.startswith("return") else script + "; return null")
+
+
+def events(kiosk: KioskWindow) -> list[dict]:
+    return kiosk.session.store.events()
+
+
+def test_a_candidate_with_a_roster_profile_lives_the_whole_exam_day(qtbot, open_seat, tmp_path):
+    from exam_desktop.core.sealed.roster import parse_roster
+
+    time = FakeTime()
+    built = build(tmp_path / "package", roster=parse_roster(ROSTER))
+    kiosk = open_seat(built, time=time, rules=SessionRules.parse("focus-lost=lock"))
+    # Identification, a typo, back to correct it.
+    identify(kiosk, "Alan Turing", "S-1921")
+    assert kiosk.current == "waiting"
+    kiosk.back_button.click()
+    assert kiosk.current == "identify" and kiosk.fields["student_id"].text() == "S-1921"
+    assert not kiosk.session.path.exists(), "the mistyped identification left no answer file"
+    identify(kiosk, "Alan Turing", "S-1912")
+    begin(qtbot, kiosk)
+    clock = kiosk.session.clock
+    assert clock.total_s == pytest.approx(105 * 60 * 1.25), "+25 % from the roster"
+    profile = next(e["data"] for e in events(kiosk) if e["type"] == "profile_applied")
+    assert profile["candidate_id"] == "S-1912" and profile["breaks"] == 1
+    assert page(kiosk, "return document.getElementById('candidate').textContent") == "Alan Turing · S-1912"
+    assert page(kiosk, "return document.getElementById('ends-at').textContent").startswith(
+        "Your exam ends at "
+    )
+
+    # The instructions, reopened mid-exam.
+    page(kiosk, "document.getElementById('instructions-open').click()")
+    assert page(kiosk, "return document.getElementById('instructions-dialog').hidden") is False
+    assert "Duration" in page(kiosk, "return document.querySelector('.instructions-text').textContent")
+    shot(qtbot, kiosk, "exam-instructions-reopened", web=True)
+    page(kiosk, "document.getElementById('instructions-close').click()")
+    assert page(kiosk, "return document.getElementById('instructions-dialog').hidden") is True
+
+    # An incident lock stops the clock until the invigilator unlocks.
+    time.advance(60)
+    before = clock.remaining()
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationInactive)
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
+    assert kiosk.session.desk.state.locked and not clock.running
+    time.advance(240)
+    assert clock.remaining() == pytest.approx(before)
+    assert "time is stopped" in page(kiosk, "return document.getElementById('lock-text').textContent")
+    shot(qtbot, kiosk, "exam-locked-clock-stopped", web=True)
+    open_panel(kiosk)
+    kiosk.panel.act("unlock")
+    kiosk.panel.close_panel()
+    assert clock.running and not kiosk.exam_window.locked
+    time.advance(30)
+    assert clock.remaining() == pytest.approx(before - 30)
+    assert any(e["type"] == "clock_stopped" and e["data"]["incident"] == "focus-lost" for e in events(kiosk))
+
+    # A rest break: the question is hidden behind an opaque screen, the clock stops.
+    page(kiosk, "document.getElementById('break-start').click()")
+    qtbot.waitUntil(lambda: kiosk.session.desk.state.on_break, timeout=TIMEOUT_MS)
+    assert not clock.running
+    time.advance(300)
+    assert clock.remaining() == pytest.approx(before - 30)
+    cover = "return getComputedStyle(document.getElementById('lock-overlay')).backgroundColor"
+    assert page(kiosk, cover) == "rgb(31, 36, 48)", "opaque"
+    assert page(kiosk, "return getComputedStyle(document.getElementById('layout')).visibility") == "hidden"
+    shot(qtbot, kiosk, "exam-break", web=True)
+    page(kiosk, "document.getElementById('break-end').click()")
+    qtbot.waitUntil(lambda: not kiosk.session.desk.state.on_break, timeout=TIMEOUT_MS)
+    assert clock.running and kiosk.session.breaks_left == 0
+    assert page(kiosk, "return document.getElementById('break-start').hidden") is True
+
+    # Time runs out while the candidate types an answer.
+    page(kiosk, "document.getElementById('next').click()")
+    proxy = kiosk.exam_window.view.focusProxy()
+    qtbot.keyClicks(proxy, "abc")
+    time.advance(clock.remaining() + 1)
+    kiosk.exam_window.tick()
+    assert kiosk.current == "time-up"
+    qtbot.keyClicks(QApplication.focusWidget() or kiosk, "  \r")
+    assert kiosk.current == "time-up"
+    qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)
+    qtbot.keyClicks(QApplication.focusWidget() or kiosk, " \r")
+    assert kiosk.current == "receipt" and kiosk.receipt_code.text() == kiosk.session.written.receipt
+    kinds = [e["type"] for e in events(kiosk)]
+    for expected in ("profile_applied", "clock_stopped", "break_started", "break_ended", "submitted"):
+        assert expected in kinds, expected
+
+
+def test_a_second_candidate_sits_on_the_same_seat_and_the_first_session_is_archived(
+    qtbot, open_seat, tmp_path
+):
+    results = tmp_path / "results"
+    results.mkdir()
+    kiosk = open_seat(results_dir=results)
+    identify(kiosk, "Ada Lovelace", "S-1815")
+    begin(qtbot, kiosk)
+    kiosk.exam_window.submit("candidate")
+    assert kiosk.current == "receipt"
+    first_receipt = kiosk.receipt_code.text()
+    first_file = kiosk.session.path
+    open_panel(kiosk)
+    assert kiosk.panel.buttons["new-candidate"].isEnabled()
+    kiosk.panel.buttons["new-candidate"].click()
+    assert "Ada Lovelace" in kiosk.panel.confirm_text.text()
+    kiosk.panel.confirm_yes.click()
+    assert kiosk.current == "identify" and kiosk.fields["name"].text() == ""
+    archived = list((tmp_path / "seat" / "archive").glob(f"*{first_receipt}*/{first_file.name}"))
+    assert len(archived) == 1 and not first_file.exists()
+    identify(kiosk, "Grace Hopper", "S-1906")
+    begin(qtbot, kiosk)
+    assert kiosk.session.candidate["name"] == "Grace Hopper"
+    kiosk.exam_window.submit("candidate")
+    assert kiosk.current == "receipt" and kiosk.receipt_code.text() != first_receipt
+    assert len(list(results.glob("*.bundle"))) == 2
+    # The second hand-over archives beside the first, never over it.
+    open_panel(kiosk)
+    kiosk.panel.act("new-candidate", confirmed=True)
+    assert len(list((tmp_path / "seat" / "archive").iterdir())) == 2
