@@ -206,7 +206,7 @@ window.exam = (() => {
     if (token !== showing) return;
     const inputs = [];
     current = { data: q, inputs, value: q.response.value };
-    const article = el("article", { class: "question", "data-id": q.id, "data-kind": q.kind, "aria-labelledby": "q-title", tabindex: "-1" });
+    const article = el("article", { class: "question", "data-id": q.id, "data-kind": q.kind, "aria-labelledby": "q-title", tabindex: "-1", lang: q.lang || undefined });
     if (parts.intro) article.append(parts.intro);
     article.append(el("header", { class: "question-header" },
       el("p", { class: "question-position", text: q.position_text }),

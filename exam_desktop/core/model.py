@@ -322,6 +322,7 @@ class Question:
     explanation: str = ""
     tags: list[str] = field(default_factory=list)
     line: int = 0  # where the question starts in its bank (0 when not from a bank)
+    lang: str = ""  # the question's own language when it differs from the exam's (`lang=fr`)
 
     @property
     def kind(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem, KnownError
+from exam_desktop.core.languages import language_problem
 from exam_desktop.core.model import (
     FIGURE_KINDS,
     Blank,
@@ -52,7 +53,7 @@ KINDS = (
     "matching",
     "ordering",
 )
-COMMON_ATTRS = {"points", "tags"}
+COMMON_ATTRS = {"points", "tags", "lang"}
 KIND_ATTRS = {
     "single": set(),
     "multiple": {"select", "scoring", "right", "wrong", "floor"},
@@ -245,9 +246,23 @@ class _Parser:
                 if not ID_RE.match(value):
                     self.problem(number, f"exam id '{value}' may use only letters, digits, '-', '_', '.'")
                 meta[key] = value
+            elif key == "language":
+                problem = language_problem(value)
+                if problem:
+                    self.problem(number, f"language: {problem}")
+                else:
+                    meta[key] = value
             elif key == "duration":
                 minutes = parse_duration(value)
-                if minutes is None:
+                over = re.fullmatch(r"\s*\d+\s*h\s*(\d+)\s*(?:m|min)?\s*", value.lower())
+                if over and int(over.group(1)) >= 60:
+                    self.problem(
+                        number,
+                        f"duration '{value}': the minutes after 'h' must be under 60 "
+                        "(write 2h15 for two hours and a quarter)",
+                    )
+                    meta[key] = 0  # said once, not again as "no duration"
+                elif minutes is None:
                     self.problem(number, f"duration '{value}' is not like 1h45, 90m or 120")
                 else:
                     meta[key] = minutes
@@ -314,6 +329,10 @@ class _Parser:
                 self.problem(raw.line, "points cannot be negative")
             points = parsed if parsed is not None else 1.0
         tags = [t.strip() for t in attrs.get("tags", "").split(",") if t.strip()]
+        lang = attrs.get("lang", "")
+        if lang and (problem := language_problem(lang)):
+            self.problem(raw.line, f"lang={lang}: {problem}")
+            lang = ""
 
         body = _Body(self, raw, kind)
         answer = body.answer(attrs)
@@ -337,6 +356,7 @@ class _Parser:
             explanation=explanation,
             tags=tags,
             line=raw.line,
+            lang=lang,
         )
 
     def attributes(self, text: str, line: int) -> tuple[str | None, str | None, dict[str, str]]:

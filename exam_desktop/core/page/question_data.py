@@ -160,6 +160,7 @@ class QuestionPages:
         data: dict[str, Any] = {
             "id": q.id,
             "kind": q.kind,
+            "lang": q.lang,
             "title": q.title,
             "points_text": format_points(q.points, s),
             "position_text": fill(s["question_of"], n=position.number, total=len(self.order)),
