@@ -137,6 +137,8 @@ window.exam = (() => {
       el("li", {}, el("span", { class: "nav-sample answered" }), S.legend_answered),
       el("li", {}, el("span", { class: "nav-sample" }), S.legend_unanswered),
       el("li", {}, el("span", { class: "nav-sample flagged" }), S.legend_flagged),
+      el("li", {}, el("span", { class: "nav-sample state-dont-know" }), S.legend_dont_know),
+      el("li", {}, el("span", { class: "nav-sample state-invalid" }), S.legend_invalid),
     );
     const pages = $("navigator-pages");
     pages.replaceChildren();
@@ -164,12 +166,16 @@ window.exam = (() => {
       status.set(item.id, { answered: item.answered, flagged: item.flagged });
       const button = document.querySelector(`.nav-question[data-id="${CSS.escape(item.id)}"]`);
       if (!button) continue;
-      button.classList.toggle("answered", item.answered);
+      const state = item.state || (item.answered ? "answered" : "unanswered");
+      button.classList.toggle("answered", state === "answered");
+      button.classList.toggle("state-dont-know", state === "dont_know");
+      button.classList.toggle("state-invalid", state === "invalid");
       button.classList.toggle("flagged", item.flagged);
       const q = config.questions.find((x) => x.id === item.id);
-      button.setAttribute("aria-label", t("nav_label", {
-        n: q ? q.number : "", state: item.answered ? S.legend_answered : S.legend_unanswered,
-      }) + (item.flagged ? ", " + S.legend_flagged : ""));
+      const said = { answered: S.legend_answered, unanswered: S.legend_unanswered,
+        dont_know: S.legend_dont_know, invalid: S.legend_invalid }[state];
+      button.setAttribute("aria-label", t("nav_label", { n: q ? q.number : "", state: said })
+        + (item.flagged ? ", " + S.legend_flagged : ""));
       if (current && current.data.id === item.id) $("flag").setAttribute("aria-pressed", String(item.flagged));
     }
     updateFlagButton();
@@ -369,9 +375,12 @@ window.exam = (() => {
         if (part.text !== undefined) { pre.append(document.createTextNode(part.text)); continue; }
         blankIndex += 1;
         const input = el("input", { type: "text", class: "blank", autocomplete: "off", spellcheck: "false",
-          "data-blank": part.blank, size: String(Math.max(4, part.width)),
+          "data-blank": part.blank, size: String(Math.max(4, part.width, (value[part.blank] || "").length + 1)),
           "aria-label": t("blank_label", { n: blankIndex, name: part.blank }),
-          value: value[part.blank] || "", oninput: changed });
+          value: value[part.blank] || "", oninput: (event) => { // a blank grows to show what is typed
+            event.target.size = Math.max(4, part.width, event.target.value.length + 1);
+            changed(event);
+          } });
         inputs.push(input);
         pre.append(input);
       }
@@ -501,6 +510,20 @@ window.exam = (() => {
     return group;
   }
 
+  // Why a matrix, a multiple choice or a template answer cannot count as it is ("" when it can).
+  function answerFeedback(id, message) {
+    if (!current || current.data.id !== id) return;
+    let line = $("answer-feedback");
+    if (!line) {
+      const answer = document.querySelector("#view .answer");
+      if (!answer) return;
+      line = el("p", { id: "answer-feedback", class: "number-feedback bad", role: "status", "aria-live": "polite" });
+      answer.append(line);
+    }
+    line.textContent = message || "";
+    line.hidden = !message;
+  }
+
   function numberFeedback(id, feedback) {
     if (!current || current.data.id !== id) return;
     const line = $("number-feedback");
@@ -522,6 +545,8 @@ window.exam = (() => {
       el("h1", { id: "review-title", text: data.title }),
       el("p", { text: data.summary }));
     for (const [heading, items, empty] of [[S.unanswered, data.unanswered, S.none_unanswered],
+                                            [S.invalid_list, data.invalid || [], S.none_invalid],
+                                            [S.dont_know_list, data.dont_know || [], S.none_dont_know],
                                             [S.flagged, data.flagged, S.none_flagged]]) {
       box.append(el("h2", { text: heading }));
       if (!items.length) { box.append(el("p", { class: "quiet", text: empty })); continue; }
@@ -783,6 +808,6 @@ window.exam = (() => {
   return {
     init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
-    guardCopying, setSeat, openInstructions, setCover,
+    guardCopying, setSeat, openInstructions, setCover, answerFeedback,
   };
 })();

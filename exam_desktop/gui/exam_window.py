@@ -30,6 +30,7 @@ from exam_desktop.core.model import Exam, Matching, Matrix, Ordering, Question, 
 from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
 from exam_desktop.core.page.figures import PageContent, bank_content
 from exam_desktop.core.page.question_data import QuestionPages
+from exam_desktop.core.page.review_state import review_state
 from exam_desktop.core.page.strings import fill, strings_for
 from exam_desktop.core.responses import Response
 from exam_desktop.core.seat.answer_file import StorageWriteError
@@ -404,7 +405,15 @@ class ExamWindow(QMainWindow):
             response.dont_know = False
         if question.kind == "numeric":
             self._js("exam.numberFeedback", question.id, self._number_feedback(response.value))
+        elif question.kind in ("matrix", "multiple", "template"):
+            self._js("exam.answerFeedback", question.id, self._answer_feedback(question.id))
         self._changed(response, immediate=question.kind not in TEXT_KINDS)
+
+    def _answer_feedback(self, question_id: str) -> str:
+        """Why the answer typed cannot count as it is ("" when it can), said at once."""
+        question, response = self.exam.question(question_id), self.responses[question_id]
+        state, why = review_state(question, response, self.exam.language)
+        return why if state == "invalid" else ""
 
     def _on_flag(self, data: dict[str, Any]) -> None:
         response = self._response(data)
@@ -452,10 +461,18 @@ class ExamWindow(QMainWindow):
         self._js("exam.setStatus", self._status([response.question_id]))
 
     def _status(self, ids: list[str]) -> list[dict[str, Any]]:
-        return [
-            {"id": i, "answered": self.responses[i].answered, "flagged": self.responses[i].flagged}
-            for i in ids
-        ]
+        status = []
+        for i in ids:
+            state, _why = review_state(self.exam.question(i), self.responses[i], self.exam.language)
+            status.append(
+                {
+                    "id": i,
+                    "answered": state == "answered",
+                    "state": state,
+                    "flagged": self.responses[i].flagged,
+                }
+            )
+        return status
 
     def flush(self) -> bool:
         """Write every answer not yet committed; True when nothing is left unsaved."""
@@ -550,16 +567,26 @@ class ExamWindow(QMainWindow):
             position = self.pages.positions[qid]
             return f"{position.number}. {self.exam.question(qid).title}"
 
-        unanswered = [q for q in self.pages.order if not self.responses[q].answered]
+        states = {
+            q: review_state(self.exam.question(q), self.responses[q], self.exam.language)
+            for q in self.pages.order
+        }
+        unanswered = [q for q in self.pages.order if states[q][0] == "unanswered"]
+        dont_know = [q for q in self.pages.order if states[q][0] == "dont_know"]
+        invalid = [q for q in self.pages.order if states[q][0] == "invalid"]
         flagged = [q for q in self.pages.order if self.responses[q].flagged]
         total = len(self.pages.order)
-        confirm = fill(s["confirm_submit_open"], n=len(unanswered)) if unanswered else s["confirm_submit"]
+        answered = sum(state == "answered" for state, _ in states.values())
+        open_count = len(unanswered) + len(dont_know) + len(invalid)
+        confirm = fill(s["confirm_submit_open"], n=open_count) if open_count else s["confirm_submit"]
         self._js(
             "exam.showReview",
             {
                 "title": s["review_title"],
-                "summary": fill(s["review_summary"], answered=total - len(unanswered), total=total),
+                "summary": fill(s["review_summary"], answered=answered, total=total),
                 "unanswered": [{"id": q, "label": label(q)} for q in unanswered],
+                "dont_know": [{"id": q, "label": label(q)} for q in dont_know],
+                "invalid": [{"id": q, "label": f"{label(q)} — {states[q][1]}"} for q in invalid],
                 "flagged": [{"id": q, "label": label(q)} for q in flagged],
                 "submit_label": s["finish"] if self.practice else s["submit"],
                 "confirm_text": confirm,

@@ -249,6 +249,17 @@ SEAT_EN: dict[str, str] = {
     "cannot_start_title": "The exam cannot start",
     "close": "Close",
     "exam_in_progress": "Exam in progress",
+    "legend_dont_know": "don't know yet",
+    "legend_invalid": "needs a look",
+    "dont_know_list": "“I don't know yet”",
+    "invalid_list": "Answers that need a look",
+    "none_dont_know": "No question is marked “I don't know yet”.",
+    "none_invalid": "Every answer given can be read.",
+    "invalid_number": "“{text}” cannot be read as a number.",
+    "invalid_cell": "Row {row}, column {col}: “{text}” is not a number.",
+    "invalid_cells_empty": "Some cells are still empty ({n}).",
+    "invalid_picks": "Select exactly {n}: you selected {given}.",
+    "invalid_blanks_empty": "Some blanks are still empty ({n}).",
 }
 
 SEAT_IT: dict[str, str] = {
@@ -298,6 +309,17 @@ SEAT_IT: dict[str, str] = {
     "cannot_start_title": "L'esame non può iniziare",
     "close": "Chiudi",
     "exam_in_progress": "Esame in corso",
+    "legend_dont_know": "non lo so ancora",
+    "legend_invalid": "da controllare",
+    "dont_know_list": "“Non lo so ancora”",
+    "invalid_list": "Risposte da controllare",
+    "none_dont_know": "Nessuna domanda segnata “Non lo so ancora”.",
+    "none_invalid": "Tutte le risposte date sono leggibili.",
+    "invalid_number": "“{text}” non si legge come numero.",
+    "invalid_cell": "Riga {row}, colonna {col}: “{text}” non è un numero.",
+    "invalid_cells_empty": "Alcune celle sono ancora vuote ({n}).",
+    "invalid_picks": "Seleziona esattamente {n}: ne hai selezionate {given}.",
+    "invalid_blanks_empty": "Alcuni spazi sono ancora vuoti ({n}).",
 }
 EN.update(SEAT_EN)
 IT.update({**SEAT_EN, **SEAT_IT})
