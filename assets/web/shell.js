@@ -18,7 +18,13 @@ window.exam = (() => {
     bridge.post(JSON.stringify(Object.assign({ type }, data || {})));
   }
 
+  // A count picks its plural form by the language's CLDR rules (S.key_one, S.key_other, ...).
   function t(key, vars) {
+    if (vars && typeof vars.n === "number") {
+      const form = new Intl.PluralRules(S._language || "en").select(vars.n);
+      if (S[key + "_" + form] !== undefined) key = key + "_" + form;
+      else if (S[key + "_other"] !== undefined) key = key + "_other";
+    }
     let text = S[key] !== undefined ? S[key] : key;
     for (const [name, value] of Object.entries(vars || {})) text = text.split("{" + name + "}").join(String(value));
     return text;

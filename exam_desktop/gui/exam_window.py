@@ -31,7 +31,7 @@ from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_nu
 from exam_desktop.core.page.figures import PageContent, bank_content
 from exam_desktop.core.page.question_data import QuestionPages
 from exam_desktop.core.page.review_state import review_state
-from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.core.page.strings import fill, number, plural, strings_for
 from exam_desktop.core.responses import Response
 from exam_desktop.core.seat.answer_file import StorageWriteError
 from exam_desktop.core.seat.saving import AnswerSaving
@@ -48,7 +48,14 @@ SAVE_DELAY_MS = 700  # text fields: the longest an answer waits in memory while 
 RETRY_MS = 2000  # after a failed write
 POSITION_DELAY_MS = 1000  # the question to resume at is written this long after moving
 TICK_MS = 500
-WARNINGS = ((5 * 60, "critical", "notice_5"), (15 * 60, "warning", "notice_15"))
+# Time warnings: at 5 minutes or 10 % of the candidate's time left (whichever comes later in the
+# exam), and at 15 minutes or 25 %: a 6-minute exam warns at 1:30 and 0:36, never at "15 minutes".
+WARNINGS = (("critical", 5 * 60, 0.10), ("warning", 15 * 60, 0.25))
+
+
+def warning_thresholds(total_s: float) -> list[tuple[str, float]]:
+    """(level, seconds left) at which the candidate is warned, most urgent first."""
+    return [(level, min(cap_s, total_s * share)) for level, cap_s, share in WARNINGS]
 ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 MAX_TEXT = 1_000_000  # characters kept from one field (a long essay is ~20 000)
 
@@ -228,9 +235,9 @@ class ExamWindow(QMainWindow):
         from exam_desktop.core.page.render import render_markdown
 
         text = self.exam.instructions or self.strings["default_instructions"]
-        hours, minutes = divmod(self.exam.duration_minutes, 60)
-        duration = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-        head = fill(self.strings["duration"], duration=duration)
+        head = fill(
+            self.strings["duration"], duration=duration_text(self.exam.duration_minutes, self.strings)
+        )
         return render_markdown(f"**{head}**\n\n{text}")
 
     def guard_copying(self) -> None:
@@ -578,12 +585,12 @@ class ExamWindow(QMainWindow):
         total = len(self.pages.order)
         answered = sum(state == "answered" for state, _ in states.values())
         open_count = len(unanswered) + len(dont_know) + len(invalid)
-        confirm = fill(s["confirm_submit_open"], n=open_count) if open_count else s["confirm_submit"]
+        confirm = plural(s, "confirm_submit_open", open_count) if open_count else s["confirm_submit"]
         self._js(
             "exam.showReview",
             {
                 "title": s["review_title"],
-                "summary": fill(s["review_summary"], answered=answered, total=total),
+                "summary": plural(s, "review_summary", total, answered=number(answered, self.exam.language)),
                 "unanswered": [{"id": q, "label": label(q)} for q in unanswered],
                 "dont_know": [{"id": q, "label": label(q)} for q in dont_know],
                 "invalid": [{"id": q, "label": f"{label(q)} — {states[q][1]}"} for q in invalid],
@@ -609,7 +616,7 @@ class ExamWindow(QMainWindow):
     # ---------------------------------------------------------------------------- time
 
     def tick(self) -> None:
-        """Show the time left, warn at 15 and 5 minutes, submit at zero."""
+        """Show the time left, warn as `warning_thresholds` says, submit at zero."""
         if self.is_submitted:
             return
         remaining = self.clock.remaining()
@@ -618,14 +625,21 @@ class ExamWindow(QMainWindow):
             self.submit("time")
             return
         level = ""
-        for threshold, name, notice in WARNINGS:
+        thresholds = warning_thresholds(self.clock.total_s)
+        for name, threshold in thresholds:
             if remaining <= threshold:
                 level = name
-                if notice not in self._warned:
-                    self._warned.update(n for t, _, n in WARNINGS if t >= threshold)
-                    self.show_notice(self.strings[notice])
+                if name not in self._warned:
+                    self._warned.update(n for n, t in thresholds if t >= threshold)
+                    self.show_notice(self._time_left_notice(remaining))
                 break
         self._js("exam.setTimer", fill(self.strings["time_left"], time=format_remaining(remaining)), level)
+
+    def _time_left_notice(self, remaining: float) -> str:
+        """"5 minutes left." with the minutes really left (rounded up), never more than there are."""
+        if remaining < 60:
+            return self.strings["notice_under_minute"]
+        return plural(self.strings, "notice_left", math.ceil(remaining / 60 - 1e-9))
 
     # ---------------------------------------------------------------------------- teardown
 
@@ -640,6 +654,14 @@ class ExamWindow(QMainWindow):
             crash.notify = None
         self.bridge.close()
         super().closeEvent(event)
+
+
+def duration_text(minutes: int, strings: dict[str, str]) -> str:
+    """ "1 h 45 min", "45 minutes", "1 minuto" in the table's language."""
+    hours, rest = divmod(minutes, 60)
+    if hours:
+        return fill(strings["hours_minutes"], h=hours, mm=f"{rest:02d}")
+    return plural(strings, "minutes", minutes)
 
 
 def response_kind(exam: Exam, response: Response) -> str:

@@ -41,12 +41,12 @@ from PySide6.QtWidgets import (
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
-from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.core.page.strings import fill, plural, strings_for
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
 from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
-from exam_desktop.gui.exam_window import ExamWindow, format_remaining
+from exam_desktop.gui.exam_window import ExamWindow, duration_text, format_remaining
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
 
 log = logging.getLogger(__name__)
@@ -421,14 +421,13 @@ class KioskWindow(QWidget):
         exam = self.session.exam
         assert exam is not None
         plan = self.session.plan
+        s = self.strings
         if plan is not None and plan.step in ("run", "submit"):
-            lines = [f"**Time left: {format_remaining(plan.remaining_s)}**", ""]
-            self.begin_button.setText("Continue the exam")
+            lines = [f"**{fill(s['time_left_now'], time=format_remaining(plan.remaining_s))}**", ""]
+            self.begin_button.setText(s["continue_exam"])
         else:
-            hours, minutes = divmod(exam.duration_minutes, 60)
-            duration = f"{hours} h {minutes:02d} min" if hours else f"{minutes} minutes"
-            lines = [f"**Duration: {duration}**", ""]
-        lines.append(exam.instructions or "Answer every question. Your answers are saved at once.")
+            lines = [f"**{fill(s['duration'], duration=duration_text(exam.duration_minutes, s))}**", ""]
+        lines.append(exam.instructions or s["default_instructions"])
         self.instructions.setText("\n".join(lines))
         self._update_begin()
         self.show_screen("instructions")
@@ -437,11 +436,8 @@ class KioskWindow(QWidget):
         needs = self.session.needs_invigilator
         self.begin_button.setEnabled(not needs)
         if needs and self.session.plan is not None:
-            minutes = round(self.session.plan.downtime_s / 60)
-            self.begin_message.setText(
-                f"The exam was interrupted for about {minutes} minutes. Please call the "
-                "invigilator to continue; the interruption does not count against your time."
-            )
+            minutes = plural(self.strings, "minutes", round(self.session.plan.downtime_s / 60))
+            self.begin_message.setText(fill(self.strings["interrupted"], minutes=minutes))
         else:
             self.begin_message.setText("")
 

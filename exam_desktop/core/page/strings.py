@@ -1,10 +1,26 @@
 """Text people read, per language (the exam's `language`; English otherwise): the exam window,
-answers shown against their key (`core.page.answer_view`) and the feedback pages.
+the screens around it on a seat, answers shown against their key (`core.page.answer_view`) and the
+feedback pages.
 
 Placeholders are written ``{name}``; the page fills the ones it needs (counts), Python the rest.
+A text that depends on a count has one entry per CLDR plural category, ``key_one``, ``key_other``
+(and ``key_many`` ... where a language needs them); `plural()` picks the form with Babel's plural
+rules and writes the number as the language does (`number()`: "2,37" in Italian and French).
+
+English and Italian are written here; further languages come from translation files, one per
+language, in gettext PO form (`assets/translations/<code>.po`: the key as `msgctxt`, the English
+text as `msgid`, the translation as `msgstr`), which a translator edits with any PO editor without
+reading Python. An entry left empty shows the English text.
 """
 
 from __future__ import annotations
+
+from functools import cache
+
+from exam_desktop.core.languages import babel_locale, base_language
+from exam_desktop.paths import ASSETS_DIR
+
+TRANSLATIONS_DIR = ASSETS_DIR / "translations"
 
 EN: dict[str, str] = {
     "questions": "Questions",
@@ -321,15 +337,93 @@ SEAT_IT: dict[str, str] = {
     "invalid_picks": "Seleziona esattamente {n}: ne hai selezionate {given}.",
     "invalid_blanks_empty": "Alcuni spazi sono ancora vuoti ({n}).",
 }
-EN.update(SEAT_EN)
-IT.update({**SEAT_EN, **SEAT_IT})
+# Texts with a count: one entry per plural category of the language (see `plural`).
+PLURAL_EN: dict[str, str] = {
+    "points_other": "{n} points",
+    "minutes_one": "{n} minute",
+    "minutes_other": "{n} minutes",
+    "hours_minutes": "{h} h {mm} min",
+    "review_summary_one": "{answered} of {n} question answered.",
+    "review_summary_other": "{answered} of {n} questions answered.",
+    "confirm_submit_open_one": "1 question has no answer yet. Submit anyway? You cannot change your answers afterwards.",
+    "confirm_submit_open_other": "{n} questions have no answer yet. Submit anyway? You cannot change your answers afterwards.",
+    "selected_one": "{n} selected",
+    "words_one": "{n} word",
+    "words_other": "{n} words",
+    "notice_left_one": "{n} minute left.",
+    "notice_left_other": "{n} minutes left.",
+    "notice_under_minute": "Less than a minute left.",
+}
+PLURAL_IT: dict[str, str] = {
+    "points_other": "({n} punti)",
+    "minutes_one": "{n} minuto",
+    "minutes_other": "{n} minuti",
+    "hours_minutes": "{h} h {mm} min",
+    "review_summary_one": "Risposte date: {answered} su {n} domanda.",
+    "review_summary_other": "Risposte date: {answered} su {n} domande.",
+    "confirm_submit_open_one": "1 domanda è ancora senza risposta. Inviare comunque? Dopo non potrai più modificare le risposte.",
+    "confirm_submit_open_other": "{n} domande sono ancora senza risposta. Inviare comunque? Dopo non potrai più modificare le risposte.",
+    "selected_one": "{n} selezionata",
+    "words_one": "{n} parola",
+    "words_other": "{n} parole",
+    "notice_left_one": "Manca {n} minuto.",
+    "notice_left_other": "Mancano {n} minuti.",
+    "notice_under_minute": "Manca meno di un minuto.",
+}
+EN.update({**SEAT_EN, **PLURAL_EN, "_language": "en"})
+IT.update({**SEAT_EN, **PLURAL_EN, **SEAT_IT, **PLURAL_IT, "_language": "it"})
 
 TABLES = {"en": EN, "it": IT}
 
 
 def strings_for(language: str) -> dict[str, str]:
     """The interface strings for `language` (e.g. "it", "it-IT"); English when unknown."""
-    return TABLES.get(language.lower().replace("_", "-").split("-")[0], EN)
+    code = base_language(language)
+    if code in TABLES:
+        return TABLES[code]
+    translated = _translation(code)
+    return {**EN, **translated, "_language": code} if translated else EN
+
+
+@cache
+def _translation(code: str) -> dict[str, str]:
+    """The entries of `assets/translations/<code>.po` that have a translation, by key."""
+    path = TRANSLATIONS_DIR / f"{code}.po"
+    if not code.isalpha() or not path.is_file():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    return {
+        str(message.context): str(message.string)
+        for message in catalog
+        if message.id and message.context and message.string and not message.fuzzy
+    }
+
+
+def plural(strings: dict[str, str], key: str, n: float, **values: object) -> str:
+    """The text `key` for the count `n` in the table's language, `{n}` written as that language does."""
+    language = strings.get("_language", "en")
+    form = babel_locale(language).plural_form(abs(n))
+    template = strings.get(f"{key}_{form}") or strings.get(f"{key}_other") or strings[key]
+    return fill(template, n=number(n, language), **values)
+
+
+def number(value: float, language: str, decimals: int = 2) -> str:
+    """A score or count as people of `language` write it: at most `decimals` decimals, their
+    decimal mark ("2.37", "2,37") and grouping, by Babel's CLDR data."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return format_decimal(round(value, decimals), format=pattern, locale=babel_locale(language))
+
+
+def percent(fraction: float, language: str) -> str:
+    """`fraction` (0.25) as a whole percentage written as `language` does ("25 %" in French)."""
+    from babel.numbers import format_percent
+
+    return format_percent(fraction, locale=babel_locale(language))
 
 
 def fill(template: str, **values: object) -> str:
