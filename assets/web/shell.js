@@ -707,7 +707,8 @@ window.exam = (() => {
     }
     if (pause) {
       pause.hidden = !(seat.breaks_left > 0);
-      pause.textContent = S.take_break + " (" + t("breaks_left", { n: seat.breaks_left }) + ")";
+      pause.textContent = S.take_break + " (" + seat.breaks_left + ")";
+      pause.title = t("breaks_left", { n: seat.breaks_left });
     }
   }
 

@@ -56,6 +56,8 @@ WARNINGS = (("critical", 5 * 60, 0.10), ("warning", 15 * 60, 0.25))
 def warning_thresholds(total_s: float) -> list[tuple[str, float]]:
     """(level, seconds left) at which the candidate is warned, most urgent first."""
     return [(level, min(cap_s, total_s * share)) for level, cap_s, share in WARNINGS]
+
+
 ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 MAX_TEXT = 1_000_000  # characters kept from one field (a long essay is ~20 000)
 
@@ -636,7 +638,7 @@ class ExamWindow(QMainWindow):
         self._js("exam.setTimer", fill(self.strings["time_left"], time=format_remaining(remaining)), level)
 
     def _time_left_notice(self, remaining: float) -> str:
-        """"5 minutes left." with the minutes really left (rounded up), never more than there are."""
+        """ "5 minutes left." with the minutes really left (rounded up), never more than there are."""
         if remaining < 60:
             return self.strings["notice_under_minute"]
         return plural(self.strings, "notice_left", math.ceil(remaining / 60 - 1e-9))

@@ -212,6 +212,10 @@ class InvigilatorPanel(QWidget):
             parts.append("PAUSED")
         if state and state.locked:
             parts.append(f"LOCKED ({state.lock_reason})")
+        if state and state.on_break:
+            parts.append("ON A BREAK")
+        if state and state.quit_permitted:
+            parts.append("QUITTING PERMITTED: the window may now be closed")
         if session.needs_invigilator:
             parts.append("waiting for you to continue after an interruption")
         self.status.setText("<h2>Invigilator panel</h2>" + " · ".join(p for p in parts if p))

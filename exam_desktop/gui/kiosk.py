@@ -31,9 +31,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -42,6 +45,7 @@ from PySide6.QtWidgets import (
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
 from exam_desktop.core.page.strings import fill, plural, strings_for
+from exam_desktop.core.sealed.package import StartCodeRejected
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
 from exam_desktop.gui.crash import crash_handler
@@ -75,6 +79,15 @@ def _message_label(lines: int = 2) -> QLabel:
     label.setWordWrap(True)
     label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines + 8)
     return label
+
+
+def _set_wrapped(label: QLabel, text: str) -> None:
+    """Set a wrapped label's text and make room for all of it (a warning is never cut off)."""
+    label.setText(text)
+    label.ensurePolished()  # the style sheet's font, padding and border
+    flags = Qt.TextFlag.TextWordWrap
+    needed = label.fontMetrics().boundingRect(0, 0, COLUMN_WIDTH - 40, 100_000, flags, text).height()
+    label.setMinimumHeight(needed + 32 if text else 0)
 
 
 def _screen(title: str) -> tuple[QWidget, QVBoxLayout]:
@@ -250,9 +263,22 @@ class KioskWindow(QWidget):
 
     def _instructions_screen(self) -> QWidget:
         page, layout = _screen(self.session.header.title)
-        self.instructions = _message_label(4)
+        self.instructions = QLabel("")
+        self.instructions.setWordWrap(True)
         self.instructions.setTextFormat(Qt.TextFormat.MarkdownText)
-        layout.addWidget(self.instructions)
+        self.instructions.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.instructions.setObjectName("instructions")
+        # However long the instructions are, all of them can be read: they scroll (keys too).
+        self.instructions_scroll = QScrollArea()
+        self.instructions_scroll.setWidget(self.instructions)
+        self.instructions_scroll.setWidgetResizable(True)
+        self.instructions_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.instructions_scroll.setMinimumHeight(380)
+        self.instructions_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.instructions_scroll.viewport().setAutoFillBackground(False)
+        self.instructions.setStyleSheet("background: transparent;")
+        self.instructions_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        layout.addWidget(self.instructions_scroll, 1)
         self.begin_message = _message_label(3)
         self.begin_message.setObjectName("error")
         layout.addWidget(self.begin_message)
@@ -337,7 +363,7 @@ class KioskWindow(QWidget):
             return
         results = self.session.check_results_folder()
         if results is not None and not results.ok:
-            self.preflight_warning.setText(results.message)
+            _set_wrapped(self.preflight_warning, results.message)
             self.preflight_warning.show()
         if self.session.resuming:
             self._show_waiting()
@@ -360,6 +386,13 @@ class KioskWindow(QWidget):
 
     def _identify(self) -> None:
         given = {field_id: edit.text() for field_id, edit in self.fields.items()}
+        missing = next(
+            (f for f in self.session.candidate_fields if f.required and not given.get(f.id, "").strip()), None
+        )
+        if missing is not None:  # said in the exam's language (the session checks it again)
+            self.identify_message.setText(fill(self.strings["fill_in"], label=missing.label))
+            self.fields[missing.id].setFocus()
+            return
         try:
             self.session.identify(given)
         except KnownError as exc:
@@ -382,7 +415,11 @@ class KioskWindow(QWidget):
         try:
             self.session.unlock(self.code.text())
         except TryAgainLater as exc:
-            self._wait_for_code(exc.wait_s, exc.reason)
+            self._wait_for_code(exc.wait_s, self.strings["code_rejected"] if exc.reason else "")
+            return
+        except StartCodeRejected:
+            self.code_message.setText(self.strings["code_rejected"])
+            self.code.selectAll()
             return
         except KnownError as exc:
             self.code_message.setText(str(exc))
@@ -515,8 +552,15 @@ class KioskWindow(QWidget):
             return
         self.finished = True
         self.receipt_code.setText(written.receipt)
-        self.receipt_warning.setText(self.session.results_warning)
-        self.receipt_warning.setVisible(bool(self.session.results_warning))
+        warning = ""
+        if self.session.results_warning:
+            warning = fill(
+                self.strings["results_local_only"],
+                folder=str(self.session.results_folder),
+                local=str(written.local_path),
+            )
+        _set_wrapped(self.receipt_warning, warning)
+        self.receipt_warning.setVisible(bool(warning))
         if hold:
             QTimer.singleShot(TIME_UP_HOLD_MS, self._show_receipt)
         else:
@@ -561,6 +605,8 @@ class KioskWindow(QWidget):
         elif action == "extend" and window is not None:
             window.tick()
             window.show_notice(self.strings["extra_time_given"])
+        elif action == "permit-quit" and window is not None:
+            window.show_notice(self.strings["quit_permitted"])
         self._apply_desk_state()
 
     def seat_next_candidate(self) -> None:
@@ -637,7 +683,7 @@ class KioskWindow(QWidget):
         log.info("incident %s: %s", kind, action)
         window = self.exam_window
         if action == "warn" and window is not None:
-            window.show_notice(warning_text(kind))
+            window.show_notice(self.strings.get(f"warn_{kind}") or warning_text(kind))
         elif action == "lock":
             self._apply_desk_state()
 

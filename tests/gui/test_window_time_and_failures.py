@@ -83,7 +83,9 @@ def test_a_failed_write_shows_a_banner_keeps_the_answer_and_saves_it_on_retry(qt
     assert text_of(window, "#save-state") == "✓ All answers saved"
 
 
-def test_warnings_scale_with_the_duration_then_automatic_submit_at_zero(qtbot, window, time_source, store_path):
+def test_warnings_scale_with_the_duration_then_automatic_submit_at_zero(
+    qtbot, window, time_source, store_path
+):
     # A 20-minute exam: warned at 25 % (5 minutes) and 10 % (2 minutes) left, not at "15 minutes".
     time_source.now += 5 * 60 + 1  # 14:59 left
     window.tick()

@@ -182,9 +182,7 @@ def test_a_candidate_with_a_roster_profile_lives_the_whole_exam_day(qtbot, open_
     profile = next(e["data"] for e in events(kiosk) if e["type"] == "profile_applied")
     assert profile["candidate_id"] == "S-1912" and profile["breaks"] == 1
     assert page(kiosk, "return document.getElementById('candidate').textContent") == "Alan Turing · S-1912"
-    assert page(kiosk, "return document.getElementById('ends-at').textContent").startswith(
-        "Your exam ends at "
-    )
+    assert page(kiosk, "return document.getElementById('ends-at').textContent").startswith("Ends at ")
 
     # The instructions, reopened mid-exam.
     page(kiosk, "document.getElementById('instructions-open').click()")
