@@ -7,7 +7,10 @@ can be told "xx is not a language" apart from "Spanish is not supported yet".
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 SUPPORTED = ("en", "it", "fr")  # a table of interface text exists for each
 
@@ -19,6 +22,8 @@ def base_language(code: str) -> str:
 
 def babel_locale(code: str) -> Locale:
     """The CLDR locale for `code` (English when it is not a known locale)."""
+    from babel import Locale, UnknownLocaleError  # when first needed: ~40 ms at start otherwise
+
     try:
         return Locale.parse(code.strip().replace("-", "_") or "en")
     except (UnknownLocaleError, ValueError):
@@ -27,6 +32,8 @@ def babel_locale(code: str) -> Locale:
 
 def language_problem(code: str) -> str | None:
     """Why `code` cannot be an exam's language, or None when it can."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         locale = Locale.parse(code.strip().replace("-", "_"))
     except (UnknownLocaleError, ValueError):

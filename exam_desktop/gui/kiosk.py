@@ -361,9 +361,14 @@ class KioskWindow(QWidget):
         except KnownError as exc:
             self.show_message(self.strings["not_ready_title"], str(exc), closable=True)
             return
+        warnings = []  # for the invigilator, on the first screen (nobody reads the terminal)
+        if self.session.settings.office_public_key is None:
+            warnings.append(self.strings["no_office_key"])
         results = self.session.check_results_folder()
         if results is not None and not results.ok:
-            _set_wrapped(self.preflight_warning, results.message)
+            warnings.append(results.message)
+        if warnings:
+            _set_wrapped(self.preflight_warning, "\n\n".join(warnings))
             self.preflight_warning.show()
         if self.session.resuming:
             self._show_waiting()
@@ -468,6 +473,7 @@ class KioskWindow(QWidget):
         self.instructions.setText("\n".join(lines))
         self._update_begin()
         self.show_screen("instructions")
+        self.instructions_scroll.setFocus()  # arrow keys and Page Down scroll; Tab reaches Begin
 
     def _update_begin(self) -> None:
         needs = self.session.needs_invigilator

@@ -272,3 +272,9 @@ def test_a_second_candidate_sits_on_the_same_seat_and_the_first_session_is_archi
     open_panel(kiosk)
     kiosk.panel.act("new-candidate", confirmed=True)
     assert len(list((tmp_path / "seat" / "archive").iterdir())) == 2
+
+
+def test_a_seat_without_the_office_key_says_so_on_the_first_screen(qtbot, open_seat):
+    kiosk = open_seat(office_public_key=None)
+    assert not kiosk.preflight_warning.isHidden()
+    assert "exam-desktop keys install" in kiosk.preflight_warning.text()
