@@ -8,8 +8,11 @@ shows a banner and is retried until it succeeds. The window never holds the answ
 shown, the 15/5-minute notices and the automatic submit at zero; the clock's owner (the session)
 persists it. Figures and images come from `content` (core/page/figures.py), served from memory.
 
-The kiosk layer builds on the public API: the `submitted` signal, `go_to()`, `set_locked()`,
-`show_notice()` and `submit()`.
+The kiosk layer builds on the public API: the `submitted` and `break_requested` signals, `go_to()`,
+`set_locked()`, `set_cover()` (an opaque screen for pause, lock and breaks), `set_seat()` (the
+candidate, their end time and breaks in the header), `open_instructions()`, `show_notice()` and
+`submit()`. Each answer's review state (core/page/review_state.py) marks the navigator and the review
+page; the instructions can be reopened from the header at any time, practice mode too.
 """
 
 from __future__ import annotations

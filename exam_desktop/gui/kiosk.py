@@ -1,8 +1,16 @@
 """The kiosk: a frameless, stay-on-top, full-screen window on every screen for a proctored session.
 
-Screens, in order: identification (fields from the package header) → waiting for the start code
-(wrong codes: a clear message and growing waits) → instructions → the exam (`ExamWindow`, embedded)
-→ the receipt. A relaunch after a crash goes straight to the start code ("welcome back").
+Screens, in order: identification (fields from the package header; warnings for the invigilator
+such as a missing results folder) → waiting for the start code (wrong codes: a clear message and
+growing waits; "Back / correct" returns to identification) → instructions (scrolling, complete) →
+the exam (`ExamWindow`, embedded; the header shows the candidate and their end time) → at time-up a
+"Time is up — saving" screen that takes no keys for `TIME_UP_HOLD_MS` → the receipt (its button takes
+no keyboard focus). A relaunch after a crash goes straight to the start code ("welcome back"). Every
+word comes from the language table in the exam's language. After a submit the invigilator can seat
+a new candidate (the session is archived, core/seat/session.py `seat_next_candidate`).
+
+Time is fair: the clock stops under pause, rest breaks (from the candidate's roster profile) and,
+unless the rules say otherwise, an incident lock; the question is covered meanwhile.
 
 While the exam runs the kiosk refuses to close (window close, Alt+F4, Escape) unless an invigilator
 permitted it, and reports incidents to the session (core/seat/session.py), which journals them and says

@@ -83,3 +83,21 @@ def test_each_state_has_its_mark_its_list_and_an_invalid_cell_says_why_at_once(q
     with qtbot.waitSignal(window.painted, timeout=TIMEOUT_MS):
         window.request_paint("review")
     window.grab().save(str(SHOTS / "review-states.png"))
+
+
+def test_practice_mode_reopens_the_whole_instructions_at_any_time(qtbot, tmp_path):
+    exam = load_bank(BANKS / "sample-every-kind.md")
+    window = open_window(exam, tmp_path / "practice.sqlite", practice=True)
+    try:
+        click(window, "#instructions-open")
+        text = text_of(window, ".instructions-text")
+        assert "Duration: 20 minutes" in text and "use Flag to mark a question for review" in text
+        assert js(window, "return document.activeElement.id") == "instructions-close"
+        js(
+            window,
+            "document.getElementById('instructions-dialog').dispatchEvent("
+            "new KeyboardEvent('keydown', {key: 'Escape', bubbles: true})); return true",
+        )
+        assert js(window, "return document.getElementById('instructions-dialog').hidden") is True
+    finally:
+        close_window(window)
