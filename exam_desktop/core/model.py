@@ -365,6 +365,7 @@ class Exam:
     allow_dont_know: bool = False
     dont_know_score: float = 0.0  # fraction of points for "I don't know yet"
     allow_rating: bool = False
+    lock_stops_clock: bool = True  # an incident lock stops the candidate's clock (`lock-clock: run`: not)
     source: str = ""  # the bank file it came from
 
     @property

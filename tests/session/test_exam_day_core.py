@@ -153,3 +153,23 @@ def test_new_sittings_archive_the_previous_session_and_never_overwrite(tmp_path)
     session.submit()
     second = session.seat_next_candidate()  # the same second of the wall clock: a new folder still
     assert second != first and first.exists() and second.exists()
+
+
+def test_the_bank_may_keep_the_clock_running_under_a_lock_and_the_journal_says_so(tmp_path):
+    import dataclasses
+
+    from sessiontools import ML_BANK
+
+    from exam_desktop.core.bank import load_bank, parse_bank
+    from exam_desktop.core.bank.writer import write_bank
+
+    exam = dataclasses.replace(load_bank(ML_BANK), lock_stops_clock=False)
+    assert parse_bank(write_bank(exam), "again.md").lock_stops_clock is False
+    time = FakeTime()
+    session = started(build(tmp_path / "package", exam=exam), tmp_path, time)
+    assert session.header.lock_stops_clock is False and session.rules.lock_stops_clock is False
+    session.rules = SessionRules(
+        actions={**session.rules.actions, "focus-lost": "lock"}, lock_stops_clock=False
+    )
+    session.report_incident("focus-lost")
+    assert session.clock.running and "clock_kept_running" in kinds(session)

@@ -75,6 +75,7 @@ FRONT_KEYS = {
     "dont-know-score",
     "rating",
     "field",
+    "lock-clock",
 }
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HEADER_RE = re.compile(r"^##(?!#)\s*(.*?)\s*\{([^{}]*)\}\s*$")
@@ -189,6 +190,7 @@ class _Parser:
             allow_dont_know=meta.get("dont-know", False),
             dont_know_score=meta.get("dont-know-score", 0.0),
             allow_rating=meta.get("rating", False),
+            lock_stops_clock=meta.get("lock-clock", "stop") != "run",
         )
         seen: dict[str, int] = {}
         for title, _line, intro, blocks in sections:
@@ -271,6 +273,10 @@ class _Parser:
                 if flag is None:
                     self.problem(number, f"'{key}' is yes or no, got '{value}'")
                 meta[key] = bool(flag)
+            elif key == "lock-clock":
+                if value not in ("stop", "run"):
+                    self.problem(number, f"lock-clock is 'stop' or 'run', got '{value}'")
+                meta[key] = value
             elif key == "dont-know-score":
                 fraction = self.fraction(value, number, key)
                 meta[key] = fraction if fraction is not None else 0.0

@@ -128,6 +128,7 @@ class PackageHeader:
     app_version: str
     pin: dict[str, Any] | None = field(default=None, repr=False)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    lock_stops_clock: bool = True  # the bank's choice (`lock-clock:`); `--policy` may override it
 
     @property
     def has_pin(self) -> bool:
@@ -234,6 +235,7 @@ def build_package(
         "content_sha256": sha256_hex(content),
         "pin": hash_secret(pin, kdf) if pin is not None else None,
         "results_dir": results_dir,
+        **({"lock_stops_clock": False} if not exam.lock_stops_clock else {}),
         "created_at": created_at,
         "app_version": __version__,
     }
@@ -481,6 +483,7 @@ def _parse_header(raw: Any) -> PackageHeader:
         app_version=raw["app_version"],
         pin=pin,
         raw=raw,
+        lock_stops_clock=raw.get("lock_stops_clock", True) is not False,
     )
 
 

@@ -296,7 +296,7 @@ class ExamSession:
         self.opened: OpenedPackage | None = None
         self.exam: Exam | None = None
         self.clock: ExamClock | None = None
-        self.rules = settings.rules or SessionRules()
+        self.rules = settings.rules or SessionRules(lock_stops_clock=self.header.lock_stops_clock)
         self.completed: list[Step] = []  # performed in this launch, in order (for `abort`)
         self.results: dict[str, Any] = {}  # each step's result, by step name
         self.start_code_backoff = Backoff(monotonic=settings.monotonic)
