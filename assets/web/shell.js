@@ -18,7 +18,13 @@ window.exam = (() => {
     bridge.post(JSON.stringify(Object.assign({ type }, data || {})));
   }
 
+  // A count picks its plural form by the language's CLDR rules (S.key_one, S.key_other, ...).
   function t(key, vars) {
+    if (vars && typeof vars.n === "number") {
+      const form = new Intl.PluralRules(S._language || "en").select(vars.n);
+      if (S[key + "_" + form] !== undefined) key = key + "_" + form;
+      else if (S[key + "_other"] !== undefined) key = key + "_other";
+    }
     let text = S[key] !== undefined ? S[key] : key;
     for (const [name, value] of Object.entries(vars || {})) text = text.split("{" + name + "}").join(String(value));
     return text;
@@ -138,6 +144,8 @@ window.exam = (() => {
       el("li", {}, el("span", { class: "nav-sample answered" }), S.legend_answered),
       el("li", {}, el("span", { class: "nav-sample" }), S.legend_unanswered),
       el("li", {}, el("span", { class: "nav-sample flagged" }), S.legend_flagged),
+      el("li", {}, el("span", { class: "nav-sample state-dont-know" }), S.legend_dont_know),
+      el("li", {}, el("span", { class: "nav-sample state-invalid" }), S.legend_invalid),
     );
     const pages = $("navigator-pages");
     pages.replaceChildren();
@@ -165,12 +173,16 @@ window.exam = (() => {
       status.set(item.id, { answered: item.answered, flagged: item.flagged });
       const button = document.querySelector(`.nav-question[data-id="${CSS.escape(item.id)}"]`);
       if (!button) continue;
-      button.classList.toggle("answered", item.answered);
+      const state = item.state || (item.answered ? "answered" : "unanswered");
+      button.classList.toggle("answered", state === "answered");
+      button.classList.toggle("state-dont-know", state === "dont_know");
+      button.classList.toggle("state-invalid", state === "invalid");
       button.classList.toggle("flagged", item.flagged);
       const q = config.questions.find((x) => x.id === item.id);
-      button.setAttribute("aria-label", t("nav_label", {
-        n: q ? q.number : "", state: item.answered ? S.legend_answered : S.legend_unanswered,
-      }) + (item.flagged ? ", " + S.legend_flagged : ""));
+      const said = { answered: S.legend_answered, unanswered: S.legend_unanswered,
+        dont_know: S.legend_dont_know, invalid: S.legend_invalid }[state];
+      button.setAttribute("aria-label", t("nav_label", { n: q ? q.number : "", state: said })
+        + (item.flagged ? ", " + S.legend_flagged : ""));
       if (current && current.data.id === item.id) $("flag").setAttribute("aria-pressed", String(item.flagged));
     }
     updateFlagButton();
@@ -207,7 +219,7 @@ window.exam = (() => {
     if (token !== showing) return;
     const inputs = [];
     current = { data: q, inputs, value: q.response.value };
-    const article = el("article", { class: "question", "data-id": q.id, "data-kind": q.kind, "aria-labelledby": "q-title", tabindex: "-1" });
+    const article = el("article", { class: "question", "data-id": q.id, "data-kind": q.kind, "aria-labelledby": "q-title", tabindex: "-1", lang: q.lang || undefined });
     if (parts.intro) article.append(parts.intro);
     article.append(el("header", { class: "question-header" },
       el("p", { class: "question-position", text: q.position_text }),
@@ -371,9 +383,12 @@ window.exam = (() => {
         blankIndex += 1;
         const input = part.options ? menuBlank(part, value[part.blank] || "", blankIndex) :
           el("input", { type: "text", class: "blank", autocomplete: "off", spellcheck: "false",
-          "data-blank": part.blank, size: String(Math.max(4, part.width)),
+          "data-blank": part.blank, size: String(Math.max(4, part.width, (value[part.blank] || "").length + 1)),
           "aria-label": t("blank_label", { n: blankIndex, name: part.blank }),
-          value: value[part.blank] || "", oninput: changed });
+          value: value[part.blank] || "", oninput: (event) => { // a blank grows to show what is typed
+            event.target.size = Math.max(4, part.width, event.target.value.length + 1);
+            changed(event);
+          } });
         inputs.push(input);
         pre.append(input);
       }
@@ -608,6 +623,20 @@ window.exam = (() => {
     return group;
   }
 
+  // Why a matrix, a multiple choice or a template answer cannot count as it is ("" when it can).
+  function answerFeedback(id, message) {
+    if (!current || current.data.id !== id) return;
+    let line = $("answer-feedback");
+    if (!line) {
+      const answer = document.querySelector("#view .answer");
+      if (!answer) return;
+      line = el("p", { id: "answer-feedback", class: "number-feedback bad", role: "status", "aria-live": "polite" });
+      answer.append(line);
+    }
+    line.textContent = message || "";
+    line.hidden = !message;
+  }
+
   function numberFeedback(id, feedback) {
     if (!current || current.data.id !== id) return;
     const line = $("number-feedback");
@@ -629,6 +658,8 @@ window.exam = (() => {
       el("h1", { id: "review-title", text: data.title }),
       el("p", { text: data.summary }));
     for (const [heading, items, empty] of [[S.unanswered, data.unanswered, S.none_unanswered],
+                                            [S.invalid_list, data.invalid || [], S.none_invalid],
+                                            [S.dont_know_list, data.dont_know || [], S.none_dont_know],
                                             [S.flagged, data.flagged, S.none_flagged]]) {
       box.append(el("h2", { text: heading }));
       if (!items.length) { box.append(el("p", { class: "quiet", text: empty })); continue; }
@@ -763,6 +794,67 @@ window.exam = (() => {
     if (current) setDisabled(!!(document.getElementById("dont-know") || {}).checked);
   }
 
+  // The seat around the exam: the candidate's name and ID and their own end time in the header,
+  // the instructions to reopen at any time, the candidate's rest breaks (the clock stops during one).
+  let seat = {};
+  function setSeat(data) {
+    seat = Object.assign(seat, data);
+    const bar = $("topbar");
+    const slot = (id, before) => $(id) || bar.insertBefore(el("div", { id }), $(before));
+    slot("candidate", "page-indicator").textContent = seat.candidate || "";
+    slot("ends-at", "timer").textContent = seat.ends_at || "";
+    if (!$("instructions-open")) {
+      bar.insertBefore(el("button", { type: "button", id: "instructions-open", text: S.instructions,
+        onclick: openInstructions }), $("contrast-toggle"));
+    }
+    let pause = $("break-start");
+    if (!pause && seat.breaks_left > 0) {
+      pause = el("button", { type: "button", id: "break-start", onclick: () => { if (!locked) post("break", { on: true }); } });
+      bar.insertBefore(pause, $("contrast-toggle"));
+    }
+    if (pause) {
+      pause.hidden = !(seat.breaks_left > 0);
+      pause.textContent = S.take_break + " (" + seat.breaks_left + ")";
+      pause.title = t("breaks_left", { n: seat.breaks_left });
+    }
+  }
+
+  function openInstructions() {
+    let dialog = $("instructions-dialog");
+    if (!dialog) {
+      dialog = el("div", { id: "instructions-dialog", role: "dialog", "aria-modal": "true",
+        "aria-labelledby": "instructions-title" });
+      document.body.append(dialog);
+    }
+    const opener = document.activeElement;
+    const close = el("button", { type: "button", id: "instructions-close", class: "primary",
+      text: S.close_instructions, onclick: () => { dialog.hidden = true; if (opener) opener.focus(); } });
+    dialog.replaceChildren(el("div", { class: "dialog-box instructions-box" },
+      el("h1", { id: "instructions-title", text: S.instructions }),
+      el("div", { class: "instructions-text", tabindex: "0", html: seat.instructions_html || "" }),
+      el("div", { class: "dialog-buttons" }, close)));
+    dialog.onkeydown = (event) => { if (event.key === "Escape") close.click(); };
+    dialog.hidden = false;
+    close.focus();
+    typeset(dialog);
+  }
+
+  // An opaque screen over the question during a pause, a break or a lock; a break has its end button.
+  function setCover(on, text, endBreakLabel) {
+    setLocked(on, text);
+    document.body.classList.toggle("covered", on);
+    let end = $("break-end");
+    if (endBreakLabel && on) {
+      if (!end) { end = el("button", { type: "button", id: "break-end", class: "primary" }); $("lock-overlay").append(end); }
+      end.textContent = endBreakLabel;
+      end.disabled = false;
+      end.onclick = () => post("break", { on: false });
+      end.focus();
+    } else if (end) {
+      end.remove();
+    }
+  }
+
   // A proctored session: question text cannot be copied or cut; the candidate's own fields can.
   const EDITABLE = 'textarea, [contenteditable="true"], '
     + "input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit])";
@@ -854,6 +946,6 @@ window.exam = (() => {
   return {
     init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
-    guardCopying, setRoom, setHand, showAnnouncement,
+    guardCopying, setRoom, setHand, showAnnouncement, setSeat, openInstructions, setCover, answerFeedback,
   };
 })();

@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where lab machines write result bundles (e.g. a USB stick)",
     )
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        metavar="ROSTER.csv",
+        help="accommodations per candidate ID (extra time, rest breaks, tools), signed into the package",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing package and key file")
 
 
@@ -72,6 +78,11 @@ def run(args: argparse.Namespace) -> int:
     if not package_path.parent.is_dir():
         raise KnownError(f"The folder {package_path.parent} does not exist.")
     exam = load_bank(args.bank)
+    roster = None
+    if args.roster is not None:
+        from exam_desktop.core.sealed.roster import read_roster
+
+        roster = read_roster(args.roster)
     private_key = args.key or default_private_key()
     warning = private_file_warning(private_key)
     if warning:
@@ -86,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         pin=args.pin,
         results_dir=args.results_dir,
         progress=ProgressBar("drawing figures", "figure", min_items=1),
+        roster=roster,
     )
     try:
         write_private_file(key_file_path, built.key_file_bytes)  # the answers: owner only
@@ -95,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Candidate package: {package_path} (exam {exam.id}, {len(exam.questions)} questions)")
     print(f"Grader key file:   {key_file_path} (answers: keep it away from lab machines)")
     print(f"Office key:        {fingerprint(office_key.public_key())}")
+    if roster:
+        print(f"Roster:            {len(roster)} candidate profile(s) signed into the package")
     print()
     print("Start code (shown only this once; write it down for the invigilators):")
     print()

@@ -375,6 +375,7 @@ class Question:
     explanation: str = ""
     tags: list[str] = field(default_factory=list)
     line: int = 0  # where the question starts in its bank (0 when not from a bank)
+    lang: str = ""  # the question's own language when it differs from the exam's (`lang=fr`)
 
     @property
     def kind(self) -> str:
@@ -417,6 +418,7 @@ class Exam:
     allow_dont_know: bool = False
     dont_know_score: float = 0.0  # fraction of points for "I don't know yet"
     allow_rating: bool = False
+    lock_stops_clock: bool = True  # an incident lock stops the candidate's clock (`lock-clock: run`: not)
     source: str = ""  # the bank file it came from
 
     @property

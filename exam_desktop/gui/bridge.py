@@ -41,6 +41,7 @@ class MessageType(enum.StrEnum):
     THEME = "theme"  # {high_contrast: bool}
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
     RAISE_HAND = "raise_hand"  # the candidate asks for the invigilator (exam room)
+    BREAK = "break"  # {on: bool}: the candidate starts or ends a rest break
 
 
 class GraderMessage(enum.StrEnum):

@@ -8,8 +8,11 @@ shows a banner and is retried until it succeeds. The window never holds the answ
 shown, the 15/5-minute notices and the automatic submit at zero; the clock's owner (the session)
 persists it. Figures and images come from `content` (core/page/figures.py), served from memory.
 
-The kiosk layer builds on the public API: the `submitted` signal, `go_to()`, `set_locked()`,
-`show_notice()` and `submit()`.
+The kiosk layer builds on the public API: the `submitted` and `break_requested` signals, `go_to()`,
+`set_locked()`, `set_cover()` (an opaque screen for pause, lock and breaks), `set_seat()` (the
+candidate, their end time and breaks in the header), `open_instructions()`, `show_notice()` and
+`submit()`. Each answer's review state (core/page/review_state.py) marks the navigator and the review
+page; the instructions can be reopened from the header at any time, practice mode too.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from exam_desktop.core.model import DragWords, Exam, Matching, Matrix, Ordering,
 from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
 from exam_desktop.core.page.figures import PageContent, bank_content
 from exam_desktop.core.page.question_data import QuestionPages
-from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.core.page.review_state import review_state
+from exam_desktop.core.page.strings import fill, number, plural, strings_for
 from exam_desktop.core.responses import Response
 from exam_desktop.core.seat.answer_file import StorageWriteError
 from exam_desktop.core.seat.saving import AnswerSaving
@@ -47,7 +51,16 @@ SAVE_DELAY_MS = 700  # text fields: the longest an answer waits in memory while 
 RETRY_MS = 2000  # after a failed write
 POSITION_DELAY_MS = 1000  # the question to resume at is written this long after moving
 TICK_MS = 500
-WARNINGS = ((5 * 60, "critical", "notice_5"), (15 * 60, "warning", "notice_15"))
+# Time warnings: at 5 minutes or 10 % of the candidate's time left (whichever comes later in the
+# exam), and at 15 minutes or 25 %: a 6-minute exam warns at 1:30 and 0:36, never at "15 minutes".
+WARNINGS = (("critical", 5 * 60, 0.10), ("warning", 15 * 60, 0.25))
+
+
+def warning_thresholds(total_s: float) -> list[tuple[str, float]]:
+    """(level, seconds left) at which the candidate is warned, most urgent first."""
+    return [(level, min(cap_s, total_s * share)) for level, cap_s, share in WARNINGS]
+
+
 ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
 MAX_TEXT = 1_000_000  # characters kept from one field (a long essay is ~20 000)
 
@@ -120,6 +133,7 @@ class ExamWindow(QMainWindow):
     painted = Signal(str)  # token given to request_paint(): the page has drawn its current content
     all_prepared = Signal()  # every question is typeset ahead: moving between them is a swap
     hand_raised = Signal()  # the candidate asks for the invigilator (in an exam room)
+    break_requested = Signal(bool)  # the candidate pressed "Take a break" (True) or "End the break"
 
     def __init__(
         self,
@@ -168,6 +182,7 @@ class ExamWindow(QMainWindow):
         self._warned: set[str] = set()
         self._room = False
         self._state = saving.page_state()  # position, zoom and theme after a restart
+        self.seat: dict[str, Any] = {"instructions_html": self._instructions_html()}
 
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush)
@@ -216,6 +231,32 @@ class ExamWindow(QMainWindow):
         self.locked = locked
         if self.is_ready:
             self._js("exam.setLocked", locked, text or self.strings["locked"])
+
+    def set_seat(self, **info: Any) -> None:
+        """What the header shows around the exam: `candidate` (name and ID), `ends_at` (the
+        candidate's own end time), `breaks_left`; the instructions are always there to reopen."""
+        self.seat.update(info)
+        if self.is_ready:
+            self._js("exam.setSeat", info)
+
+    def open_instructions(self) -> None:
+        """Show the exam's instructions over the question (the candidate can do so at any time)."""
+        self._js("exam.openInstructions")
+
+    def set_cover(self, on: bool, text: str = "", end_break_label: str = "") -> None:
+        """An opaque screen over the question (pause, break, lock); inputs are locked under it."""
+        self.locked = on
+        if self.is_ready:
+            self._js("exam.setCover", on, text or self.strings["locked"], end_break_label)
+
+    def _instructions_html(self) -> str:
+        from exam_desktop.core.page.render import render_markdown
+
+        text = self.exam.instructions or self.strings["default_instructions"]
+        head = fill(
+            self.strings["duration"], duration=duration_text(self.exam.duration_minutes, self.strings)
+        )
+        return render_markdown(f"**{head}**\n\n{text}")
 
     def guard_copying(self) -> None:
         """A proctored session: question text cannot be copied or dragged out of the page."""
@@ -289,6 +330,7 @@ class ExamWindow(QMainWindow):
             MessageType.PAINTED: lambda data: self.painted.emit(str(data.get("token"))),
             MessageType.PREPARED: self._on_prepared,
             MessageType.RAISE_HAND: lambda _data: self.hand_raised.emit(),
+            MessageType.BREAK: lambda data: self.break_requested.emit(bool(data["on"])),
         }[MessageType(kind)]
         try:
             handler(data)
@@ -317,6 +359,7 @@ class ExamWindow(QMainWindow):
         self._zoom = min(max(int(comfort.get("zoom_step", 0)), 0), len(ZOOM_STEPS) - 1)
         if self._zoom:
             self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
+        self._js("exam.setSeat", self.seat)
         if self.locked:
             self._js("exam.setLocked", True, self.strings["locked"])
         if self._room:
@@ -405,7 +448,15 @@ class ExamWindow(QMainWindow):
             response.dont_know = False
         if question.kind == "numeric":
             self._js("exam.numberFeedback", question.id, self._number_feedback(response.value))
+        elif question.kind in ("matrix", "multiple", "template"):
+            self._js("exam.answerFeedback", question.id, self._answer_feedback(question.id))
         self._changed(response, immediate=question.kind not in TEXT_KINDS)
+
+    def _answer_feedback(self, question_id: str) -> str:
+        """Why the answer typed cannot count as it is ("" when it can), said at once."""
+        question, response = self.exam.question(question_id), self.responses[question_id]
+        state, why = review_state(question, response, self.exam.language)
+        return why if state == "invalid" else ""
 
     def _on_flag(self, data: dict[str, Any]) -> None:
         response = self._response(data)
@@ -453,10 +504,18 @@ class ExamWindow(QMainWindow):
         self._js("exam.setStatus", self._status([response.question_id]))
 
     def _status(self, ids: list[str]) -> list[dict[str, Any]]:
-        return [
-            {"id": i, "answered": self.responses[i].answered, "flagged": self.responses[i].flagged}
-            for i in ids
-        ]
+        status = []
+        for i in ids:
+            state, _why = review_state(self.exam.question(i), self.responses[i], self.exam.language)
+            status.append(
+                {
+                    "id": i,
+                    "answered": state == "answered",
+                    "state": state,
+                    "flagged": self.responses[i].flagged,
+                }
+            )
+        return status
 
     def flush(self) -> bool:
         """Write every answer not yet committed; True when nothing is left unsaved."""
@@ -551,16 +610,26 @@ class ExamWindow(QMainWindow):
             position = self.pages.positions[qid]
             return f"{position.number}. {self.exam.question(qid).title}"
 
-        unanswered = [q for q in self.pages.order if not self.responses[q].answered]
+        states = {
+            q: review_state(self.exam.question(q), self.responses[q], self.exam.language)
+            for q in self.pages.order
+        }
+        unanswered = [q for q in self.pages.order if states[q][0] == "unanswered"]
+        dont_know = [q for q in self.pages.order if states[q][0] == "dont_know"]
+        invalid = [q for q in self.pages.order if states[q][0] == "invalid"]
         flagged = [q for q in self.pages.order if self.responses[q].flagged]
         total = len(self.pages.order)
-        confirm = fill(s["confirm_submit_open"], n=len(unanswered)) if unanswered else s["confirm_submit"]
+        answered = sum(state == "answered" for state, _ in states.values())
+        open_count = len(unanswered) + len(dont_know) + len(invalid)
+        confirm = plural(s, "confirm_submit_open", open_count) if open_count else s["confirm_submit"]
         self._js(
             "exam.showReview",
             {
                 "title": s["review_title"],
-                "summary": fill(s["review_summary"], answered=total - len(unanswered), total=total),
+                "summary": plural(s, "review_summary", total, answered=number(answered, self.exam.language)),
                 "unanswered": [{"id": q, "label": label(q)} for q in unanswered],
+                "dont_know": [{"id": q, "label": label(q)} for q in dont_know],
+                "invalid": [{"id": q, "label": f"{label(q)} — {states[q][1]}"} for q in invalid],
                 "flagged": [{"id": q, "label": label(q)} for q in flagged],
                 "submit_label": s["finish"] if self.practice else s["submit"],
                 "confirm_text": confirm,
@@ -583,7 +652,7 @@ class ExamWindow(QMainWindow):
     # ---------------------------------------------------------------------------- time
 
     def tick(self) -> None:
-        """Show the time left, warn at 15 and 5 minutes, submit at zero."""
+        """Show the time left, warn as `warning_thresholds` says, submit at zero."""
         if self.is_submitted:
             return
         remaining = self.clock.remaining()
@@ -592,14 +661,21 @@ class ExamWindow(QMainWindow):
             self.submit("time")
             return
         level = ""
-        for threshold, name, notice in WARNINGS:
+        thresholds = warning_thresholds(self.clock.total_s)
+        for name, threshold in thresholds:
             if remaining <= threshold:
                 level = name
-                if notice not in self._warned:
-                    self._warned.update(n for t, _, n in WARNINGS if t >= threshold)
-                    self.show_notice(self.strings[notice])
+                if name not in self._warned:
+                    self._warned.update(n for n, t in thresholds if t >= threshold)
+                    self.show_notice(self._time_left_notice(remaining))
                 break
         self._js("exam.setTimer", fill(self.strings["time_left"], time=format_remaining(remaining)), level)
+
+    def _time_left_notice(self, remaining: float) -> str:
+        """ "5 minutes left." with the minutes really left (rounded up), never more than there are."""
+        if remaining < 60:
+            return self.strings["notice_under_minute"]
+        return plural(self.strings, "notice_left", math.ceil(remaining / 60 - 1e-9))
 
     # ---------------------------------------------------------------------------- teardown
 
@@ -614,6 +690,14 @@ class ExamWindow(QMainWindow):
             crash.notify = None
         self.bridge.close()
         super().closeEvent(event)
+
+
+def duration_text(minutes: int, strings: dict[str, str]) -> str:
+    """ "1 h 45 min", "45 minutes", "1 minuto" in the table's language."""
+    hours, rest = divmod(minutes, 60)
+    if hours:
+        return fill(strings["hours_minutes"], h=hours, mm=f"{rest:02d}")
+    return plural(strings, "minutes", minutes)
 
 
 def response_kind(exam: Exam, response: Response) -> str:

@@ -22,9 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from exam_desktop.core.errors import KnownError
+from exam_desktop.core.page.strings import fill, strings_for
 from exam_desktop.core.seat.session import Backoff, ExamSession
 
 SHORTCUT = "Ctrl+Alt+Shift+I"
+# Actions that cannot be taken back ask once more, saying what they do (texts "inv_confirm_<action>").
+CONFIRM = ("end", "permit-quit", "new-candidate", "continue")
 
 
 class InvigilatorPanel(QWidget):
@@ -36,6 +39,7 @@ class InvigilatorPanel(QWidget):
     def __init__(self, session: ExamSession, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self.s = strings_for(session.header.language)
         self.backoff = Backoff(free=2, base_s=10, monotonic=session.settings.monotonic)
         self.setObjectName("invigilator")
         self.stack = QStackedWidget(self)
@@ -51,18 +55,18 @@ class InvigilatorPanel(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addStretch(1)
-        title = QLabel("<h2>Invigilator</h2>Type the invigilator PIN.")
+        title = QLabel(f"<h2>{self.s['inv_pin_title']}</h2>{self.s['inv_pin_prompt']}")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="PIN")
+        self.pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText=self.s["inv_pin"])
         self.pin.setMaximumWidth(240)
         self.pin.returnPressed.connect(self.check_pin)
         self.pin_message = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
         self.pin_message.setObjectName("error")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.pin_ok = QPushButton("Open panel")
+        self.pin_ok = QPushButton(self.s["inv_open"])
         self.pin_ok.clicked.connect(self.check_pin)
-        back = QPushButton("Back to the exam")
+        back = QPushButton(self.s["inv_back"])
         back.clicked.connect(self.close_panel)
         buttons.addWidget(self.pin_ok)
         buttons.addWidget(back)
@@ -81,38 +85,57 @@ class InvigilatorPanel(QWidget):
         self.status = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.status)
         form = QFormLayout()
-        self.who = QLineEdit(placeholderText="your name or initials")
-        self.reason = QLineEdit(placeholderText="why (recorded in the exam journal)")
-        self.minutes = QSpinBox(minimum=1, maximum=480, value=10, suffix=" min")
-        form.addRow("Invigilator", self.who)
-        form.addRow("Reason", self.reason)
-        form.addRow("Extra time", self.minutes)
+        self.who = QLineEdit(placeholderText=self.s["inv_who_hint"])
+        self.reason = QLineEdit(placeholderText=self.s["inv_reason_hint"])
+        self.minutes = QSpinBox(minimum=1, maximum=480, value=10, suffix=self.s["inv_min"])
+        form.addRow(self.s["inv_who"], self.who)
+        form.addRow(self.s["inv_reason"], self.reason)
+        form.addRow(self.s["inv_extra"], self.minutes)
         holder = QWidget()
         holder.setLayout(form)
         holder.setMaximumWidth(640)
         layout.addWidget(holder, alignment=Qt.AlignmentFlag.AlignCenter)
         grid = QGridLayout()
         self.buttons: dict[str, QPushButton] = {}
-        actions = [
-            ("extend", "Extend time"),
-            ("pause", "Pause"),
-            ("resume", "Resume"),
-            ("unlock", "Unlock screen"),
-            ("continue", "Continue after interruption"),
-            ("permit-quit", "Permit quitting"),
-            ("end", "End exam now"),
-        ]
-        for index, (action, label) in enumerate(actions):
-            button = QPushButton(label)
+        actions = ["extend", "pause", "resume", "unlock", "continue", "permit-quit", "end", "new-candidate"]
+        for index, action in enumerate(actions):
+            button = QPushButton(self.s[f"inv_{action}"])
             button.setObjectName(action)
             button.clicked.connect(lambda _=False, a=action: self.act(a))
             self.buttons[action] = button
             grid.addWidget(button, index // 3, index % 3)
-        close = QPushButton("Close panel")
+        close = QPushButton(self.s["inv_close"])
         close.clicked.connect(self.close_panel)
         grid.addWidget(close, len(actions) // 3 + 1, 2)
         layout.addLayout(grid)
+        self.extend_note = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.extend_note.setWordWrap(True)
+        self.extend_note.setObjectName("extend-note")
+        layout.addWidget(self.extend_note)
+        self.confirm_box = QWidget()
+        self.confirm_box.setObjectName("confirm")
+        confirm = QVBoxLayout(self.confirm_box)
+        self.confirm_text = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.confirm_text.setWordWrap(True)
+        self.confirm_text.setStyleSheet("font-weight: 600; color: #7a1f00;")
+        confirm.addWidget(self.confirm_text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.confirm_yes = QPushButton("")
+        self.confirm_yes.setObjectName("confirm-yes")
+        self.confirm_yes.clicked.connect(self.confirm_pending)
+        self.confirm_no = QPushButton(self.s["cancel"])
+        self.confirm_no.setObjectName("confirm-no")
+        self.confirm_no.clicked.connect(self.cancel_pending)
+        row.addWidget(self.confirm_no)
+        row.addWidget(self.confirm_yes)
+        row.addStretch(1)
+        confirm.addLayout(row)
+        self.confirm_box.hide()
+        self.pending: str | None = None
+        layout.addWidget(self.confirm_box)
         self.message = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
         layout.addWidget(self.message)
         layout.addStretch(2)
         return page
@@ -132,16 +155,17 @@ class InvigilatorPanel(QWidget):
         self.pin.clear()
         self.reason.clear()
         self.message.setText("")
+        self.cancel_pending()
         self.closed.emit()
 
     def check_pin(self) -> None:
         desk = self.session.desk
         wait = self.backoff.wait_s()
         if wait > 0:
-            self.pin_message.setText(f"Too many wrong PINs: wait {round(wait)} seconds.")
+            self.pin_message.setText(fill(self.s["inv_wait_pins"], n=round(wait)))
             return
         if desk is None:
-            self.pin_message.setText("The exam has not started on this machine yet.")
+            self.pin_message.setText(self.s["inv_not_started"])
             return
         try:
             desk.open(self.pin.text())
@@ -165,28 +189,57 @@ class InvigilatorPanel(QWidget):
         clock = session.clock
         state = desk.state if desk else None
         parts = [", ".join(f"{v}" for v in session.candidate.values())]
+        s = self.s
         if clock is not None:
-            parts.append(f"{round(clock.remaining() / 60)} min left")
+            parts.append(fill(s["inv_left"], n=round(clock.remaining() / 60)))
             if clock.extension_s:
-                parts.append(f"extended by {round(clock.extension_s / 60)} min")
+                parts.append(fill(s["inv_extended"], n=round(clock.extension_s / 60)))
         if state and state.paused:
-            parts.append("PAUSED")
+            parts.append(s["inv_paused"])
         if state and state.locked:
-            parts.append(f"LOCKED ({state.lock_reason})")
+            parts.append(fill(s["inv_locked"], why=state.lock_reason))
+        if state and state.on_break:
+            parts.append(s["inv_on_break"])
+        if state and state.quit_permitted:
+            parts.append(s["inv_quit_permitted"])
         if session.needs_invigilator:
-            parts.append("waiting for you to continue after an interruption")
-        self.status.setText("<h2>Invigilator panel</h2>" + " · ".join(p for p in parts if p))
-        running = clock is not None
-        self.buttons["extend"].setEnabled(running and desk is not None and desk.extra_time_allowed)
+            parts.append(s["inv_waiting_continue"])
+        self.status.setText(f"<h2>{s['inv_panel']}</h2>" + " · ".join(p for p in parts if p))
+        submitted = session.written is not None or session.submitted_reason is not None
+        running = clock is not None and not submitted
+        allowed = desk is not None and desk.extra_time_allowed
+        self.buttons["extend"].setEnabled(running and allowed)
+        if not allowed:
+            why = self.s["inv_extend_off"]
+        elif clock is None:
+            why = self.s["inv_extend_not_started"]
+        else:
+            why = ""
+        self.buttons["extend"].setToolTip(why)
+        self.extend_note.setText(why)
+        self.extend_note.setVisible(bool(why))
         self.buttons["pause"].setEnabled(running and not (state and state.paused))
         self.buttons["resume"].setEnabled(running and bool(state and state.paused))
         self.buttons["unlock"].setEnabled(bool(state and state.locked))
         self.buttons["continue"].setEnabled(session.needs_invigilator)
         self.buttons["end"].setEnabled(running)
+        self.buttons["new-candidate"].setEnabled(session.written is not None)
 
-    def act(self, action: str) -> None:
+    def act(self, action: str, *, confirmed: bool = False) -> None:
+        """Take `action`; one that cannot be taken back first asks for confirmation (`confirm_pending`)."""
         desk = self.session.desk
         assert desk is not None
+        if action in CONFIRM and not confirmed:
+            candidate = (
+                ", ".join(v for v in self.session.candidate.values() if v) or self.s["inv_this_candidate"]
+            )
+            self.pending = action
+            self.confirm_text.setText(fill(self.s[f"inv_confirm_{action}"], who=candidate))
+            self.confirm_yes.setText(fill(self.s["inv_yes"], action=self.buttons[action].text().lower()))
+            self.confirm_box.show()
+            self.confirm_no.setFocus()  # Enter on a stray key press cancels, never confirms
+            return
+        self.cancel_pending()
         who, reason = self.who.text(), self.reason.text()
         try:
             if action == "extend":
@@ -203,12 +256,25 @@ class InvigilatorPanel(QWidget):
                 desk.permit_quit(who, reason)
             elif action == "end":
                 desk.end(who, reason)
+            elif action == "new-candidate":
+                self.acted.emit(action)  # the kiosk archives the session and starts over
+                return
         except KnownError as exc:
             self.message.setStyleSheet("color: #b00020;")
             self.message.setText(str(exc))
             return
         self.message.setStyleSheet("color: #1b5e20;")
-        self.message.setText(f"Done: {self.buttons[action].text().lower()}.")
+        self.message.setText(fill(self.s["inv_done"], action=self.buttons[action].text().lower()))
         self.reason.clear()
         self.refresh()
         self.acted.emit(action)
+
+    def confirm_pending(self) -> None:
+        """The invigilator confirmed the action that asked for it."""
+        action = self.pending
+        if action is not None:
+            self.act(action, confirmed=True)
+
+    def cancel_pending(self) -> None:
+        self.pending = None
+        self.confirm_box.hide()

@@ -1,8 +1,16 @@
 """The kiosk: a frameless, stay-on-top, full-screen window on every screen for a proctored session.
 
-Screens, in order: identification (fields from the package header) → waiting for the start code
-(wrong codes: a clear message and growing waits) → instructions → the exam (`ExamWindow`, embedded)
-→ the receipt. A relaunch after a crash goes straight to the start code ("welcome back").
+Screens, in order: identification (fields from the package header; warnings for the invigilator
+such as a missing results folder) → waiting for the start code (wrong codes: a clear message and
+growing waits; "Back / correct" returns to identification) → instructions (scrolling, complete) →
+the exam (`ExamWindow`, embedded; the header shows the candidate and their end time) → at time-up a
+"Time is up — saving" screen that takes no keys for `TIME_UP_HOLD_MS` → the receipt (its button takes
+no keyboard focus). A relaunch after a crash goes straight to the start code ("welcome back"). Every
+word comes from the language table in the exam's language. After a submit the invigilator can seat
+a new candidate (the session is archived, core/seat/session.py `seat_next_candidate`).
+
+Time is fair: the clock stops under pause, rest breaks (from the candidate's roster profile) and,
+unless the rules say otherwise, an incident lock; the question is covered meanwhile.
 
 While the exam runs the kiosk refuses to close (window close, Alt+F4, Escape) unless an invigilator
 permitted it, and reports incidents to the session (core/seat/session.py), which journals them and says
@@ -31,9 +39,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -41,6 +52,9 @@ from PySide6.QtWidgets import (
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
+from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.core.sealed.bundle import WrittenBundle
+from exam_desktop.core.sealed.package import StartCodeRejected
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
 from exam_desktop.core.seat.trust import (
@@ -50,7 +64,7 @@ from exam_desktop.core.seat.trust import (
 )
 from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
-from exam_desktop.gui.exam_window import ExamWindow, format_remaining
+from exam_desktop.gui.exam_window import ExamWindow, duration_text, format_remaining
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
 from exam_desktop.room.seat import Applied, RoomSeat, SeatLink
 
@@ -61,17 +75,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_MS = 900
 ROOM_TICK_MS = 250  # how often the room's commands are applied and the status published
 COLUMN_WIDTH = 700
-LOCK_TEXT = "This screen is locked because {why}. Please call the invigilator."
-LOCK_REASONS = {
-    "focus-lost": "another window took the keyboard",
-    "window-hidden": "the exam window was hidden",
-    "resized": "the exam window changed size",
-    "screen-added": "a screen was connected",
-    "screen-removed": "a screen was disconnected",
-    "foreign-paste": "text from outside the exam was pasted",
-    "clock-jump": "the computer's clock was changed",
-}
-PAUSE_TEXT = "The invigilator has paused the exam. Your time is not running."
+TIME_UP_HOLD_MS = 3000  # the "Time is up — saving" screen ignores typing this long
 STYLE = """
 QWidget#kiosk { background: #f4f5f7; }
 QLabel, QLineEdit, QPushButton, QSpinBox { font-size: 17px; }
@@ -79,6 +83,9 @@ QLineEdit, QSpinBox { padding: 6px; min-width: 320px; }
 QPushButton { padding: 8px 22px; }
 QLabel#error { color: #b00020; }
 QLabel#title { font-size: 28px; font-weight: 600; }
+QLabel#receipt-code { font-size: 56px; font-weight: 700; font-family: monospace; letter-spacing: 4px;
+  color: #1f2430; background: white; border: 2px solid #1f2430; padding: 12px 28px; }
+QLabel#warning { color: #7a4b00; background: #fff4d6; border: 1px solid #e0b050; padding: 10px; }
 QWidget#cover { background: #1f2430; }
 QWidget#cover QLabel { color: white; font-size: 22px; }
 """
@@ -90,6 +97,15 @@ def _message_label(lines: int = 2) -> QLabel:
     label.setWordWrap(True)
     label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines + 8)
     return label
+
+
+def _set_wrapped(label: QLabel, text: str) -> None:
+    """Set a wrapped label's text and make room for all of it (a warning is never cut off)."""
+    label.setText(text)
+    label.ensurePolished()  # the style sheet's font, padding and border
+    flags = Qt.TextFlag.TextWordWrap
+    needed = label.fontMetrics().boundingRect(0, 0, COLUMN_WIDTH - 40, 100_000, flags, text).height()
+    label.setMinimumHeight(needed + 32 if text else 0)
 
 
 def _screen(title: str) -> tuple[QWidget, QVBoxLayout]:
@@ -115,13 +131,13 @@ def _screen(title: str) -> tuple[QWidget, QVBoxLayout]:
 class CoverWindow(QWidget):
     """Covers a second screen while the exam runs on the first."""
 
-    def __init__(self, screen: QScreen):
+    def __init__(self, screen: QScreen, text: str):
         super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         self.setObjectName("cover")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setStyleSheet(STYLE)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Exam in progress", alignment=Qt.AlignmentFlag.AlignCenter))
+        layout.addWidget(QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter))
         self.setScreen(screen)
         self.setGeometry(screen.geometry())
 
@@ -129,13 +145,14 @@ class CoverWindow(QWidget):
 class KioskWindow(QWidget):
     """One proctored session, full screen. Emits `shown_screen(name)` on every screen change."""
 
-    # office-key | identify | waiting | instructions | exam | invigilator | message
+    # office-key | identify | waiting | instructions | exam | invigilator | time-up | receipt | message
     shown_screen = Signal(str)
     exam_ready = Signal()
 
     def __init__(self, session: ExamSession, *, full_screen: bool = True, room_link: SeatLink | None = None):
         super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         self.session = session
+        self.strings = strings_for(session.header.language)
         self.full_screen = full_screen
         self.setObjectName("kiosk")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
@@ -162,6 +179,8 @@ class KioskWindow(QWidget):
         self._add("waiting", self._waiting_screen())
         self._add("instructions", self._instructions_screen())
         self._add("message", self._message_screen())
+        self._add("time-up", self._time_up_screen())
+        self._add("receipt", self._receipt_screen())
         self.panel = InvigilatorPanel(session)
         self.panel.closed.connect(self._panel_closed)
         self.panel.acted.connect(self._invigilator_acted)
@@ -176,7 +195,7 @@ class KioskWindow(QWidget):
         self.room_seat = RoomSeat(session, room_link, self) if room_link is not None else None
         self.room_timer = QTimer(self, interval=ROOM_TICK_MS)
         self.room_timer.timeout.connect(self._room_tick)
-        self._receipt = ""
+        self._receipt: WrittenBundle | None = None
         self._receipt_collected = False
 
         shortcut = QShortcut(QKeySequence(SHORTCUT), self)
@@ -243,8 +262,13 @@ class KioskWindow(QWidget):
         self._first_screen()
 
     def _identify_screen(self) -> QWidget:
+        s = self.strings
         page, layout = _screen(self.session.header.title)
-        layout.addWidget(QLabel("Please identify yourself.", alignment=Qt.AlignmentFlag.AlignCenter))
+        self.preflight_warning = _message_label(4)
+        self.preflight_warning.setObjectName("warning")
+        self.preflight_warning.hide()
+        layout.addWidget(self.preflight_warning)
+        layout.addWidget(QLabel(s["identify_prompt"], alignment=Qt.AlignmentFlag.AlignCenter))
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}
         for field in self.session.candidate_fields:
@@ -252,7 +276,7 @@ class KioskWindow(QWidget):
             edit.setObjectName(f"field-{field.id}")
             edit.returnPressed.connect(self._identify)
             self.fields[field.id] = edit
-            label = field.label + ("" if field.required else " (optional)")
+            label = field.label + ("" if field.required else f" {s['optional']}")
             form.addRow(label, edit)
         holder = QWidget()
         holder.setLayout(form)
@@ -260,7 +284,7 @@ class KioskWindow(QWidget):
         self.identify_message = _message_label()
         self.identify_message.setObjectName("error")
         layout.addWidget(self.identify_message)
-        button = QPushButton("Continue")
+        button = QPushButton(s["continue"])
         button.setObjectName("identify-continue")
         button.clicked.connect(self._identify)
         layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignCenter)
@@ -277,21 +301,52 @@ class KioskWindow(QWidget):
         self.code_message = _message_label(3)
         self.code_message.setObjectName("error")
         layout.addWidget(self.code_message)
-        self.code_button = QPushButton("Start")
+        self.code_button = QPushButton(self.strings["start"])
         self.code_button.setObjectName("start")
         self.code_button.clicked.connect(self._unlock)
         layout.addWidget(self.code_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.back_button = QPushButton(self.strings["back_correct"])
+        self.back_button.setObjectName("back-correct")
+        self.back_button.clicked.connect(self._correct_identification)
+        layout.addWidget(self.back_button, alignment=Qt.AlignmentFlag.AlignCenter)
         return page
+
+    def _correct_identification(self) -> None:
+        try:
+            typed = self.session.correct_identification()
+        except KnownError as exc:
+            self.code_message.setText(str(exc))
+            return
+        for field_id, edit in self.fields.items():
+            edit.setText(typed.get(field_id, edit.text()))
+        self.show_screen("identify")
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.setFocus()
+            first.selectAll()
 
     def _instructions_screen(self) -> QWidget:
         page, layout = _screen(self.session.header.title)
-        self.instructions = _message_label(4)
+        self.instructions = QLabel("")
+        self.instructions.setWordWrap(True)
         self.instructions.setTextFormat(Qt.TextFormat.MarkdownText)
-        layout.addWidget(self.instructions)
+        self.instructions.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.instructions.setObjectName("instructions")
+        # However long the instructions are, all of them can be read: they scroll (keys too).
+        self.instructions_scroll = QScrollArea()
+        self.instructions_scroll.setWidget(self.instructions)
+        self.instructions_scroll.setWidgetResizable(True)
+        self.instructions_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.instructions_scroll.setMinimumHeight(380)
+        self.instructions_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.instructions_scroll.viewport().setAutoFillBackground(False)
+        self.instructions.setStyleSheet("background: transparent;")
+        self.instructions_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        layout.addWidget(self.instructions_scroll, 1)
         self.begin_message = _message_label(5)  # room for what the invigilator must know
         self.begin_message.setObjectName("error")
         layout.addWidget(self.begin_message)
-        self.begin_button = QPushButton("Begin the exam")
+        self.begin_button = QPushButton(self.strings["begin"])
         self.begin_button.setObjectName("begin")
         self.begin_button.clicked.connect(self._begin)
         layout.addWidget(self.begin_button, alignment=Qt.AlignmentFlag.AlignCenter)
@@ -303,10 +358,45 @@ class KioskWindow(QWidget):
         self.message_text = _message_label(6)
         self.message_text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         layout.addWidget(self.message_text)
-        self.message_button = QPushButton("Close")
+        self.message_button = QPushButton(self.strings["close"])
         self.message_button.setObjectName("close")
         self.message_button.clicked.connect(self.close)
         layout.addWidget(self.message_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        return page
+
+    def _time_up_screen(self) -> QWidget:
+        """Shown the moment time runs out: no field and no button, so typing goes nowhere."""
+        page, layout = _screen(self.strings["time_up_title"])
+        text = _message_label(3)
+        text.setText(self.strings["time_up_saving"])
+        layout.addWidget(text)
+        page.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return page
+
+    def _receipt_screen(self) -> QWidget:
+        """The receipt code, large; its one button takes no keyboard focus, so a key still being
+        typed from the exam cannot close it."""
+        s = self.strings
+        page, layout = _screen(s["submitted_heading"])
+        intro = _message_label()
+        intro.setText(s["receipt_intro"])
+        layout.addWidget(intro)
+        self.receipt_code = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.receipt_code.setObjectName("receipt-code")
+        layout.addWidget(self.receipt_code, alignment=Qt.AlignmentFlag.AlignCenter)
+        after = _message_label()
+        after.setText(s["receipt_write"])
+        layout.addWidget(after)
+        self.receipt_warning = _message_label(5)
+        self.receipt_warning.setObjectName("warning")
+        layout.addWidget(self.receipt_warning)
+        self.receipt_close = QPushButton(s["close"])
+        self.receipt_close.setObjectName("receipt-close")
+        self.receipt_close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.receipt_close.setAutoDefault(False)
+        self.receipt_close.clicked.connect(self.close)
+        layout.addWidget(self.receipt_close, alignment=Qt.AlignmentFlag.AlignCenter)
+        page.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return page
 
     def show_message(self, title: str, text: str, *, closable: bool) -> None:
@@ -346,8 +436,17 @@ class KioskWindow(QWidget):
             if "preflight" not in self.session.results:  # `exam-desktop launch` ran it already
                 self.session.preflight()
         except KnownError as exc:
-            self.show_message("This machine is not ready", str(exc), closable=True)
+            self.show_message(self.strings["not_ready_title"], str(exc), closable=True)
             return
+        warnings = []  # for the invigilator, on the first screen (nobody reads the terminal)
+        if self.session.settings.office_public_key is None:
+            warnings.append(self.strings["no_office_key"])
+        results = self.session.check_results_folder()
+        if results is not None and not results.ok:
+            warnings.append(results.message)
+        if warnings:
+            _set_wrapped(self.preflight_warning, "\n\n".join(warnings))
+            self.preflight_warning.show()
         if self.session.resuming:
             self._show_waiting()
         else:
@@ -369,6 +468,13 @@ class KioskWindow(QWidget):
 
     def _identify(self) -> None:
         given = {field_id: edit.text() for field_id, edit in self.fields.items()}
+        missing = next(
+            (f for f in self.session.candidate_fields if f.required and not given.get(f.id, "").strip()), None
+        )
+        if missing is not None:  # said in the exam's language (the session checks it again)
+            self.identify_message.setText(fill(self.strings["fill_in"], label=missing.label))
+            self.fields[missing.id].setFocus()
+            return
         try:
             self.session.identify(given)
         except KnownError as exc:
@@ -379,11 +485,9 @@ class KioskWindow(QWidget):
     def _show_waiting(self) -> None:
         who = self.session.candidate
         name = next((v for v in who.values() if v), "")
-        if self.session.resuming:
-            text = f"Welcome back, {name}. Your answers are saved. Type the start code again to continue."
-        else:
-            text = f"Thank you, {name}. Wait for the invigilator to give the start code, then type it here."
-        self.waiting_text.setText(text)
+        key = "welcome_back" if self.session.resuming else "thank_you_wait"
+        self.waiting_text.setText(fill(self.strings[key], name=name))
+        self.back_button.setVisible(not self.session.resuming)
         self.show_screen("waiting")
         self.code.setFocus()
 
@@ -393,7 +497,11 @@ class KioskWindow(QWidget):
         try:
             self.session.unlock(self.code.text())
         except TryAgainLater as exc:
-            self._wait_for_code(exc.wait_s, exc.reason)
+            self._wait_for_code(exc.wait_s, self.strings["code_rejected"] if exc.reason else "")
+            return
+        except StartCodeRejected:
+            self.code_message.setText(self.strings["code_rejected"])
+            self.code.selectAll()
             return
         except KnownError as exc:
             self.code_message.setText(str(exc))
@@ -421,27 +529,28 @@ class KioskWindow(QWidget):
             self._code_timer.stop()
             self.code_button.setEnabled(True)
             self.code.setEnabled(True)
-            self.code_message.setText(f"{self._code_text} You can try again now.")
+            self.code_message.setText(f"{self._code_text} {self.strings['try_again_now']}".strip())
             self.code.setFocus()
             self.code.selectAll()
             return
-        self.code_message.setText(f"{self._code_text} Too many wrong codes: wait {round(left)} seconds.")
+        wait = fill(self.strings["wait_seconds"], n=round(left))
+        self.code_message.setText(f"{self._code_text} {wait}".strip())
 
     def _show_instructions(self) -> None:
         exam = self.session.exam
         assert exam is not None
         plan = self.session.plan
+        s = self.strings
         if plan is not None and plan.step in ("run", "submit"):
-            lines = [f"**Time left: {format_remaining(plan.remaining_s)}**", ""]
-            self.begin_button.setText("Continue the exam")
+            lines = [f"**{fill(s['time_left_now'], time=format_remaining(plan.remaining_s))}**", ""]
+            self.begin_button.setText(s["continue_exam"])
         else:
-            hours, minutes = divmod(exam.duration_minutes, 60)
-            duration = f"{hours} h {minutes:02d} min" if hours else f"{minutes} minutes"
-            lines = [f"**Duration: {duration}**", ""]
-        lines.append(exam.instructions or "Answer every question. Your answers are saved at once.")
+            lines = [f"**{fill(s['duration'], duration=duration_text(exam.duration_minutes, s))}**", ""]
+        lines.append(exam.instructions or s["default_instructions"])
         self.instructions.setText("\n".join(lines))
         self._update_begin()
         self.show_screen("instructions")
+        self.instructions_scroll.setFocus()  # arrow keys and Page Down scroll; Tab reaches Begin
 
     def _update_begin(self) -> None:
         needs = self.session.needs_invigilator
@@ -471,6 +580,7 @@ class KioskWindow(QWidget):
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
         window.submitted.connect(self._submitted)
+        window.break_requested.connect(self._break_requested)
         if self.room_seat is not None:
             window.set_room(True)
             window.hand_raised.connect(self.room_seat.raise_hand)
@@ -493,34 +603,83 @@ class KioskWindow(QWidget):
         self._apply_desk_state()
         self.exam_ready.emit()
 
+    def _seat_info(self) -> None:
+        """The header: who is sitting, when their exam ends, the breaks they have left."""
+        window = self.exam_window
+        if window is None:
+            return
+        who = " · ".join(v for v in self.session.candidate.values() if v)
+        ends = self.session.ends_at()
+        ends_text = ""
+        if ends is not None and self.session.clock is not None and self.session.clock.running:
+            ends_text = fill(
+                self.strings["ends_at"], time=format_clock_time(ends, self.session.header.language)
+            )
+        window.set_seat(candidate=who, ends_at=ends_text, breaks_left=self.session.breaks_left)
+
+    def _break_requested(self, on: bool) -> None:
+        try:
+            if on:
+                self.session.start_break()
+            else:
+                self.session.end_break()
+        except KnownError as exc:
+            if self.exam_window is not None:
+                self.exam_window.show_notice(str(exc))
+            return
+        self._apply_desk_state()
+
     def _submitted(self, reason: str) -> None:
         self.heartbeat_timer.stop()
+        hold = reason in ("time", "invigilator") and self.current == "exam"
+        if hold:  # the candidate may be typing: first a screen that takes no keys
+            self.show_screen("time-up")
+            self.screens["time-up"].setFocus()
         try:
             written = self.session.submit(reason)
         except KnownError as exc:
             # The answers stay in the answer file; the next launch tries to write the results again.
-            self.show_message("Your answers are saved on this machine", str(exc), closable=True)
+            self.show_message(self.strings["saved_here_title"], str(exc), closable=True)
             return
         self.finished = True
-        self._receipt = written.receipt
-        self._show_receipt()
+        self._receipt = written
+        self._update_receipt_notes()
+        if hold:
+            QTimer.singleShot(TIME_UP_HOLD_MS, self._show_receipt)
+        else:
+            self._show_receipt()
+
+    def _update_receipt_notes(self) -> None:
+        """Under the receipt code: where the results are (over the room, or kept here and on the
+        results folder) and, if the results folder failed, where the local copy is."""
+        written = self._receipt
+        if written is None:
+            return
+        self.receipt_code.setText(written.receipt)
+        notes = []
+        if self.room_seat is not None:
+            where = "collected_by_room" if self.session.collected_by_room else "kept_on_seat"
+            notes.append(self.strings[where])
+        if self.session.results_warning:
+            notes.append(
+                fill(
+                    self.strings["results_local_only"],
+                    folder=str(self.session.results_folder),
+                    local=str(written.local_path),
+                )
+            )
+        _set_wrapped(self.receipt_warning, "\n\n".join(notes))
+        self.receipt_warning.setVisible(bool(notes))
+        self._receipt_collected = self.session.collected_by_room
 
     def _show_receipt(self) -> None:
-        text = (
-            f"Your answers were submitted. Your receipt code is <b>{self._receipt}</b>: "
-            "write it on the attendance sheet."
-        )
-        if self.room_seat is not None:  # where the results are: collected over the room, or kept here
-            words = self.exam_window.strings if self.exam_window is not None else {}
-            where = "collected_by_room" if self.session.collected_by_room else "kept_on_seat"
-            text += f"<br><br>{words.get(where, '')}"
-        if self.session.results_warning:
-            text += f"<br><br>{self.session.results_warning}"
-        self._receipt_collected = self.session.collected_by_room
-        self.show_message("Submitted", text, closable=True)
+        self.show_screen("receipt")
+        self.screens["receipt"].setFocus()
 
     def _heartbeat(self) -> None:
         self.session.heartbeat()
+        if self.session.break_over():
+            self._apply_desk_state()
         desk = self.session.desk
         window = self.exam_window
         if desk is not None and desk.state.ended and window is not None:
@@ -540,6 +699,9 @@ class KioskWindow(QWidget):
 
     def _invigilator_acted(self, action: str) -> None:
         window = self.exam_window
+        if action == "new-candidate":
+            self.seat_next_candidate()
+            return
         if action == "continue":
             self._update_begin()
         elif action == "end" and window is not None:
@@ -548,23 +710,58 @@ class KioskWindow(QWidget):
             return
         elif action == "extend" and window is not None:
             window.tick()
-            window.show_notice("The invigilator gave you extra time.")
+            window.show_notice(self.strings["extra_time_given"])
+        elif action == "permit-quit" and window is not None:
+            window.show_notice(self.strings["quit_permitted"])
         self._apply_desk_state()
+
+    def seat_next_candidate(self) -> None:
+        """After a submitted session: archive it and show identification for the next candidate."""
+        try:
+            self.session.seat_next_candidate()
+        except KnownError as exc:
+            self.panel.message.setText(str(exc))
+            return
+        self.heartbeat_timer.stop()
+        self.release()
+        window = self.exam_window
+        if window is not None:
+            self.stack.removeWidget(window)
+            self.screens.pop("exam", None)
+            window.close()
+            window.deleteLater()
+        self.exam_window = None
+        self.finished = False
+        self.page = ExamPage()  # a fresh page: nothing of the previous candidate stays in it
+        for edit in self.fields.values():
+            edit.clear()
+        self.identify_message.setText("")
+        self.code.clear()
+        self.code_message.setText("")
+        self._before_panel = "identify"
+        self.panel.close_panel()
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.setFocus()
 
     def _apply_desk_state(self) -> None:
         desk, window = self.session.desk, self.exam_window
         if desk is None or window is None:
             return
-        clock = self.session.clock
-        if desk.state.paused:
-            if clock is not None and clock.running:
-                clock.pause()
-            window.set_locked(True, PAUSE_TEXT)
-        elif desk.state.locked:
-            why = LOCK_REASONS.get(desk.state.lock_reason, "of an incident")
-            window.set_locked(True, LOCK_TEXT.format(why=why))
+        s, state = self.strings, desk.state
+        desk.apply_clock()
+        if state.paused:
+            window.set_cover(True, s["paused"])
+        elif state.locked:
+            why = s.get(f"lock_{state.lock_reason}", s["lock_other"])
+            clock_note = s["locked_clock_stopped"] if state.lock_stops_clock else s["locked_clock_runs"]
+            window.set_cover(True, f"{fill(s['locked_because'], why=why)} {clock_note}")
+        elif state.on_break:
+            window.set_cover(True, s["on_break"], s["end_break"])
         else:
-            window.set_locked(False)
+            window.set_cover(False)
+        window.tick()
+        self._seat_info()
 
     # ---------------------------------------------------------------------------- the room
 
@@ -575,7 +772,7 @@ class KioskWindow(QWidget):
         except KnownError as exc:  # the exam goes on without the room
             log.warning("room: %s", exc)
         if self.finished and self.session.collected_by_room and not self._receipt_collected:
-            self._show_receipt()  # the console has the results now: the receipt says so
+            self._update_receipt_notes()  # the console has the results now: the receipt says so
 
     def start_with_code(self, code: str) -> None:
         """The room's start command: what typing the start code does (SeatOwner)."""
@@ -630,7 +827,7 @@ class KioskWindow(QWidget):
         log.info("incident %s: %s", kind, action)
         window = self.exam_window
         if action == "warn" and window is not None:
-            window.show_notice(warning_text(kind))
+            window.show_notice(self.strings.get(f"warn_{kind}") or warning_text(kind))
         elif action == "lock":
             self._apply_desk_state()
 
@@ -638,7 +835,7 @@ class KioskWindow(QWidget):
         if not self.may_close():
             event.ignore()
             if self.exam_window is not None:
-                self.exam_window.show_notice("The exam window cannot be closed during the exam.")
+                self.exam_window.show_notice(self.strings["cannot_close"])
             self.session.journal("close_refused", {})
             return
         self.heartbeat_timer.stop()
@@ -718,7 +915,7 @@ class KioskWindow(QWidget):
         super().resizeEvent(event)
 
     def _cover(self, screen: QScreen) -> None:
-        cover = CoverWindow(screen)
+        cover = CoverWindow(screen, self.strings["exam_in_progress"])
         self.covers[screen] = cover
         cover.showFullScreen()
 
@@ -732,6 +929,20 @@ class KioskWindow(QWidget):
         cover = self.covers.pop(screen, None)
         if cover is not None:
             cover.close()
+
+
+def format_clock_time(timestamp: float, language: str) -> str:
+    """A wall-clock time of day as people of `language` write it (CLDR, through Babel)."""
+    from datetime import datetime
+
+    from babel.dates import format_time
+
+    try:
+        return format_time(
+            datetime.fromtimestamp(timestamp), format="short", locale=language.replace("-", "_")
+        )
+    except (ValueError, LookupError):
+        return format_time(datetime.fromtimestamp(timestamp), format="short", locale="en")
 
 
 def _size(screen: QScreen) -> list[int]:

@@ -83,22 +83,28 @@ def test_a_failed_write_shows_a_banner_keeps_the_answer_and_saves_it_on_retry(qt
     assert text_of(window, "#save-state") == "✓ All answers saved"
 
 
-def test_warnings_at_15_and_5_minutes_then_automatic_submit_at_zero(qtbot, window, time_source, store_path):
+def test_warnings_scale_with_the_duration_then_automatic_submit_at_zero(
+    qtbot, window, time_source, store_path
+):
+    # A 20-minute exam: warned at 25 % (5 minutes) and 10 % (2 minutes) left, not at "15 minutes".
     time_source.now += 5 * 60 + 1  # 14:59 left
+    window.tick()
+    assert js(window, "return document.querySelector('#timer').className") == ""
+    time_source.now += 10 * 60  # 4:59 left
     qtbot.waitUntil(
         lambda: js(window, "return document.querySelector('#timer').className") == "warning", timeout=TIMEOUT
     )
-    assert text_of(window, "#notice") == "15 minutes left."
+    assert text_of(window, "#notice") == "5 minutes left."
     assert js(window, "return document.querySelector('#notice').hidden") is False
 
-    time_source.now += 10 * 60  # 4:59 left
+    time_source.now += 3 * 60  # 1:59 left
     qtbot.waitUntil(
         lambda: js(window, "return document.querySelector('#timer').className") == "critical", timeout=TIMEOUT
     )
-    assert text_of(window, "#notice") == "5 minutes left."
+    assert text_of(window, "#notice") == "2 minutes left."
 
     type_text(window, "#short", "typed in the last second")
-    time_source.now += 5 * 60
+    time_source.now += 2 * 60
     with qtbot.waitSignal(window.submitted, timeout=TIMEOUT) as submitted:
         pass
     assert submitted.args == ["time"]

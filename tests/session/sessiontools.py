@@ -27,7 +27,9 @@ class FakeTime:
 
     mono: float = 1000.0
     wall_offset: float = 0.0
-    wall_start: float = field(default_factory=time.time)
+    # A little ahead of the real clock: a package built after this clock was made (in the next
+    # second) must not look newer than the seat's clock to the preflight.
+    wall_start: float = field(default_factory=lambda: time.time() + 2.0)
 
     def monotonic(self) -> float:
         return self.mono

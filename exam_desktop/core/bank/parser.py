@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem, KnownError
+from exam_desktop.core.languages import language_problem
 from exam_desktop.core.model import (
     FIGURE_KINDS,
     Blank,
@@ -55,7 +56,7 @@ KINDS = (
     "ordering",
     "dragwords",
 )
-COMMON_ATTRS = {"points", "tags"}
+COMMON_ATTRS = {"points", "tags", "lang"}
 KIND_ATTRS = {
     "single": set(),
     "multiple": {"select", "scoring", "right", "wrong", "floor"},
@@ -78,6 +79,7 @@ FRONT_KEYS = {
     "dont-know-score",
     "rating",
     "field",
+    "lock-clock",
 }
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 HEADER_RE = re.compile(r"^##(?!#)\s*(.*?)\s*\{([^{}]*)\}\s*$")
@@ -234,6 +236,7 @@ class _Parser:
             allow_dont_know=meta.get("dont-know", False),
             dont_know_score=meta.get("dont-know-score", 0.0),
             allow_rating=meta.get("rating", False),
+            lock_stops_clock=meta.get("lock-clock", "stop") != "run",
         )
         seen: dict[str, int] = {}
         for title, _line, intro, blocks in sections:
@@ -291,9 +294,23 @@ class _Parser:
                 if not ID_RE.match(value):
                     self.problem(number, f"exam id '{value}' may use only letters, digits, '-', '_', '.'")
                 meta[key] = value
+            elif key == "language":
+                problem = language_problem(value)
+                if problem:
+                    self.problem(number, f"language: {problem}")
+                else:
+                    meta[key] = value
             elif key == "duration":
                 minutes = parse_duration(value)
-                if minutes is None:
+                over = re.fullmatch(r"\s*\d+\s*h\s*(\d+)\s*(?:m|min)?\s*", value.lower())
+                if over and int(over.group(1)) >= 60:
+                    self.problem(
+                        number,
+                        f"duration '{value}': the minutes after 'h' must be under 60 "
+                        "(write 2h15 for two hours and a quarter)",
+                    )
+                    meta[key] = 0  # said once, not again as "no duration"
+                elif minutes is None:
                     self.problem(number, f"duration '{value}' is not like 1h45, 90m or 120")
                 else:
                     meta[key] = minutes
@@ -302,6 +319,10 @@ class _Parser:
                 if flag is None:
                     self.problem(number, f"'{key}' is yes or no, got '{value}'")
                 meta[key] = bool(flag)
+            elif key == "lock-clock":
+                if value not in ("stop", "run"):
+                    self.problem(number, f"lock-clock is 'stop' or 'run', got '{value}'")
+                meta[key] = value
             elif key == "dont-know-score":
                 fraction = self.fraction(value, number, key)
                 meta[key] = fraction if fraction is not None else 0.0
@@ -361,6 +382,10 @@ class _Parser:
             points = parsed if parsed is not None else 1.0
         tags = [t.strip() for t in attrs.get("tags", "").split(",") if t.strip()]
         self.points_of_question = points
+        lang = attrs.get("lang", "")
+        if lang and (problem := language_problem(lang)):
+            self.problem(raw.line, f"lang={lang}: {problem}")
+            lang = ""
 
         body = _Body(self, raw, kind)
         answer = body.answer(attrs)
@@ -384,6 +409,7 @@ class _Parser:
             explanation=explanation,
             tags=tags,
             line=raw.line,
+            lang=lang,
         )
 
     def attributes(self, text: str, line: int) -> tuple[str | None, str | None, dict[str, str]]:

@@ -40,6 +40,8 @@ def write_bank(exam: Exam) -> str:
         out.append(f"language: {exam.language}")
     if exam.allow_dont_know:
         out.append("dont-know: yes")
+    if not exam.lock_stops_clock:
+        out.append("lock-clock: run")
     if exam.dont_know_score:
         out.append(f"dont-know-score: {format_fraction(exam.dont_know_score)}")
     if exam.allow_rating:

@@ -11,14 +11,14 @@ from typing import Any
 from exam_desktop.core.model import Exam
 from exam_desktop.core.page.answer_view import key_html, response_html
 from exam_desktop.core.page.question_data import QuestionPages
-from exam_desktop.core.page.strings import fill
+from exam_desktop.core.page.strings import fill, number, percent
 from exam_desktop.core.responses import Response
 from exam_desktop.core.scoring import ExamScore, QuestionScore
 
 
-def _points(value: float) -> str:
-    """Points as people write them: 1, 0.5, 1.56 (never 1.5556)."""
-    return f"{round(value, 2):g}"
+def _points(value: float, language: str = "en") -> str:
+    """Points as people write them: 1, 0.5, 1.56 (never 1.5556); 2,37 in Italian."""
+    return number(value, language)
 
 
 def _outcome(score: QuestionScore) -> str:
@@ -32,15 +32,20 @@ def results_page(
 ) -> dict[str, Any]:
     """The data `exam.showResults` in the page displays."""
     s = pages.strings
-    percent = round(100 * score.total / score.max_total) if score.max_total else 0
+    lang = exam.language
+    share = round(100 * score.total / score.max_total) if score.max_total else 0
     questions = []
     for q in exam.questions:
         result = score.per_question[q.id]
         response = responses.get(q.id) or Response(q.id)
-        points = fill(s["points_of"], points=_points(result.points), max=_points(result.max_points))
+        points = fill(
+            s["points_of"], points=_points(result.points, lang), max=_points(result.max_points, lang)
+        )
         if result.status == "manual-pending":
             points += " — " + fill(
-                s["graded_by_hand"], points=_points(result.pending), max=_points(result.max_points)
+                s["graded_by_hand"],
+                points=_points(result.pending, lang),
+                max=_points(result.max_points, lang),
             )
         position = pages.positions[q.id]
         render = partial(pages.markdown, question=q)  # the window's renderer serves the figures
@@ -58,10 +63,16 @@ def results_page(
     return {
         "title": s["results_title"],
         "score_text": fill(
-            s["score_text"], points=_points(score.total), max=_points(score.max_total), percent=percent
+            s["score_text"],
+            points=_points(score.total, lang),
+            max=_points(score.max_total, lang),
+            percent=number(share, lang),
         ),
         "domains": [
-            {"tag": tag, "text": f"{_points(t.points)} / {_points(t.max_points)} ({t.fraction:.0%})"}
+            {
+                "tag": tag,
+                "text": f"{_points(t.points, lang)} / {_points(t.max_points, lang)} ({percent(t.fraction, lang)})",
+            }
             for tag, t in sorted(score.per_tag.items())
         ],
         "questions": questions,

@@ -29,7 +29,7 @@ from exam_desktop.core.model import (
 )
 from exam_desktop.core.page.figures import PageContent, figure_id
 from exam_desktop.core.page.render import render_markdown, without_paragraph
-from exam_desktop.core.page.strings import fill
+from exam_desktop.core.page.strings import fill, plural
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ class Position:
 
 
 def format_points(points: float, strings: dict[str, str]) -> str:
-    shown = f"{points:g}"
-    return strings["points_one"] if points == 1 else fill(strings["points_many"], n=shown)
+    """ "1 point", "2.5 points" / "(2,5 punti)": the plural form and the decimal mark of the language."""
+    return plural(strings, "points", points)
 
 
 def plain_text(markdown_text: str) -> str:
@@ -175,6 +175,7 @@ class QuestionPages:
         data: dict[str, Any] = {
             "id": q.id,
             "kind": q.kind,
+            "lang": q.lang,
             "title": q.title,
             "points_text": format_points(q.points, s),
             "position_text": fill(s["question_of"], n=position.number, total=len(self.order)),

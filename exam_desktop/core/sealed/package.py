@@ -67,6 +67,7 @@ from exam_desktop.core.sealed.keys import (
     unb64,
     verify_signature,
 )
+from exam_desktop.core.sealed.roster import Profile
 
 MAGIC = b"exam-desktop package 1\n"
 PACKAGE_FORMAT = 1
@@ -129,6 +130,7 @@ class PackageHeader:
     app_version: str
     pin: dict[str, Any] | None = field(default=None, repr=False)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    lock_stops_clock: bool = True  # the bank's choice (`lock-clock:`); `--policy` may override it
 
     @property
     def has_pin(self) -> bool:
@@ -149,6 +151,7 @@ class OpenedPackage:
     figures: dict[str, str]  # figure_id -> SVG text, drawn at build
     images: dict[str, bytes]  # path relative to the bank folder -> bytes
     binding_key: bytes  # shared with the grader key file; binds session keys to this package
+    roster: dict[str, Profile] = field(default_factory=dict)  # normalised candidate ID -> profile
 
     @property
     def options(self) -> PackageOptions:
@@ -190,6 +193,7 @@ def build_package(
     start_code: str | None = None,
     draw_figures: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    roster: dict[str, Profile] | None = None,
 ) -> BuiltPackage:
     """Build the candidate package, its start code and the grader key file for `exam`;
     `progress(done, total)` follows the figures drawn (the slow part)."""
@@ -212,6 +216,7 @@ def build_package(
             "figures": _draw_figures(candidate_exam, progress) if draw_figures else {},
             "images": {k: b64(v) for k, v in _bank_images(exam, candidate_exam).items()},
             "binding_key": b64(binding_key),  # random, so the content hash cannot be guessed
+            **({"roster": {k: p.to_dict() for k, p in roster.items()}} if roster else {}),
         }
     )
     salt, nonce = os.urandom(16), os.urandom(12)
@@ -234,6 +239,7 @@ def build_package(
         "content_sha256": sha256_hex(content),
         "pin": hash_secret(pin, kdf) if pin is not None else None,
         "results_dir": results_dir,
+        **({"lock_stops_clock": False} if not exam.lock_stops_clock else {}),
         "created_at": created_at,
         "app_version": __version__,
     }
@@ -495,6 +501,7 @@ def _parse_header(raw: Any) -> PackageHeader:
         app_version=raw["app_version"],
         pin=pin,
         raw=raw,
+        lock_stops_clock=raw.get("lock_stops_clock", True) is not False,
     )
 
 
@@ -506,12 +513,13 @@ def _unpack_content(content_bytes: bytes, signed: _SignedPackage) -> OpenedPacka
         exam = exam_from_dict(content["exam"])
         images = {name: base64.b64decode(data) for name, data in content["images"].items()}
         binding_key = unb64(content["binding_key"], 32)
+        roster = {str(k): Profile.from_dict(v) for k, v in (content.get("roster") or {}).items()}
     except (ValueError, KeyError, TypeError) as exc:
         raise PackageRejected(f"The package content is unreadable ({exc}).") from None
     if exam.id != signed.header.exam_id:
         raise PackageRejected("The package content belongs to another exam than its header says.")
     return OpenedPackage(
-        exam, signed.package_hash, signed.header, dict(content["figures"]), images, binding_key
+        exam, signed.package_hash, signed.header, dict(content["figures"]), images, binding_key, roster
     )
 
 

@@ -50,28 +50,40 @@ class RulesInvalid(KnownError):
 
 @dataclass(frozen=True)
 class SessionRules:
-    """Per-exam rules: the action per incident kind and the downtime credited without a PIN."""
+    """Per-exam rules: the action per incident kind, the downtime credited without a PIN, and
+    whether the candidate's clock stops while an incident keeps the screen locked (it does unless
+    the rules say ``lock_stops_clock: false``: a false alarm must not cost the candidate time)."""
 
     actions: dict[str, Action] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
     resume_grace_s: float = DEFAULT_RESUME_GRACE_S
+    lock_stops_clock: bool = True
 
     def action_for(self, kind: str) -> Action:
         return self.actions.get(kind, "log")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"incidents": dict(self.actions), "resume_grace_minutes": self.resume_grace_s / 60}
+        data: dict[str, Any] = {
+            "incidents": dict(self.actions),
+            "resume_grace_minutes": self.resume_grace_s / 60,
+        }
+        if not self.lock_stops_clock:
+            data["lock_stops_clock"] = False
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> SessionRules:
         """From `to_dict` output or a rules file; unknown kinds or actions raise RulesInvalid."""
         if not isinstance(data, dict):
             raise RulesInvalid("The incident rules must be a JSON object.")
-        unknown = set(data) - {"incidents", "resume_grace_minutes"}
+        unknown = set(data) - {"incidents", "resume_grace_minutes", "lock_stops_clock"}
         if unknown:
             raise RulesInvalid(
                 f"Unknown setting(s) in the incident rules: {', '.join(sorted(unknown))}. "
-                "Known: incidents, resume_grace_minutes."
+                "Known: incidents, resume_grace_minutes, lock_stops_clock."
             )
+        stops = data.get("lock_stops_clock", True)
+        if not isinstance(stops, bool):
+            raise RulesInvalid("lock_stops_clock must be true or false.")
         actions = dict(DEFAULT_ACTIONS)
         given = data.get("incidents", {})
         if not isinstance(given, dict):
@@ -81,11 +93,11 @@ class SessionRules:
         grace = data.get("resume_grace_minutes", DEFAULT_RESUME_GRACE_S / 60)
         if isinstance(grace, bool) or not isinstance(grace, (int, float)) or not 0 <= grace <= 600:
             raise RulesInvalid("resume_grace_minutes must be a number of minutes from 0 to 600.")
-        return cls(actions, float(grace) * 60)
+        return cls(actions, float(grace) * 60, stops)
 
     @classmethod
     def parse(cls, text: str) -> SessionRules:
-        """A rules file's path, JSON text, or `kind=action,...` (``focus-lost=lock,grace=10``)."""
+        """A rules file's path, JSON text, or `kind=action,...` (``focus-lost=lock,grace=10,lock-clock=run``)."""
         text = text.strip()
         if text.endswith(".json") or Path(text).is_file():
             try:
@@ -103,6 +115,7 @@ class SessionRules:
                 raise RulesInvalid(f"The incident rules are not valid JSON ({exc}).") from None
         incidents: dict[str, str] = {}
         grace: Any = DEFAULT_RESUME_GRACE_S / 60
+        stops = True
         for item in filter(None, (part.strip() for part in text.split(","))):
             name, sep, value = item.partition("=")
             if not sep:
@@ -113,9 +126,15 @@ class SessionRules:
                     grace = float(value)
                 except ValueError:
                     raise RulesInvalid(f"grace={value} is not a number of minutes.") from None
+            elif name == "lock-clock":
+                if value not in ("stop", "run"):
+                    raise RulesInvalid(f"lock-clock={value}: say lock-clock=stop or lock-clock=run.")
+                stops = value == "stop"
             else:
                 incidents[name] = value
-        return cls.from_dict({"incidents": incidents, "resume_grace_minutes": grace})
+        return cls.from_dict(
+            {"incidents": incidents, "resume_grace_minutes": grace, "lock_stops_clock": stops}
+        )
 
 
 def _kind(kind: Any) -> str:

@@ -58,6 +58,14 @@ class DeskState:
     paused: bool = False
     quit_permitted: bool = False
     ended: bool = False
+    lock_stops_clock: bool = True  # from the session's rules, fixed when the lock happened
+    on_break: bool = False
+    breaks_taken: int = 0
+
+    def clock_runs(self) -> bool:
+        """Whether the candidate's clock runs in this state: not paused, not on a break, and not
+        locked by an incident whose rules stop the clock."""
+        return not (self.paused or self.on_break or (self.locked and self.lock_stops_clock))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,21 +139,44 @@ class InvigilatorDesk:
         self._record("pause", who, reason, change=change)
 
     def resume(self, who: str, reason: str) -> None:
-        clock = self._require_clock()
+        self._require_clock()
         if not self.state.paused:
             raise InvigilatorError("The exam is not paused.")
 
         def change() -> None:
             self.state.paused = False
-            clock.resume()
+            self.apply_clock()
 
         self._record("resume", who, reason, change=change)
 
-    def lock(self, kind: str) -> None:
-        """Lock the screen after an incident (called by the session, not by an invigilator)."""
+    def lock(self, kind: str, *, stops_clock: bool = True) -> None:
+        """Lock the screen after an incident (called by the session, not by an invigilator); the
+        clock stops until the unlock unless the rules keep it running. Journaled either way."""
         self.state.locked = True
         self.state.lock_reason = kind
+        self.state.lock_stops_clock = stops_clock
+        self.apply_clock()
+        self._persist_clock()
         self._save_state()
+        clock = self._clock()
+        self.store.append_event(
+            "clock_stopped" if stops_clock else "clock_kept_running",
+            {
+                "why": "lock",
+                "incident": kind,
+                "remaining_s": round(clock.remaining(), 3) if clock else None,
+            },
+        )
+
+    def apply_clock(self) -> None:
+        """Start or stop the candidate's clock as the state says."""
+        clock = self._clock()
+        if clock is None:
+            return
+        if self.state.clock_runs():
+            clock.resume()
+        else:
+            clock.pause()
 
     def unlock(self, who: str, reason: str) -> None:
         if not self.state.locked:
@@ -154,8 +185,48 @@ class InvigilatorDesk:
         def change() -> None:
             self.state.locked = False
             self.state.lock_reason = ""
+            self.apply_clock()
 
         self._record("unlock", who, reason, change=change)
+
+    # ---------------------------------------------------------------------------- breaks
+
+    def start_break(self, allowed: int, length_s: float) -> None:
+        """The candidate starts one of their `allowed` rest breaks (from their profile); the clock
+        stops. Needs no PIN: journaled as the candidate's own action."""
+        clock = self._require_clock()
+        if self.state.on_break:
+            raise InvigilatorError("A break is already running.")
+        if self.state.breaks_taken >= allowed:
+            raise InvigilatorError("No rest breaks are left.")
+        self.state.on_break = True
+        self.state.breaks_taken += 1
+        self.apply_clock()
+        self._persist_clock()
+        self._save_state()
+        self.store.append_event(
+            "break_started",
+            {
+                "number": self.state.breaks_taken,
+                "of": allowed,
+                "length_s": length_s,
+                "remaining_s": round(clock.remaining(), 3),
+            },
+        )
+
+    def end_break(self, why: str = "candidate") -> None:
+        """The break ends (the candidate pressed End, or its length ran out); the clock runs again."""
+        if not self.state.on_break:
+            return
+        self.state.on_break = False
+        self.apply_clock()
+        self._persist_clock()
+        self._save_state()
+        clock = self._clock()
+        self.store.append_event(
+            "break_ended",
+            {"why": why, "remaining_s": round(clock.remaining(), 3) if clock else None},
+        )
 
     def end(self, who: str, reason: str) -> None:
         """End the exam early; the session then submits what the candidate answered."""

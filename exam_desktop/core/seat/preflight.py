@@ -221,6 +221,32 @@ def check_clock(wall: Callable[[], float] = time.time, not_before: datetime | No
     return Check("clock", True, "the clock is plausible")
 
 
+def check_results_folder(results_dir: Path, local_dir: Path) -> Check:
+    """The results folder (often a USB stick) exists and takes a file; a warning, never a refusal:
+    the results are always written to `local_dir` too, and can be copied from there later."""
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        why = "it does not exist (is the drive connected?)"
+    else:
+        probe = folder / f".preflight-{uuid.uuid4().hex}"
+        try:
+            probe.write_bytes(b"exam-desktop")
+            probe.unlink()
+            return Check("results-folder", True, f"results go to {folder}")
+        except OSError as exc:
+            why = f"nothing can be written there ({exc.strerror or exc})"
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink(missing_ok=True)
+    return Check(
+        "results-folder",
+        False,
+        f"The results folder {folder} cannot be used: {why}. The exam can go ahead: the results "
+        f"will be saved on this machine in {local_dir}, and can be copied later with "
+        "`exam-desktop export-results`.",
+    )
+
+
 def run_preflight(
     data_dir: Path,
     *,

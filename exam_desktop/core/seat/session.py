@@ -49,12 +49,13 @@ from exam_desktop.core.sealed.package import (
     open_package,
     read_package_header,
 )
+from exam_desktop.core.sealed.roster import Profile, normalize_id
 from exam_desktop.core.seat.answer_file import AnswerStore
 from exam_desktop.core.seat.damage import Damage, acknowledged, find_damage, invigilator_sentence
 from exam_desktop.core.seat.incidents import INCIDENT_KINDS, Action, SessionRules
 from exam_desktop.core.seat.invigilator import InvigilatorDesk, hash_pin
 from exam_desktop.core.seat.meta import Meta
-from exam_desktop.core.seat.preflight import MIN_FREE_BYTES, Check, run_preflight
+from exam_desktop.core.seat.preflight import MIN_FREE_BYTES, Check, check_results_folder, run_preflight
 from exam_desktop.core.seat.resume import (
     BootClock,
     ResumePlan,
@@ -309,7 +310,7 @@ class ExamSession:
         self.opened: OpenedPackage | None = None
         self.exam: Exam | None = None
         self.clock: ExamClock | None = None
-        self.rules = settings.rules or SessionRules()
+        self.rules = settings.rules or SessionRules(lock_stops_clock=self.header.lock_stops_clock)
         self.completed: list[Step] = []  # performed in this launch, in order (for `abort`)
         self.results: dict[str, Any] = {}  # each step's result, by step name
         self.start_code_backoff = Backoff(monotonic=settings.monotonic)
@@ -324,6 +325,7 @@ class ExamSession:
         self._last_heartbeat = -float("inf")
         self._watch: WallClockWatch | None = None
         self._downtime_approved = False
+        self._break_started: float | None = None
         if self.path.exists():
             self._reopen()
 
@@ -568,8 +570,9 @@ class ExamSession:
             self.clock = ExamClock.restore({**snapshot, "running": False}, monotonic=s.monotonic)
         else:
             self.clock = ExamClock(self.header.duration_minutes * 60, monotonic=s.monotonic)
+            self.apply_profile(self.clock)
         assert self.desk is not None
-        if not self.desk.state.paused:
+        if self.desk.state.clock_runs():
             self.clock.start()
         self._watch = WallClockWatch(wall=s.wall, monotonic=s.monotonic)
         if self.plan is not None and self.plan.step in ("run", "submit"):
@@ -651,7 +654,7 @@ class ExamSession:
         else:
             self.journal("incident", entry)
             if action == "lock" and self.desk is not None:
-                self.desk.lock(kind)
+                self.desk.lock(kind, stops_clock=self.rules.lock_stops_clock)
         return action
 
     # ---------------------------------------------------------------------------- results
@@ -736,6 +739,148 @@ class ExamSession:
     def collected_by_room(self) -> bool:
         """Whether the room console collected the results (the receipt screen says so)."""
         return self.store is not None and self.store.get_meta(Meta.ROOM_COLLECTED) is not None
+
+    # ---------------------------------------------------------------------------- exam day
+
+    @property
+    def results_folder(self) -> Path | None:
+        """Where the results go besides this machine: the launch's --results-dir, else the package's."""
+        if self.settings.results_dir is not None:
+            return Path(self.settings.results_dir)
+        return Path(self.header.results_dir) if self.header.results_dir else None
+
+    def check_results_folder(self) -> Check | None:
+        """Before the exam: whether the results folder (when one is set) exists and takes a file.
+        A failure is a warning saying where the local copy goes; it is journaled once identified."""
+        folder = self.results_folder
+        if folder is None:
+            return None
+        check = check_results_folder(folder, local_bundle_dir(self.settings.data_dir))
+        self.results["results-folder"] = check
+        return check
+
+    @property
+    def candidate_id(self) -> str:
+        """The ID the candidate typed: the first identification field named like an ID."""
+        who = self.candidate
+        ids = [k for k in who if "id" in k.lower().split("_")] or list(who)[1:2]
+        return next((who[k] for k in ids if who.get(k)), "")
+
+    @property
+    def profile(self) -> Profile | None:
+        """This candidate's accommodations from the package's signed roster (None: none)."""
+        if self.opened is None or not self.opened.roster:
+            return None
+        return self.opened.roster.get(normalize_id(self.candidate_id))
+
+    def apply_profile(self, clock: ExamClock) -> None:
+        """A new exam clock gets the candidate's extra time from their profile, journaled."""
+        profile = self.profile
+        if profile is None:
+            return
+        extra = profile.extra_s(clock.duration_s)
+        if extra:
+            clock.extend(extra)
+        self.journal(
+            "profile_applied",
+            {
+                "candidate_id": profile.candidate_id,
+                "extra_s": round(extra, 3),
+                "breaks": profile.breaks,
+                "break_minutes": profile.break_minutes,
+                "tools": profile.tools,
+            },
+        )
+
+    def ends_at(self) -> float | None:
+        """When this candidate's exam ends on the wall clock if nothing stops it (None before)."""
+        if self.clock is None:
+            return None
+        return self.settings.wall() + self.clock.remaining()
+
+    def correct_identification(self) -> dict[str, str]:
+        """Back from the start code to identification, to correct a typo: the answer file made by
+        identification is removed (nothing was answered yet). Returns what was typed."""
+        if self.resuming or not self.completed or self.completed[-1].name != "identify":
+            raise SessionError("The identification can be corrected only before the start code.")
+        typed = self.candidate
+        step = self.completed.pop()
+        self.results.pop(step.name, None)
+        step.revert(self)
+        return typed
+
+    def seat_next_candidate(self) -> Path:
+        """After a submitted session: archive its files (never overwriting an earlier archive) and
+        make this seat ready for the next candidate's identification. Returns the archive folder."""
+        if self.store is None or self.store.get_meta(Meta.BUNDLE) is None:
+            raise SessionError("The current candidate has not submitted yet: end their exam first.")
+        receipt = str(self.store.get_meta(Meta.BUNDLE).get("receipt") or "session")
+        self.store.append_event("seat_handed_over", {"receipt": receipt})
+        self.close()
+        stamp = datetime.fromtimestamp(self.settings.wall(), UTC).strftime("%Y%m%dT%H%M%SZ")
+        archive_root = Path(self.settings.data_dir) / "archive"
+        archive_root.mkdir(parents=True, exist_ok=True)
+        folder = archive_root / f"{self.path.stem}-{stamp}-{receipt}"
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = archive_root / f"{self.path.stem}-{stamp}-{receipt}-{n}"
+        folder.mkdir()
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(str(self.path) + suffix)
+            if part.exists():
+                part.replace(folder / part.name)
+        preflight = self.results.get("preflight")
+        self.desk = self.plan = self.opened = self.exam = self.clock = None
+        self.completed, self.results = [], {}
+        if preflight is not None:
+            self.results["preflight"] = preflight
+        self.start_code_backoff = Backoff(monotonic=self.settings.monotonic)
+        self.results_warning = ""
+        self.written = None
+        self.damage = Damage()
+        self._damage_acknowledged = True
+        self._pending_incidents = []
+        self._last_heartbeat = -float("inf")
+        self._watch = None
+        self._downtime_approved = False
+        self._break_started = None
+        return folder
+
+    @property
+    def breaks(self) -> tuple[int, float]:
+        """The candidate's rest breaks: (how many, minutes each), from their profile (0 without)."""
+        profile = self.profile
+        return (profile.breaks, profile.break_minutes) if profile is not None else (0, 0.0)
+
+    @property
+    def breaks_left(self) -> int:
+        taken = self.desk.state.breaks_taken if self.desk is not None else 0
+        return max(0, self.breaks[0] - taken)
+
+    def start_break(self) -> None:
+        """The candidate starts a rest break: the clock stops, the question is hidden."""
+        if self.desk is None:
+            raise SessionError("The exam has not started yet.")
+        count, minutes = self.breaks
+        self.desk.start_break(count, minutes * 60)
+        self._break_started = self.settings.monotonic()
+
+    def end_break(self, why: str = "candidate") -> None:
+        if self.desk is not None:
+            self.desk.end_break(why)
+
+    def break_over(self) -> bool:
+        """Called every heartbeat: ends a break that has lasted its full length; True if it did."""
+        if self.desk is None or not self.desk.state.on_break:
+            return False
+        started = self._break_started
+        if started is None:  # a break running across a relaunch restarts its length
+            started = self._break_started = self.settings.monotonic()
+        if self.settings.monotonic() - started >= self.breaks[1] * 60:
+            self.end_break("length")
+            return True
+        return False
 
 
 # --------------------------------------------------------------------------------------------

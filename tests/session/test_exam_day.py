@@ -1,0 +1,280 @@
+"""Exam day on a seat as people live it: a safe end, fair time, many sittings (offscreen kiosk)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+from sessiontools import PIN, FakeTime, build, screenshot, settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
+from pagetools import TIMEOUT_MS, js  # noqa: E402
+
+from exam_desktop.core.seat.incidents import SessionRules  # noqa: E402
+from exam_desktop.core.seat.session import ExamSession  # noqa: E402
+from exam_desktop.gui.kiosk import KioskWindow, open_kiosk  # noqa: E402
+
+pytestmark = pytest.mark.gui
+SHOTS = Path(
+    os.environ.get("EXAM_DESKTOP_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "out" / "exam-day"
+)
+
+
+@pytest.fixture
+def open_seat(qtbot, tmp_path):
+    """Opens kiosks on one seat; closes them after the test."""
+    kiosks: list[KioskWindow] = []
+
+    def open_one(built=None, *, time: FakeTime | None = None, **overrides) -> KioskWindow:
+        built = built or build(tmp_path / "package")
+        kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", time or FakeTime(), **overrides)))
+        kiosk.built = built
+        kiosks.append(kiosk)
+        return kiosk
+
+    yield open_one
+    for kiosk in kiosks:
+        kiosk.finished = True
+        kiosk.close()
+        kiosk.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def identify(kiosk: KioskWindow, name: str = "Alan Turing", student_id: str = "S-1912") -> None:
+    kiosk.fields["name"].setText(name)
+    kiosk.fields["student_id"].setText(student_id)
+    kiosk.findChild(QPushButton, "identify-continue").click()
+
+
+def begin(qtbot, kiosk: KioskWindow) -> None:
+    kiosk.code.setText(kiosk.built.start_code)
+    kiosk.code_button.click()
+    assert kiosk.current == "instructions"
+    with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
+        kiosk.begin_button.click()
+
+
+def open_panel(kiosk: KioskWindow) -> None:
+    kiosk.open_invigilator_panel()
+    kiosk.panel.pin.setText(PIN)
+    kiosk.panel.check_pin()
+    kiosk.panel.who.setText("A. Invigilator")
+    kiosk.panel.reason.setText("recorded reason")
+
+
+def shot(qtbot, kiosk: KioskWindow, name: str, web: bool = False) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    screenshot(qtbot, kiosk, SHOTS / f"{name}.png", kiosk.exam_window if web else None)
+
+
+# -------------------------------------------------------------------------------- a safe end
+
+
+def test_time_up_while_typing_shows_saving_then_a_receipt_no_key_can_close(qtbot, open_seat):
+    time = FakeTime()
+    kiosk = open_seat(time=time)
+    identify(kiosk)
+    begin(qtbot, kiosk)
+    time.advance(kiosk.session.clock.remaining() + 1)
+    kiosk.exam_window.tick()
+    assert kiosk.current == "time-up"
+    shot(qtbot, kiosk, "time-up")
+    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_A):  # still typing
+        qtbot.keyClick(QApplication.focusWidget() or kiosk, key)
+    assert kiosk.current == "time-up" and kiosk.isVisible()
+    with qtbot.waitSignal(kiosk.shown_screen, timeout=TIMEOUT_MS) as shown:
+        pass
+    assert shown.args == ["receipt"]
+    written = kiosk.session.written
+    assert kiosk.receipt_code.text() == written.receipt
+    focused = QApplication.focusWidget()
+    assert not isinstance(focused, QPushButton), focused
+    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        qtbot.keyClick(focused or kiosk, key)
+    assert kiosk.current == "receipt" and kiosk.isVisible()
+    shot(qtbot, kiosk, "receipt")
+    assert kiosk.session.submitted_reason == "time"
+
+
+def test_ending_the_exam_and_permitting_quit_ask_the_invigilator_to_confirm(qtbot, open_seat):
+    kiosk = open_seat()
+    identify(kiosk)
+    begin(qtbot, kiosk)
+    open_panel(kiosk)
+    panel = kiosk.panel
+    panel.buttons["end"].click()
+    assert not panel.confirm_box.isHidden()
+    assert "Alan Turing" in panel.confirm_text.text() and "cannot be changed" in panel.confirm_text.text()
+    assert not kiosk.session.desk.state.ended, "nothing happens before the confirmation"
+    assert QApplication.focusWidget() is panel.confirm_no
+    shot(qtbot, kiosk, "invigilator-confirm-end")
+    panel.confirm_no.click()
+    assert panel.confirm_box.isHidden() and not kiosk.session.desk.state.ended
+    panel.buttons["permit-quit"].click()
+    assert not kiosk.session.desk.state.quit_permitted
+    panel.confirm_yes.click()
+    assert kiosk.session.desk.state.quit_permitted
+    panel.reason.setText("candidate unwell, exam ends")
+    panel.buttons["end"].click()
+    panel.confirm_yes.click()
+    assert kiosk.session.desk.state.ended
+    assert kiosk.current in ("time-up", "receipt") and kiosk.session.submitted_reason == "invigilator"
+
+
+def test_extend_time_says_why_it_is_greyed(qtbot, open_seat, tmp_path):
+    kiosk = open_seat(build(tmp_path / "package", extra_time_allowed=False))
+    identify(kiosk)
+    begin(qtbot, kiosk)
+    open_panel(kiosk)
+    assert not kiosk.panel.buttons["extend"].isEnabled()
+    assert "--extra-time-allowed" in kiosk.panel.extend_note.text()
+    assert "--extra-time-allowed" in kiosk.panel.buttons["extend"].toolTip()
+    shot(qtbot, kiosk, "invigilator-extend-greyed")
+
+
+def test_a_missing_results_folder_is_a_warning_at_identification_saying_where_the_copy_goes(
+    qtbot, open_seat, tmp_path
+):
+    kiosk = open_seat(results_dir=tmp_path / "usb-stick")
+    warning = kiosk.preflight_warning
+    assert not warning.isHidden()
+    assert str(tmp_path / "usb-stick") in warning.text() and str(tmp_path / "seat") in warning.text()
+    needed = warning.heightForWidth(warning.width())
+    assert warning.height() >= needed, "the warning is shown whole"
+    shot(qtbot, kiosk, "identify-results-warning")
+    identify(kiosk)
+    assert kiosk.current == "waiting", "the exam can go ahead"
+
+
+# -------------------------------------------------------------------------------- the whole day
+
+ROSTER = "candidate_id,extra_time,breaks,break_minutes,tools\nS-1912,25%,1,10,\nS-2001,30,0,0,magnifier\n"
+
+
+def page(kiosk: KioskWindow, script: str):
+    return js(kiosk.exam_window, script if script.startswith("return") else script + "; return null")
+
+
+def events(kiosk: KioskWindow) -> list[dict]:
+    return kiosk.session.store.events()
+
+
+def test_a_candidate_with_a_roster_profile_lives_the_whole_exam_day(qtbot, open_seat, tmp_path):
+    from exam_desktop.core.sealed.roster import parse_roster
+
+    time = FakeTime()
+    built = build(tmp_path / "package", roster=parse_roster(ROSTER))
+    kiosk = open_seat(built, time=time, rules=SessionRules.parse("focus-lost=lock"))
+    # Identification, a typo, back to correct it.
+    identify(kiosk, "Alan Turing", "S-1921")
+    assert kiosk.current == "waiting"
+    kiosk.back_button.click()
+    assert kiosk.current == "identify" and kiosk.fields["student_id"].text() == "S-1921"
+    assert not kiosk.session.path.exists(), "the mistyped identification left no answer file"
+    identify(kiosk, "Alan Turing", "S-1912")
+    begin(qtbot, kiosk)
+    clock = kiosk.session.clock
+    assert clock.total_s == pytest.approx(105 * 60 * 1.25), "+25 % from the roster"
+    profile = next(e["data"] for e in events(kiosk) if e["type"] == "profile_applied")
+    assert profile["candidate_id"] == "S-1912" and profile["breaks"] == 1
+    assert page(kiosk, "return document.getElementById('candidate').textContent") == "Alan Turing · S-1912"
+    assert page(kiosk, "return document.getElementById('ends-at').textContent").startswith("Ends at ")
+
+    # The instructions, reopened mid-exam.
+    page(kiosk, "document.getElementById('instructions-open').click()")
+    assert page(kiosk, "return document.getElementById('instructions-dialog').hidden") is False
+    assert "Duration" in page(kiosk, "return document.querySelector('.instructions-text').textContent")
+    shot(qtbot, kiosk, "exam-instructions-reopened", web=True)
+    page(kiosk, "document.getElementById('instructions-close').click()")
+    assert page(kiosk, "return document.getElementById('instructions-dialog').hidden") is True
+
+    # An incident lock stops the clock until the invigilator unlocks.
+    time.advance(60)
+    before = clock.remaining()
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationInactive)
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
+    assert kiosk.session.desk.state.locked and not clock.running
+    time.advance(240)
+    assert clock.remaining() == pytest.approx(before)
+    assert "time is stopped" in page(kiosk, "return document.getElementById('lock-text').textContent")
+    shot(qtbot, kiosk, "exam-locked-clock-stopped", web=True)
+    open_panel(kiosk)
+    kiosk.panel.act("unlock")
+    kiosk.panel.close_panel()
+    assert clock.running and not kiosk.exam_window.locked
+    time.advance(30)
+    assert clock.remaining() == pytest.approx(before - 30)
+    assert any(e["type"] == "clock_stopped" and e["data"]["incident"] == "focus-lost" for e in events(kiosk))
+
+    # A rest break: the question is hidden behind an opaque screen, the clock stops.
+    page(kiosk, "document.getElementById('break-start').click()")
+    qtbot.waitUntil(lambda: kiosk.session.desk.state.on_break, timeout=TIMEOUT_MS)
+    assert not clock.running
+    time.advance(300)
+    assert clock.remaining() == pytest.approx(before - 30)
+    cover = "return getComputedStyle(document.getElementById('lock-overlay')).backgroundColor"
+    assert page(kiosk, cover) == "rgb(31, 36, 48)", "opaque"
+    assert page(kiosk, "return getComputedStyle(document.getElementById('layout')).visibility") == "hidden"
+    shot(qtbot, kiosk, "exam-break", web=True)
+    page(kiosk, "document.getElementById('break-end').click()")
+    qtbot.waitUntil(lambda: not kiosk.session.desk.state.on_break, timeout=TIMEOUT_MS)
+    assert clock.running and kiosk.session.breaks_left == 0
+    assert page(kiosk, "return document.getElementById('break-start').hidden") is True
+
+    # Time runs out while the candidate types an answer.
+    page(kiosk, "document.getElementById('next').click()")
+    proxy = kiosk.exam_window.view.focusProxy()
+    qtbot.keyClicks(proxy, "abc")
+    time.advance(clock.remaining() + 1)
+    kiosk.exam_window.tick()
+    assert kiosk.current == "time-up"
+    qtbot.keyClicks(QApplication.focusWidget() or kiosk, "  \r")
+    assert kiosk.current == "time-up"
+    qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)
+    qtbot.keyClicks(QApplication.focusWidget() or kiosk, " \r")
+    assert kiosk.current == "receipt" and kiosk.receipt_code.text() == kiosk.session.written.receipt
+    kinds = [e["type"] for e in events(kiosk)]
+    for expected in ("profile_applied", "clock_stopped", "break_started", "break_ended", "submitted"):
+        assert expected in kinds, expected
+
+
+def test_a_second_candidate_sits_on_the_same_seat_and_the_first_session_is_archived(
+    qtbot, open_seat, tmp_path
+):
+    results = tmp_path / "results"
+    results.mkdir()
+    kiosk = open_seat(results_dir=results)
+    identify(kiosk, "Ada Lovelace", "S-1815")
+    begin(qtbot, kiosk)
+    kiosk.exam_window.submit("candidate")
+    assert kiosk.current == "receipt"
+    first_receipt = kiosk.receipt_code.text()
+    first_file = kiosk.session.path
+    open_panel(kiosk)
+    assert kiosk.panel.buttons["new-candidate"].isEnabled()
+    kiosk.panel.buttons["new-candidate"].click()
+    assert "Ada Lovelace" in kiosk.panel.confirm_text.text()
+    kiosk.panel.confirm_yes.click()
+    assert kiosk.current == "identify" and kiosk.fields["name"].text() == ""
+    archived = list((tmp_path / "seat" / "archive").glob(f"*{first_receipt}*/{first_file.name}"))
+    assert len(archived) == 1 and not first_file.exists()
+    identify(kiosk, "Grace Hopper", "S-1906")
+    begin(qtbot, kiosk)
+    assert kiosk.session.candidate["name"] == "Grace Hopper"
+    kiosk.exam_window.submit("candidate")
+    assert kiosk.current == "receipt" and kiosk.receipt_code.text() != first_receipt
+    assert len(list(results.glob("*.bundle"))) == 2
+    # The second hand-over archives beside the first, never over it.
+    open_panel(kiosk)
+    kiosk.panel.act("new-candidate", confirmed=True)
+    assert len(list((tmp_path / "seat" / "archive").iterdir())) == 2
+
+
+def test_a_seat_without_the_office_key_says_so_on_the_first_screen(qtbot, open_seat):
+    kiosk = open_seat(office_public_key=None)
+    assert not kiosk.preflight_warning.isHidden()
+    assert "exam-desktop keys install" in kiosk.preflight_warning.text()
