@@ -78,8 +78,10 @@ def test_a_kiosk_seat_is_run_from_the_console(qtbot, tmp_path, room, secrets, br
         console.send("end", ["lab-b-07"], who="A. Invigilator", reason="time is over")
         qtbot.waitUntil(lambda: kiosk.finished, timeout=TIMEOUT_MS)
         qtbot.waitUntil(
-            lambda: "collected by the room console" in kiosk.message_text.text(), timeout=TIMEOUT_MS
+            lambda: "collected by the room console" in kiosk.receipt_warning.text(), timeout=TIMEOUT_MS
         )
+        qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)  # after "time is up"
+        assert kiosk.receipt_code.text() == session.written.receipt
         assert list((room.folder / "results").glob("*.bundle"))
         kiosk.grab().save(str(SHOTS / "kiosk-in-room-receipt.png"))
     finally:
