@@ -35,18 +35,21 @@ def test_a_room_of_40_seats_from_the_shell(built, tmp_path):
         "room", "init", "-o", room, "--broker", f"127.0.0.1:{port}", "--exam", built.package, *secret
     )
     python = [sys.executable, "-m", "exam_desktop", "room"]
-    serve = subprocess.Popen(
-        [*python, "serve", room, *secret], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert "served on" in serve.stdout.readline(), "the room is served before anyone joins"
-    simulate = subprocess.Popen(
-        [*python, "simulate", room, built.package, "--code", built.start_code, "--seats", str(SEATS)]
-        + ["--answer-every", "2", "--status-every", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    served_log = tmp_path / "serve.log"
+    processes: list[subprocess.Popen] = []
     try:
+        with open(served_log, "w") as log:  # a file, not a pipe: the feed never blocks the console
+            serve = subprocess.Popen([*python, "serve", room, *secret], stdout=log, stderr=subprocess.STDOUT)
+        processes.append(serve)
+        wait_for(lambda: "served on" in served_log.read_text(), what="the room served before anyone joins")
+        simulate = subprocess.Popen(
+            [*python, "simulate", room, built.package, "--code", built.start_code, "--seats", str(SEATS)]
+            + ["--answer-every", "2", "--status-every", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(simulate)
 
         def table():
             return json.loads(exam_desktop("room", "status", room, "--json", *secret).stdout)
@@ -84,12 +87,11 @@ def test_a_room_of_40_seats_from_the_shell(built, tmp_path):
         assert simulate.returncode == 0, simulated
         assert f"{SEATS} collected" in simulated
     finally:
-        for process in (simulate, serve):
+        for process in reversed(processes):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        served = serve.communicate(timeout=30)[0]
-        simulate.communicate(timeout=30)
-    assert "Traceback" not in served
+            process.communicate(timeout=30)
+    assert "Traceback" not in served_log.read_text()
     bundles = sorted((room / "results").glob("*.bundle"))
     assert len(bundles) == SEATS
     verified = exam_desktop("verify", room / "results")
