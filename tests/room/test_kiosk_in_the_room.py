@@ -51,7 +51,7 @@ def test_the_room_starts_extends_and_ends_a_kiosk(qtbot, built, room, console, t
         qtbot.waitUntil(lambda: console.view.row("lab-01").status["extensions_s"] == 300, timeout=TIMEOUT_MS)
         console.send("end", ["lab-01"], who="A. Invigilator", reason="time is up")
         qtbot.waitUntil(lambda: kiosk.finished and session.collected_by_room, timeout=TIMEOUT_MS)
-        assert kiosk.current == "message"
+        qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)  # after "time is up"
         assert len(list((room.folder / "results").glob("*.bundle"))) == 1
         actions = [e["data"]["action"] for e in session.store.events() if e["type"] == "invigilator"]
         assert actions == ["extend", "end"]

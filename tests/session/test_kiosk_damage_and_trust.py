@@ -70,7 +70,9 @@ def test_a_damaged_answer_is_said_on_screen_and_the_invigilator_continues(qtbot,
     panel.pin_ok.click()
     panel.who.setText("R. Invigilator")
     panel.reason.setText("answer file damage seen")
-    panel.act("continue")
+    panel.act("continue")  # an irreversible decision: the panel asks once more
+    assert "Alan Turing" in panel.confirm_text.text()
+    panel.confirm_yes.click()
     assert kiosk.begin_button.isEnabled() and kiosk.begin_message.text() == ""
     panel.closed.emit()
     assert kiosk.current == "instructions"
