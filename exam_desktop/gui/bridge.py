@@ -39,6 +39,12 @@ class MessageType(enum.StrEnum):
     ZOOM = "zoom"  # {step: +1 | -1 | 0}
     THEME = "theme"  # {high_contrast: bool}
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
+    # candidate tools and reading aids (assets/web/tools.js)
+    TOOL = "tool"  # {tool, open}: a tool opened or closed (journaled; its use is not)
+    CALCULATE = "calculate"  # {request, expression, answer}: answered by examTools.calcResult
+    AIDS = "aids"  # {owner, aids: {notes, struck, highlights}}: a question's (or passage's) aids
+    COMFORT = "comfort"  # {theme?, font?, spacing?, timer_hidden?, line_reader?, passage_collapsed?}
+    SPEAK = "speak"  # {text}: read aloud ("" stops)
 
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
