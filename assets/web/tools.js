@@ -24,8 +24,18 @@ window.examTools = (() => {
     config = data.tools || {};
     aids = data.aids || {};
     comfort = data.comfort || {};
+    speechLanguage(data.language);
     buildBar();
     applyDisplay();
+  }
+
+  // Formulas are spoken in the exam's language (MathJax's speech rule engine).
+  function speechLanguage(language) {
+    const locale = String(language || "en").split("-")[0];
+    window.mathjaxReady.then(() => {
+      const options = MathJax.startup.document.options;
+      options.sre = Object.assign({}, options.sre, locale === "en" ? {} : { locale, domain: "mathspeak" });
+    });
   }
 
   function button(id, text, onclick, pressed) {
@@ -376,6 +386,7 @@ window.examTools = (() => {
     history.unshift({ expression: $("calc-input").value, text: data.text });
     history.length = Math.min(history.length, 20);
     renderHistory();
+    $("calc-input").select(); // the next key starts a new expression (ans continues from this one)
   }
 
   function renderHistory() {
