@@ -187,9 +187,13 @@ window.examTools = (() => {
         aid(q.id).struck = [...set];
         saveAid(q.id);
       };
-      const row = api.el("div", { class: "option-row" });
-      label.replaceWith(row);
-      row.append(label, strike);
+      // Inside the label, after the option's text; the radio keeps the option's text as its name.
+      const body = label.querySelector(".option-body");
+      const mark = label.querySelector(".option-letter");
+      if (body) body.id = body.id || `option-text-${i}`;
+      if (mark) mark.id = mark.id || `option-letter-${i}`;
+      if (body) input.setAttribute("aria-labelledby", [mark && mark.id, body.id].filter(Boolean).join(" "));
+      label.append(strike);
     });
   }
 

@@ -194,6 +194,7 @@ class KioskWindow(QWidget):
         for field in self.session.candidate_fields:
             edit = QLineEdit()
             edit.setObjectName(f"field-{field.id}")
+            edit.setAccessibleName(field.label)
             edit.returnPressed.connect(self._identify)
             self.fields[field.id] = edit
             label = field.label + ("" if field.required else " (optional)")
@@ -216,6 +217,8 @@ class KioskWindow(QWidget):
         layout.addWidget(self.waiting_text)
         self.code = QLineEdit(placeholderText="XXXX-XXXX-XXXX-XXXX")
         self.code.setObjectName("start-code")
+        self.code.setAccessibleName("Start code")  # a screen reader names the field, not its mask
+        self.code.setAccessibleDescription("Type the start code the invigilator gives you.")
         self.code.returnPressed.connect(self._unlock)
         layout.addWidget(self.code, alignment=Qt.AlignmentFlag.AlignCenter)
         self.code_message = _message_label(3)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from PySide6.QtCore import QLocale
+
 log = logging.getLogger(__name__)
 
 ENGINES = ("speechd", "flite", "sapi", "winrt", "darwin")  # real voices, in order of preference
@@ -23,7 +25,6 @@ class ReadAloud:
         self._speech = None
         self.available = False
         try:
-            from PySide6.QtCore import QLocale
             from PySide6.QtTextToSpeech import QTextToSpeech
         except ImportError as exc:  # the module needs libpulse on Linux
             log.info("read-aloud unavailable: %s", exc)
