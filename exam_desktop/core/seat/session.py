@@ -494,6 +494,17 @@ class ExamSession:
             persist_clock=lambda: self.heartbeat(force=True),
         )
 
+    def candidate_notes(self) -> dict[str, str] | None:
+        """The notes that travel in the bundle: only when the bank says so (`notes-in-bundle`)."""
+        if self.store is None or self.exam is None or not self.exam.notes_in_bundle:
+            return None
+        aids = self.store.get_meta(Meta.AIDS) or {}
+        return {
+            owner: str(aid.get("notes", ""))
+            for owner, aid in aids.items()
+            if owner in {q.id for q in self.exam.questions} and aid.get("notes")
+        }
+
     def journal(self, type: str, data: dict[str, Any]) -> None:
         if self.store is not None:
             self.store.append_event(type, data)
@@ -653,6 +664,7 @@ class ExamSession:
                 events=self.store.events(),
                 session_key=new_session_key(),
                 binding_key=self.opened.binding_key,
+                notes=self.candidate_notes(),
             )
         except ResultsNotWritten as exc:
             written = exc.written
