@@ -261,3 +261,43 @@ def test_seed_banks_load_with_their_tools(qtbot, tmp_path):
             assert visible(window, "#tool-notes") and window.page_errors == []
         finally:
             close_window(window)
+
+
+def test_read_aloud_says_plainly_when_there_is_no_voice(qtbot, assessment):
+    # this machine's speech-dispatcher plug-in does not load: no engine has a voice
+    state = js(
+        assessment,
+        "const b = document.querySelector('#tool-read-aloud');"
+        "return [b.disabled, document.getElementById(b.getAttribute('aria-describedby')).textContent];",
+    )
+    assert state == [True, "Read aloud is not available: this computer has no voice installed."]
+
+
+def test_read_aloud_speaks_the_question_with_figures_and_formulas(qtbot, tmp_path, monkeypatch):
+    """Qt's test engine ("mock") stands in for a voice: what would be said is what it is given."""
+    from exam_desktop.gui import speech
+
+    said: list[str] = []
+    monkeypatch.setattr(speech, "ENGINES", ("mock",))
+    original = speech.ReadAloud.say
+    monkeypatch.setattr(speech.ReadAloud, "say", lambda self, text: (said.append(text), original(self, text)))
+    window = open_window(load_bank(BANKS / "dl-assessment.md"), tmp_path / "answers.db")
+    try:
+        go(qtbot, window, "iou")
+        assert js(window, "return document.querySelector('#tool-read-aloud').disabled") is False
+        click(window, "#tool-read-aloud")
+        qtbot.waitUntil(lambda: bool(said), timeout=TIMEOUT_MS)
+        text = said[0]
+        assert text.startswith("Intersection over Union")
+        assert "Box “Ground truth” (blue) from x 1, y 2 to x 7, y 6" in text  # the figure, described
+        assert "IoU < 0.45" in text  # the options
+        assert text_of(window, "#tool-read-aloud") == window.strings["read_stop"]
+        click(window, "#tool-read-aloud")
+        qtbot.waitUntil(lambda: len(said) == 2, timeout=TIMEOUT_MS)
+        assert said[1] == ""  # stop
+        go(qtbot, window, "gradient-interpretation")
+        click(window, "#tool-read-aloud")
+        qtbot.waitUntil(lambda: len(said) == 3, timeout=TIMEOUT_MS)
+        assert "the fraction with numerator partial differential script L" in said[2]
+    finally:
+        close_window(window)

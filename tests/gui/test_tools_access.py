@@ -199,7 +199,7 @@ def test_focus_ring_and_borders_reach_three_to_one(qtbot, assessment, theme):
         "const input = getComputedStyle(document.querySelector('#view input'));"
         "const button = getComputedStyle(document.querySelector('#view .strike'));"
         "return {bg: v('--bg'), panel: v('--panel'), border: input.borderTopColor || v('--border'),"
-        " button: button.borderTopColor, option: getComputedStyle(document.querySelector('#view .option')).borderTopColor};",
+        " button: button.borderTopColor, star: getComputedStyle(document.querySelector('.rating .star')).color, option: getComputedStyle(document.querySelector('#view .option')).borderTopColor};",
     )
     behind = [rgb(colours["bg"]), rgb(colours["panel"])]
     focus = rgb(ring[3])
@@ -207,6 +207,7 @@ def test_focus_ring_and_borders_reach_three_to_one(qtbot, assessment, theme):
         "focus": min(contrast(focus, c) for c in behind),
         "option border": contrast(rgb(colours["option"]), rgb(colours["panel"])),
         "button border": contrast(rgb(colours["button"]), rgb(colours["panel"])),
+        "rating star": contrast(rgb(colours["star"]), rgb(colours["panel"])),
     }
     assert all(r >= 3.0 for r in ratios.values()), (theme, ratios)
     for step in ("styles", "frame"):  # the second frame is the one the view hands to grab()
