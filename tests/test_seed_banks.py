@@ -207,8 +207,14 @@ def test_dlai_written_exam():
     # 7 heads of dimension 10 (10 is not divisible by 7): Q, K, V per head 10x10 + 10,
     # output 70x10 + 10 -> 3*7*110 + 710 = 3020; without biases 3*7*100 + 700 = 2800.
     assert key_of(exam.question("self-attention-parameters")) == [(3020, 0, 1), (2800, 0, 1)]
-    # the lost multi-head figure is reconstructed as a text diagram in the stem
-    assert "shared backbone" in exam.question("multi-head-model").stem
+    # the lost multi-head figure is reconstructed as a text diagram, a passage beside both questions
+    # that are about it (the second said "shown above" about it)
+    (model,) = exam.passages
+    assert "shared backbone" in model.text
+    assert [q.id for q in exam.questions if q.passages == [model.id]] == [
+        "multi-head-model",
+        "temporal-predictions",
+    ]
 
 
 def test_self_attention_answer_does_not_accept_a_sequence_length_dependent_count():
