@@ -301,3 +301,24 @@ def test_read_aloud_speaks_the_question_with_figures_and_formulas(qtbot, tmp_pat
         assert "the fraction with numerator partial differential script L" in said[2]
     finally:
         close_window(window)
+
+
+def test_a_highlight_in_a_passage_is_seen_beside_every_question_that_shows_it(qtbot, italian):
+    go(qtbot, italian, "model-summary")
+    qtbot.waitUntil(lambda: bool(text_of(italian, "#passage-panel .passage-body")), timeout=TIMEOUT_MS)
+    click(italian, "#tool-highlighter")
+    with qtbot.waitSignal(italian.saved, timeout=TIMEOUT_MS):
+        js(
+            italian,
+            "const code = document.querySelector('#passage-panel .passage-body pre');"
+            "const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);"
+            "let node; while ((node = walker.nextNode()) && !node.data.includes('input_shape')) {}"
+            "const at = node.data.indexOf('input_shape'); const range = document.createRange();"
+            "range.setStart(node, at); range.setEnd(node, at + 11);"
+            "getSelection().removeAllRanges(); getSelection().addRange(range);"
+            "document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true})); return 1;",
+        )
+    click(italian, "#tool-highlighter")
+    assert italian.saving.page_state().aids["passage:keras-model"]["highlights"]
+    go(qtbot, italian, "receptive-field")
+    qtbot.waitUntil(lambda: text_of(italian, "#passage-panel mark.hl") == "input_shape", timeout=TIMEOUT_MS)
