@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QScreen,
     QShortcut,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -374,6 +375,9 @@ class KioskWindow(QWidget):
             lines = [f"**Duration: {duration}**", ""]
         lines.append(exam.instructions or "Answer every question. Your answers are saved at once.")
         self.instructions.setText("\n".join(lines))
+        spoken = QTextDocument()
+        spoken.setMarkdown("\n".join(lines))
+        self.instructions.setAccessibleName(spoken.toPlainText())  # read without Markdown's asterisks
         self._update_begin()
         self.show_screen("instructions")
 

@@ -119,6 +119,8 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     shoot(kiosk, shots, "2-waiting-wrong-code")
     enter_code(qtbot, kiosk, start_code)
     assert kiosk.current == "instructions"
+    name = QAccessible.queryAccessibleInterface(kiosk.instructions).text(QAccessible.Text.Name)
+    assert name.startswith("Duration: ") and "*" not in name  # read as text, not as Markdown
     shoot(kiosk, shots, "3-instructions")
 
     with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
