@@ -1,10 +1,11 @@
 """What screen readers and low-vision candidates get from the real exam page.
 
 The accessibility tree is read from the DOM's accessible names and roles: here QtWebEngine hands Qt
-no web content in its accessibility tree (under the offscreen platform, even with
-`QAccessible.setActive(True)`, `QTWEBENGINE_ENABLE_LINUX_ACCESSIBILITY=1` and Chromium's
-`--force-renderer-accessibility`, the view's interface has no children), and the machine has no AT-SPI
-bus (no at-spi2-core, no session D-Bus) for a screen reader to listen on. What the tests check is what
+no web content in its accessibility tree (offscreen, and under xcb on Xvfb, even with
+`QAccessible.setActive(True)`, `QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1`,
+`QTWEBENGINE_ENABLE_LINUX_ACCESSIBILITY=1` and Chromium's `--force-renderer-accessibility`, the view's
+interface has no children), and the machine has no AT-SPI bus (no at-spi2-core, no session D-Bus) for
+a screen reader to listen on. What the tests check is what
 Chromium computes names from: `alt` of images, `aria-label` and `role` of formulas, live regions,
 landmarks, `inert` content behind a dialog, and colours as the style sheets give them.
 Also here: notes and struck options survive a SIGKILL of the candidate's process.
