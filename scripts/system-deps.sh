@@ -4,10 +4,12 @@
 # pdftoppm) to read the PDF reports back, and the exam room's broker (Mosquitto; its
 # clients are handy to watch a room). Installs them with apt when
 # missing and allowed (root); otherwise says what is missing and lets the tests skip those parts.
+# libpulse0: QtTextToSpeech loads only with it (read-aloud); fonts-opendyslexic: the page's
+# dyslexia-friendly font (lab machines need both too).
 set -euo pipefail
 need=(xvfb xdotool x11-utils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
       libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0
-      poppler-utils mosquitto mosquitto-clients)
+      poppler-utils mosquitto mosquitto-clients libpulse0 fonts-opendyslexic)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

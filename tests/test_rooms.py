@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "exam_desktop"
 # Each room and the rooms it may import from (itself included). Lower rooms never import higher ones.
 ROOMS: dict[str, set[str]] = {
     "core": {"core"},  # the exam's vocabulary: model, responses, numbers, scoring, journal
-    "core.bank": {"core", "core.bank"},
+    "core.bank": {"core", "core.bank", "core.page"},  # a bank may be in the languages the page speaks
     "core.page": {"core", "core.page"},
     "core.sealed": {"core", "core.sealed", "core.page"},  # a package carries figures drawn at build
     "core.seat": {"core", "core.seat", "core.sealed", "core.page"},

@@ -128,6 +128,8 @@ def test_seed_bank_survives_being_written_back(name):
         for section in data["sections"]:
             for question in section["questions"]:
                 question["line"] = 0
+        for passage in data["passages"]:
+            passage["line"] = 0
         return data
 
     exam = load(name)
@@ -187,6 +189,9 @@ def test_dlai_written_exam():
         90,
         "en",
     )
+    assert [q.id for q in exam.questions if "calculator" in exam.tools_for(q)] == [
+        "self-attention-parameters"
+    ]
     assert [(f.id, f.label, f.required) for f in exam.candidate_fields] == [
         ("name", "Name", True),
         ("email", "Email", True),
@@ -202,8 +207,14 @@ def test_dlai_written_exam():
     # 7 heads of dimension 10 (10 is not divisible by 7): Q, K, V per head 10x10 + 10,
     # output 70x10 + 10 -> 3*7*110 + 710 = 3020; without biases 3*7*100 + 700 = 2800.
     assert key_of(exam.question("self-attention-parameters")) == [(3020, 0, 1), (2800, 0, 1)]
-    # the lost multi-head figure is reconstructed as a text diagram in the stem
-    assert "shared backbone" in exam.question("multi-head-model").stem
+    # the lost multi-head figure is reconstructed as a text diagram, a passage beside both questions
+    # that are about it (the second said "shown above" about it)
+    (model,) = exam.passages
+    assert "shared backbone" in model.text
+    assert [q.id for q in exam.questions if q.passages == [model.id]] == [
+        "multi-head-model",
+        "temporal-predictions",
+    ]
 
 
 def test_self_attention_answer_does_not_accept_a_sequence_length_dependent_count():
@@ -257,6 +268,12 @@ def test_dl_assessment():
     assert exam.candidate_fields == []
     assert len(exam.sections) == 1
     assert len(exam.questions) == 19
+    assert exam.tools == ["eliminator", "notes", "highlighter"]
+    # the calculator only on the two parameter counts
+    assert [q.id for q in exam.questions if "calculator" in exam.tools_for(q)] == [
+        "mlp-parameters",
+        "conv-parameters",
+    ]
     assert [q.kind for q in exam.questions] == [
         "single",
         "single",
@@ -397,7 +414,19 @@ def test_dl_exam_it():
         ),
         ("Attention models", ["ntm", "transformer"]),
     ]
-    assert "tfkl.Conv2DTranspose(filters = 3" in exam.sections[1].intro
+    # The Keras model is a passage shown beside the three questions about it, not a page intro.
+    assert exam.sections[1].intro == ""
+    (model,) = exam.passages
+    assert (model.id, model.title) == ("keras-model", "The Keras model")
+    assert "tfkl.Conv2DTranspose(filters = 3" in model.text
+    assert [q.id for q in exam.questions if q.passages == ["keras-model"]] == [
+        "model-summary",
+        "receptive-field",
+        "network-tasks",
+    ]
+    # A calculator only where the candidate counts parameters.
+    assert exam.tools == ["notes", "highlighter", "eliminator"]
+    assert [q.id for q in exam.questions if "calculator" in exam.tools_for(q)] == ["model-summary"]
     assert [(q.kind, q.points) for q in exam.questions] == [
         ("multiple", 3),
         ("essay", 3),

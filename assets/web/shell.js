@@ -115,6 +115,7 @@ window.exam = (() => {
     const started = performance.now();
     node.classList.add("pending");
     view.replaceChildren(node);
+    if (window.examTools) examTools.questionShown(null, node);
     const errors = await typeset(node);
     node.classList.remove("pending");
     await imagesLoaded(node);
@@ -166,6 +167,7 @@ window.exam = (() => {
     setStatus(data.status || []);
     setHighContrast(!!data.high_contrast);
     setSaveState("saved", S.saved); // nothing typed yet, nothing waiting
+    if (window.examTools) examTools.init(data, { post, el, t, typeset }); // tools.js
   }
 
   function setStatus(list) {
@@ -250,10 +252,12 @@ window.exam = (() => {
     $("controls").hidden = false;
     markCurrent(q.id);
     $("view").replaceChildren(article);
+    if (window.examTools) examTools.questionShown(q, article); // tools.js: passages, aids
     setDisabled(!!q.response.dont_know);
     const focus = inputs.find(canTakeFocus);
     if (q.focus) (focus || article).focus({ preventScroll: true });
     window.scrollTo(0, 0);
+    if (window.examTools) examTools.afterFocus();
     post("shown", { view: "question", id: q.id, ms: performance.now() - started, math_errors: parts.errors });
   }
 
@@ -684,11 +688,12 @@ window.exam = (() => {
     $("confirm-ok").textContent = data.submit_label;
     const opener = document.activeElement;
     dialog.hidden = false;
+    const release = window.examTools ? examTools.trapFocus(dialog) : () => {}; // nothing behind it reachable
     $("confirm-cancel").focus();
-    const close = () => { dialog.hidden = true; $("confirm-ok").onclick = null; if (opener) opener.focus(); };
+    const close = () => { release(); dialog.hidden = true; $("confirm-ok").onclick = null; if (opener) opener.focus(); };
     $("confirm-cancel").onclick = close;
     dialog.onkeydown = (event) => { if (event.key === "Escape") close(); };
-    $("confirm-ok").onclick = () => { dialog.hidden = true; post("submit_request", {}); };
+    $("confirm-ok").onclick = () => { release(); dialog.hidden = true; post("submit_request", {}); };
   }
 
   function showMessage(title, text) {
@@ -927,6 +932,7 @@ window.exam = (() => {
       const on = !document.body.classList.contains("contrast");
       setHighContrast(on);
       post("theme", { high_contrast: on });
+      if (window.examTools) examTools.contrastToggled(on);
     };
     document.addEventListener("keydown", onKey);
     window.addEventListener("error", (event) => post("page_error", { message: String(event.message) }));

@@ -376,6 +376,9 @@ class Question:
     tags: list[str] = field(default_factory=list)
     line: int = 0  # where the question starts in its bank (0 when not from a bank)
     lang: str = ""  # the question's own language when it differs from the exam's (`lang=fr`)
+    # Candidate tools and shared material (docs/bank-format.md, "Tools and shared passages").
+    tools: list[str] | None = None  # None: the exam's tools; else this question's own list
+    passages: list[str] = field(default_factory=list)  # ids of the passages shown beside it
 
     @property
     def kind(self) -> str:
@@ -395,6 +398,25 @@ class Section:
     title: str
     questions: list[Question] = field(default_factory=list)
     intro: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Candidate tools and shared material.
+
+# The tools an exam may offer (the reading aids, themes, line reader and timer hide are always there).
+TOOLS = ("calculator", "notes", "highlighter", "eliminator", "formula-sheet")
+CALCULATOR_MODES = ("basic", "scientific")
+
+
+@dataclass
+class Passage:
+    """A named block (text, code, figures) that several questions show beside them."""
+
+    id: str
+    title: str
+    text: str  # Markdown + LaTeX; figures referenced by figure_token(i) of `figures`
+    figures: list[Figure] = field(default_factory=list)
+    line: int = 0
 
 
 @dataclass
@@ -420,6 +442,21 @@ class Exam:
     allow_rating: bool = False
     lock_stops_clock: bool = True  # an incident lock stops the candidate's clock (`lock-clock: run`: not)
     source: str = ""  # the bank file it came from
+    tools: list[str] = field(default_factory=list)  # of TOOLS, offered on every question
+    calculator: str = "basic"  # of CALCULATOR_MODES, when "calculator" is offered
+    formula_sheet: str = ""  # Markdown + LaTeX
+    passages: list[Passage] = field(default_factory=list)
+    notes_in_bundle: bool = False  # candidates' private notes travel in the results bundle
+
+    def tools_for(self, question: Question) -> list[str]:
+        """The tools offered while `question` is shown."""
+        return list(self.tools if question.tools is None else question.tools)
+
+    def passage(self, passage_id: str) -> Passage:
+        for p in self.passages:
+            if p.id == passage_id:
+                return p
+        raise KeyError(passage_id)
 
     @property
     def questions(self) -> list[Question]:

@@ -42,6 +42,12 @@ class MessageType(enum.StrEnum):
     PAGE_ERROR = "page_error"  # {message}: a script error in the page (a bug)
     RAISE_HAND = "raise_hand"  # the candidate asks for the invigilator (exam room)
     BREAK = "break"  # {on: bool}: the candidate starts or ends a rest break
+    # candidate tools and reading aids (assets/web/tools.js)
+    TOOL = "tool"  # {tool, open}: a tool opened or closed (journaled; its use is not)
+    CALCULATE = "calculate"  # {request, expression, answer}: answered by examTools.calcResult
+    AIDS = "aids"  # {owner, aids: {notes, struck, highlights}}: a question's (or passage's) aids
+    COMFORT = "comfort"  # {theme?, font?, spacing?, timer_hidden?, line_reader?, passage_collapsed?}
+    SPEAK = "speak"  # {text}: read aloud ("" stops)
 
 
 class GraderMessage(enum.StrEnum):

@@ -30,7 +30,8 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from exam_desktop.core.model import DragWords, Exam, Matching, Matrix, Ordering, Question, Template
-from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number
+from exam_desktop.core.numbers import NumberNotReadable, format_number, parse_number, uses_decimal_comma
+from exam_desktop.core.page.calculator import CalculationError, calculate
 from exam_desktop.core.page.figures import PageContent, bank_content
 from exam_desktop.core.page.question_data import QuestionPages
 from exam_desktop.core.page.review_state import review_state
@@ -43,9 +44,20 @@ from exam_desktop.gui.application import match_display_thread_priority
 from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import LAST_SCRIPT, ExamPage
+from exam_desktop.gui.speech import ReadAloud
 
 log = logging.getLogger(__name__)
 
+TOOLS_JOURNALED = frozenset({"calculator", "formula-sheet", "notes"})
+MAX_NOTES = 20_000  # characters of one question's notes
+COMFORT_KEYS = {  # what the page may ask to remember, and the values it may give
+    "theme": ("default", "contrast", "dark", "cream", "yellow"),
+    "font": ("default", "dyslexia"),
+    "spacing": (True, False),
+    "timer_hidden": (True, False),
+    "line_reader": (True, False),
+    "passage_collapsed": (True, False),
+}
 TEXT_KINDS = frozenset({"numeric", "matrix", "template", "short", "essay"})
 SAVE_DELAY_MS = 700  # text fields: the longest an answer waits in memory while being typed
 RETRY_MS = 2000  # after a failed write
@@ -61,7 +73,7 @@ def warning_thresholds(total_s: float) -> list[tuple[str, float]]:
     return [(level, min(cap_s, total_s * share)) for level, cap_s, share in WARNINGS]
 
 
-ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0)
+ZOOM_STEPS = (1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0)
 MAX_TEXT = 1_000_000  # characters kept from one field (a long essay is ~20 000)
 
 
@@ -179,6 +191,7 @@ class ExamWindow(QMainWindow):
         self.has_shown = False  # the first question is on screen (`ready` was emitted)
         self.last_save_error: str | None = None
         self._zoom = 0
+        self.read_aloud: ReadAloud | None = None  # set up with the page (exam.init)
         self._warned: set[str] = set()
         self._room = False
         self._state = saving.page_state()  # position, zoom and theme after a restart
@@ -331,6 +344,11 @@ class ExamWindow(QMainWindow):
             MessageType.PREPARED: self._on_prepared,
             MessageType.RAISE_HAND: lambda _data: self.hand_raised.emit(),
             MessageType.BREAK: lambda data: self.break_requested.emit(bool(data["on"])),
+            MessageType.TOOL: self._on_tool,
+            MessageType.CALCULATE: self._on_calculate,
+            MessageType.AIDS: self._on_aids,
+            MessageType.COMFORT: self._on_comfort,
+            MessageType.SPEAK: self._on_speak,
         }[MessageType(kind)]
         try:
             handler(data)
@@ -354,6 +372,9 @@ class ExamWindow(QMainWindow):
                 "questions": self.pages.navigator(),
                 "status": self._status(list(self.responses)),
                 "high_contrast": bool(comfort.get("high_contrast")),
+                "tools": self._tools_config(),
+                "aids": self._state.aids,
+                "comfort": {k: v for k, v in comfort.items() if k in COMFORT_KEYS},
             },
         )
         self._zoom = min(max(int(comfort.get("zoom_step", 0)), 0), len(ZOOM_STEPS) - 1)
@@ -430,6 +451,85 @@ class ExamWindow(QMainWindow):
             self.saving.remember_comfort(**settings)
         except StorageWriteError as exc:
             self._save_failed(str(exc))
+
+    # ---------------------------------------------------------------------------- tools
+
+    def _tools_config(self) -> dict[str, Any]:
+        self.read_aloud = ReadAloud(self.exam.language, on_finished=lambda: self._js("examTools.speechEnded"))
+        return {
+            **self.pages.tools(),
+            "decimal_comma": uses_decimal_comma(self.exam.language),
+            "speech": {"available": self.read_aloud.available, "message": self.strings["no_voice"]},
+        }
+
+    def _on_tool(self, data: dict[str, Any]) -> None:
+        tool = str(data["tool"])
+        if tool not in TOOLS_JOURNALED or self.is_submitted:
+            return
+        try:
+            self.saving.record_tool(tool, bool(data["open"]))
+        except StorageWriteError as exc:
+            self._save_failed(str(exc))
+
+    def _on_calculate(self, data: dict[str, Any]) -> None:
+        question = self.exam.question(self.current_id) if self.current_id else None
+        request = int(data["request"])
+        if question is None or "calculator" not in self.exam.tools_for(question):
+            return
+        answer = data.get("answer")
+        try:
+            result = calculate(
+                str(data["expression"]),
+                mode=self.exam.calculator,
+                language=self.exam.language,
+                answer=float(answer) if isinstance(answer, (int, float)) else None,
+            )
+        except CalculationError as exc:
+            reason = fill(self.strings["calc_" + exc.reason], name=exc.detail)
+            message = fill(self.strings["calc_error"], reason=reason)
+            self._js("examTools.calcResult", {"request": request, "ok": False, "message": message})
+            return
+        self._js(
+            "examTools.calcResult",
+            {"request": request, "ok": True, "value": result.value, "text": result.text},
+        )
+
+    def _on_aids(self, data: dict[str, Any]) -> None:
+        owner = str(data["owner"])
+        raw = data["aids"]
+        if self.is_submitted or not isinstance(raw, dict):
+            return
+        if owner not in self.responses and not (
+            owner.startswith("passage:") and any(p.id == owner[8:] for p in self.exam.passages)
+        ):
+            raise ValueError(f"no question or passage {owner!r}")
+        aids = {
+            "notes": str(raw.get("notes") or "")[:MAX_NOTES],
+            "struck": [str(x) for x in raw.get("struck") or []][:100],
+            "highlights": [
+                [int(a), int(b)]
+                for a, b in (raw.get("highlights") or [])[:500]
+                if isinstance(a, int) and isinstance(b, int) and 0 <= a < b
+            ],
+        }
+        try:
+            self.saving.remember_aids(owner, aids)
+        except StorageWriteError as exc:
+            self._save_failed(str(exc))
+            return
+        self._js("exam.setSaveState", "saved", self.strings["saved"])
+        self.saved.emit()
+
+    def _on_comfort(self, data: dict[str, Any]) -> None:
+        settings = {k: v for k, v in data.items() if k in COMFORT_KEYS and v in COMFORT_KEYS[k]}
+        if "theme" in settings:
+            settings["high_contrast"] = settings["theme"] == "contrast"
+        if settings:
+            self._save_comfort(**settings)
+
+    def _on_speak(self, data: dict[str, Any]) -> None:
+        if self.read_aloud is not None:
+            self.read_aloud.say(str(data.get("text") or "")[:20_000])
 
     # ---------------------------------------------------------------------------- answers
 

@@ -35,6 +35,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QScreen,
     QShortcut,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -274,6 +275,7 @@ class KioskWindow(QWidget):
         for field in self.session.candidate_fields:
             edit = QLineEdit()
             edit.setObjectName(f"field-{field.id}")
+            edit.setAccessibleName(field.label)
             edit.returnPressed.connect(self._identify)
             self.fields[field.id] = edit
             label = field.label + ("" if field.required else f" {s['optional']}")
@@ -296,6 +298,8 @@ class KioskWindow(QWidget):
         layout.addWidget(self.waiting_text)
         self.code = QLineEdit(placeholderText="XXXX-XXXX-XXXX-XXXX")
         self.code.setObjectName("start-code")
+        self.code.setAccessibleName("Start code")  # a screen reader names the field, not its mask
+        self.code.setAccessibleDescription("Type the start code the invigilator gives you.")
         self.code.returnPressed.connect(self._unlock)
         layout.addWidget(self.code, alignment=Qt.AlignmentFlag.AlignCenter)
         self.code_message = _message_label(3)
@@ -548,6 +552,9 @@ class KioskWindow(QWidget):
             lines = [f"**{fill(s['duration'], duration=duration_text(exam.duration_minutes, s))}**", ""]
         lines.append(exam.instructions or s["default_instructions"])
         self.instructions.setText("\n".join(lines))
+        spoken = QTextDocument()
+        spoken.setMarkdown("\n".join(lines))
+        self.instructions.setAccessibleName(spoken.toPlainText())  # read without Markdown's asterisks
         self._update_begin()
         self.show_screen("instructions")
         self.instructions_scroll.setFocus()  # arrow keys and Page Down scroll; Tab reaches Begin

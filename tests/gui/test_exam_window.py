@@ -241,10 +241,10 @@ def test_keyboard_alone_fills_text_fields_and_matrix_cells(qtbot, window, store_
     )
 
 
-def test_ctrl_plus_zooms_up_to_200_percent(qtbot, window):
-    for _ in range(8):
+def test_ctrl_plus_zooms_up_to_400_percent(qtbot, window):
+    for _ in range(10):
         key(window, "body", "+", ctrlKey=True)
-    qtbot.waitUntil(lambda: window.zoom_factor() == pytest.approx(2.0), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.zoom_factor() == pytest.approx(4.0), timeout=TIMEOUT)
     key(window, "body", "0", ctrlKey=True)
     qtbot.waitUntil(lambda: window.zoom_factor() == pytest.approx(1.0), timeout=TIMEOUT)
 

@@ -58,6 +58,14 @@ class WatchedSaving(PracticeAnswers):
         with self._inside("remember_comfort"):
             super().remember_comfort(**settings)
 
+    def remember_aids(self, owner, aids):
+        with self._inside("remember_aids"):
+            super().remember_aids(owner, aids)
+
+    def record_tool(self, tool, opened):
+        with self._inside("record_tool"):
+            super().record_tool(tool, opened)
+
     def report_submitted(self, reason, answered):
         with self._inside("report_submitted"):
             super().report_submitted(reason, answered)
@@ -84,6 +92,9 @@ def test_every_write_of_the_window_goes_through_its_saving_interface(qtbot, qapp
         wait_for(window.ready, lambda: True, "loading")
         click(window, "label[for=opt-1]")  # an answer
         click(window, "#flag")  # a flag
+        with qtbot.waitSignal(window.saved, timeout=TIMEOUT_MS):
+            click(window, ".strike[data-option=b]")  # a candidate aid (struck option)
+        click(window, "#tool-calculator")  # a tool opened
         key(window, "body", "+", ctrlKey=True)  # zoom
         go(qtbot, window, "hpo")  # a move: the position
         type_text(window, "#short", "random search")
@@ -95,7 +106,14 @@ def test_every_write_of_the_window_goes_through_its_saving_interface(qtbot, qapp
         close_window(window)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
-    assert {"save_answer", "remember_position", "remember_comfort", "report_submitted"} <= set(saving.calls)
+    assert {
+        "save_answer",
+        "remember_position",
+        "remember_comfort",
+        "remember_aids",
+        "record_tool",
+        "report_submitted",
+    } <= set(saving.calls)
     assert writes, "nothing was written"
     outside = [name for name, inside in writes if not inside]
     assert outside == [], f"the window wrote {outside} without its saving interface"

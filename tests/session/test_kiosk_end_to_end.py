@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtGui import QAccessible
 from sessiontools import ML_BANK, FakeTime, screenshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
@@ -59,6 +60,8 @@ def launch():
 
 
 def enter_code(qtbot, kiosk: KioskWindow, code: str) -> None:
+    # a screen reader names the field (its placeholder is only the code's shape)
+    assert QAccessible.queryAccessibleInterface(kiosk.code).text(QAccessible.Text.Name) == "Start code"
     kiosk.code.setText(code)
     qtbot.mouseClick(kiosk.code_button, Qt.MouseButton.LeftButton)
 
@@ -116,6 +119,8 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     shoot(kiosk, shots, "2-waiting-wrong-code")
     enter_code(qtbot, kiosk, start_code)
     assert kiosk.current == "instructions"
+    name = QAccessible.queryAccessibleInterface(kiosk.instructions).text(QAccessible.Text.Name)
+    assert name.startswith("Duration: ") and "*" not in name  # read as text, not as Markdown
     shoot(kiosk, shots, "3-instructions")
 
     with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):

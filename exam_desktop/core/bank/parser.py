@@ -13,9 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from exam_desktop.core.errors import BankError, BankProblem, KnownError
-from exam_desktop.core.languages import language_problem
 from exam_desktop.core.model import (
+    CALCULATOR_MODES,
     FIGURE_KINDS,
+    TOOLS,
     Blank,
     Box,
     CandidateField,
@@ -33,6 +34,7 @@ from exam_desktop.core.model import (
     Numeric,
     NumericAnswer,
     Ordering,
+    Passage,
     Question,
     Section,
     ShortText,
@@ -42,6 +44,7 @@ from exam_desktop.core.model import (
     Window,
     figure_token,
 )
+from exam_desktop.core.page.languages import language_problem
 
 KINDS = (
     "single",
@@ -56,7 +59,7 @@ KINDS = (
     "ordering",
     "dragwords",
 )
-COMMON_ATTRS = {"points", "tags", "lang"}
+COMMON_ATTRS = {"points", "tags", "lang", "tools", "passage"}
 KIND_ATTRS = {
     "single": set(),
     "multiple": {"select", "scoring", "right", "wrong", "floor"},
@@ -80,8 +83,11 @@ FRONT_KEYS = {
     "rating",
     "field",
     "lock-clock",
+    "tools",
+    "notes-in-bundle",
 }
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SHARED_HEADER_RE = re.compile(r"^#(?!#)\s*(.*?)\s*\{([^{}]*\b(?:passage|formula-sheet)\b[^{}]*)\}\s*$")
 HEADER_RE = re.compile(r"^##(?!#)\s*(.*?)\s*\{([^{}]*)\}\s*$")
 OPTION_RE = re.compile(r"^[-*+] \[( |x|X)\](?: (.*))?$")
 ANSWER_RE = re.compile(r"^answer:\s*(.*)$", re.IGNORECASE)
@@ -194,6 +200,8 @@ class _Parser:
         instructions: list[tuple[int, str]] = []
         sections: list[tuple[str, int, list[tuple[int, str]], list[_Block]]] = []
         current_text = instructions
+        shared: list[tuple[str, str, int, list[tuple[int, str]]]] = []  # passages, formula sheet
+        in_shared = False
         block: _Block | None = None
         target = "body"
         fence: str | None = None
@@ -205,11 +213,25 @@ class _Parser:
                     fence = None
             elif fence_match:
                 fence = fence_match.group(2)[0] * 3
+            elif SHARED_HEADER_RE.match(line):
+                m = SHARED_HEADER_RE.match(line)
+                assert m
+                shared.append((m.group(1), m.group(2), number, []))
+                current_text, block, in_shared = shared[-1][3], None, True
+                continue
             elif line.startswith("# ") or line.rstrip() == "#":
+                in_shared = False
                 sections.append((line[1:].strip(), number, [], []))
                 current_text, block = sections[-1][2], None
                 continue
             elif line.startswith("##") and not line.startswith("###"):
+                if in_shared:
+                    self.problem(
+                        number,
+                        "a passage or formula sheet ends at the next '# ' heading: "
+                        "start a section ('# Title') before this question",
+                    )
+                    in_shared = False
                 block = _Block(line, number)
                 if not sections:
                     sections.append(("", number, [], []))
@@ -237,7 +259,11 @@ class _Parser:
             dont_know_score=meta.get("dont-know-score", 0.0),
             allow_rating=meta.get("rating", False),
             lock_stops_clock=meta.get("lock-clock", "stop") != "run",
+            tools=meta.get("tools", ([], "basic"))[0],
+            calculator=meta.get("tools", ([], "basic"))[1],
+            notes_in_bundle=meta.get("notes-in-bundle", False),
         )
+        self.shared_blocks(exam, shared)
         seen: dict[str, int] = {}
         for title, _line, intro, blocks in sections:
             section = Section(title, [], _text(intro))
@@ -253,6 +279,7 @@ class _Parser:
                     seen[question.id] = raw.line
                 section.questions.append(question)
             exam.sections.append(section)
+        self.check_tools(exam)
         if not exam.questions and not self.problems:
             self.problem(max(start, 1), "the bank has no questions ('## Title {#id kind}' starts one)")
         if self.problems:
@@ -314,7 +341,9 @@ class _Parser:
                     self.problem(number, f"duration '{value}' is not like 1h45, 90m or 120")
                 else:
                     meta[key] = minutes
-            elif key in ("dont-know", "rating"):
+            elif key == "tools":
+                meta[key] = self.exam_tools(value, number)
+            elif key in ("dont-know", "rating", "notes-in-bundle"):
                 flag = _yes_no(value)
                 if flag is None:
                     self.problem(number, f"'{key}' is yes or no, got '{value}'")
@@ -386,6 +415,8 @@ class _Parser:
         if lang and (problem := language_problem(lang)):
             self.problem(raw.line, f"lang={lang}: {problem}")
             lang = ""
+        question_tools = self.question_tools(attrs["tools"], raw.line) if "tools" in attrs else None
+        passage_ids = [p.strip() for p in attrs.get("passage", "").split(",") if p.strip()]
 
         body = _Body(self, raw, kind)
         answer = body.answer(attrs)
@@ -410,7 +441,104 @@ class _Parser:
             tags=tags,
             line=raw.line,
             lang=lang,
+            tools=question_tools,
+            passages=passage_ids,
         )
+
+    # -- tools and shared material (docs/bank-format.md, "Tools and shared passages") ---------
+
+    def exam_tools(self, value: str, number: int) -> tuple[list[str], str]:
+        """`tools: calculator scientific, notes, ...` -> (tool names, calculator mode)."""
+        tools: list[str] = []
+        mode = "basic"
+        for item in (part.strip() for part in value.split(",")):
+            if not item or item.lower() == "none":
+                continue
+            name, *rest = item.split()
+            if name not in TOOLS:
+                self.problem(number, f"unknown tool '{name}' (tools: {', '.join(TOOLS)})")
+                continue
+            if name == "calculator" and rest:
+                if len(rest) != 1 or rest[0] not in CALCULATOR_MODES:
+                    self.problem(
+                        number,
+                        f"the calculator is 'calculator basic' or 'calculator scientific', got '{item}'",
+                    )
+                else:
+                    mode = rest[0]
+            elif rest:
+                self.problem(number, f"tool '{name}' takes no options, got '{item}'")
+            if name in tools:
+                self.problem(number, f"tool '{name}' is listed twice")
+            else:
+                tools.append(name)
+        return tools, mode
+
+    def question_tools(self, value: str, number: int) -> list[str] | None:
+        """`tools=notes,eliminator` (this list), `tools=+calculator,-notes` (the exam's, changed),
+        or `tools=none`."""
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        if items == ["none"]:
+            return []
+        relative = [i[:1] in ("+", "-") for i in items]
+        if any(relative) and not all(relative):
+            self.problem(
+                number, f"tools={value}: either list the tools, or change the exam's with '+name'/'-name'"
+            )
+            return None
+        for name in (i.lstrip("+-") for i in items):
+            if name not in TOOLS:
+                self.problem(number, f"unknown tool '{name}' in tools= (tools: {', '.join(TOOLS)}, or none)")
+        # relative changes are resolved against the exam's list once the whole bank is read
+        return items
+
+    def shared_blocks(self, exam: Exam, shared: list[tuple[str, str, int, list[tuple[int, str]]]]) -> None:
+        for title, attr_text, number, lines in shared:
+            tokens = attr_text.split()
+            ids = [t[1:] for t in tokens if t.startswith("#")]
+            words = [t for t in tokens if not t.startswith("#")]
+            if "formula-sheet" in words:
+                if len(words) != 1 or ids:
+                    self.problem(number, "a formula sheet's heading is '# Title {formula-sheet}'")
+                if exam.formula_sheet:
+                    self.problem(number, "the bank has a second formula sheet")
+                exam.formula_sheet = _text(lines) or " "
+                if not _text(lines):
+                    self.problem(number, "the formula sheet is empty")
+                continue
+            if words != ["passage"] or len(ids) != 1:
+                self.problem(number, "a passage's heading is '# Title {#passage-id passage}'")
+                continue
+            if not ID_RE.match(ids[0]):
+                self.problem(number, f"passage id '{ids[0]}' may use only letters, digits, '-', '_', '.'")
+                continue
+            if any(p.id == ids[0] for p in exam.passages):
+                self.problem(number, f"passage '{ids[0]}' is defined twice")
+                continue
+            body = _Body(self, _Block("", number), "essay")
+            text = body.text_with_figures(lines)
+            if not text:
+                self.problem(number, f"passage '{ids[0]}' is empty")
+            exam.passages.append(Passage(ids[0], title, text, body.figures, number))
+
+    def check_tools(self, exam: Exam) -> None:
+        if "formula-sheet" in exam.tools and not exam.formula_sheet:
+            self.problem(1, "tools lists formula-sheet but the bank has no '# Title {formula-sheet}' block")
+        if exam.formula_sheet and "formula-sheet" not in exam.tools:
+            self.problem(1, "the bank has a formula sheet: add formula-sheet to 'tools:' in the front matter")
+        known = {p.id for p in exam.passages}
+        for question in exam.questions:
+            if question.tools and all(t[:1] in ("+", "-") for t in question.tools):
+                added = [t[1:] for t in question.tools if t[0] == "+"]
+                removed = {t[1:] for t in question.tools if t[0] == "-"}
+                chosen = [*exam.tools, *added]
+                question.tools = [t for i, t in enumerate(chosen) if t not in removed and t not in chosen[:i]]
+            for pid in question.passages:
+                if pid not in known:
+                    self.problem(
+                        question.line,
+                        f"passage '{pid}' is not defined (a '# Title {{#{pid} passage}}' block)",
+                    )
 
     def attributes(self, text: str, line: int) -> tuple[str | None, str | None, dict[str, str]]:
         qid = kind = None

@@ -48,9 +48,11 @@ def write_bank(exam: Exam) -> str:
         out.append("rating: yes")
     for f in exam.candidate_fields:
         out.append(f"field: {f.id} | {f.label}" + ("" if f.required else " | optional"))
+    out += tool_lines(exam)
     out.append("---")
     if exam.instructions:
         out += ["", exam.instructions]
+    out += shared_blocks(exam)
     for section in exam.sections:
         if section.title or len(exam.sections) > 1:
             out += ["", f"# {section.title}".rstrip()]
@@ -61,12 +63,46 @@ def write_bank(exam: Exam) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def tool_lines(exam: Exam) -> list[str]:
+    """Front-matter lines for the exam's tools."""
+    out = []
+    if exam.tools:
+        names = [f"calculator {exam.calculator}" if t == "calculator" else t for t in exam.tools]
+        out.append("tools: " + ", ".join(names))
+    if exam.notes_in_bundle:
+        out.append("notes-in-bundle: yes")
+    return out
+
+
+def shared_blocks(exam: Exam) -> list[str]:
+    """The formula sheet and the passages, each a '# Title {...}' block before the sections."""
+    out: list[str] = []
+    if exam.formula_sheet:
+        out += ["", "# Formula sheet {formula-sheet}", "", exam.formula_sheet]
+    for p in exam.passages:
+        title = p.title.replace("{", "(").replace("}", ")")
+        out += ["", f"# {title} {{#{p.id} passage}}", "", with_figures(p.text, p.figures)]
+    if out and exam.sections and not exam.sections[0].title and len(exam.sections) == 1:
+        out += ["", "#"]  # questions after shared blocks need a section heading
+    return out
+
+
+def question_tool_attrs(q: Question) -> list[str]:
+    attrs = []
+    if q.tools is not None:
+        attrs.append("tools=" + (",".join(q.tools) or "none"))
+    if q.passages:
+        attrs.append("passage=" + ",".join(q.passages))
+    return attrs
+
+
 def write_question(q: Question) -> list[str]:
     attrs = [f"#{q.id}", q.kind]
     if q.points != 1:
         attrs.append(f"points={format_number(q.points)}")
     if q.tags:
         attrs.append("tags=" + ",".join(q.tags))
+    attrs += question_tool_attrs(q)
     a = q.answer
     if isinstance(a, MultipleChoice):
         if a.select_exactly is not None:

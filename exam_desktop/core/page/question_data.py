@@ -22,11 +22,13 @@ from exam_desktop.core.model import (
     MultipleChoice,
     Numeric,
     Ordering,
+    Passage,
     Question,
     Section,
     SingleChoice,
     Template,
 )
+from exam_desktop.core.page.figure_text import describe_figure
 from exam_desktop.core.page.figures import PageContent, figure_id
 from exam_desktop.core.page.render import render_markdown, without_paragraph
 from exam_desktop.core.page.strings import fill, plural
@@ -109,9 +111,14 @@ class QuestionPages:
 
     # -------------------------------------------------------------------------------- URLs
 
-    def markdown(self, text: str, question: Question | None = None) -> str:
+    def markdown(self, text: str, question: Question | Passage | None = None) -> str:
         figure_url = (lambda n: self._figure_url(question, n)) if question else None
-        return render_markdown(text, figure_url=figure_url, image_url=self._image_url)
+        figure_alt = (lambda n: self._figure_alt(question, n)) if question else None
+        return render_markdown(text, figure_url=figure_url, image_url=self._image_url, figure_alt=figure_alt)
+
+    def _figure_alt(self, owner: Question | Passage, index: int) -> str:
+        text = describe_figure(owner.figures[index], self.strings, self.exam.language)
+        return fill(self.strings["figure_label"], n=index + 1, text=text)
 
     def inline_markdown(self, text: str, question: Question | None = None) -> str:
         """A short text (a prompt, an item) as HTML without its enclosing paragraph."""
@@ -125,7 +132,7 @@ class QuestionPages:
             self.markdown(marked, question),
         )
 
-    def _figure_url(self, question: Question, index: int) -> str | None:
+    def _figure_url(self, question: Question | Passage, index: int) -> str | None:
         if not 0 <= index < len(question.figures):
             return None
         figure = question.figures[index]
@@ -139,7 +146,8 @@ class QuestionPages:
 
     def prepare_figures(self) -> None:
         """Get every figure ready ahead (drawing them, for a bank: run in a background thread)."""
-        for question in self.exam.questions:
+        owners: list[Question | Passage] = [*self.exam.questions, *self.exam.passages]
+        for question in owners:
             for figure in question.figures:
                 try:
                     self.content.figure_svg(figure)
@@ -159,6 +167,22 @@ class QuestionPages:
         return self._images[src]
 
     # -------------------------------------------------------------------------------- data
+
+    def passage(self, passage_id: str) -> dict[str, Any]:
+        """A shared passage as the page shows it beside a question (rendered once)."""
+        key = "passage:" + passage_id
+        if key not in self._cache:
+            p = self.exam.passage(passage_id)
+            self._cache[key] = {"id": p.id, "title": p.title, "html": self.markdown(p.text, p)}
+        return self._cache[key]
+
+    def tools(self) -> dict[str, Any]:
+        """What the page's tool bar needs once: the calculator's mode and the formula sheet."""
+        sheet = self.exam.formula_sheet
+        return {
+            "calculator": self.exam.calculator,
+            "formula_sheet_html": self.markdown(sheet) if sheet.strip() else "",
+        }
 
     def navigator(self) -> list[dict[str, Any]]:
         return [{"id": qid, "number": p.number, "page": p.page} for qid, p in self.positions.items()]
@@ -190,6 +214,8 @@ class QuestionPages:
             "html_stem": self.markdown(q.stem, q),
             "first": position.number == 1,
             "last": position.number == len(self.order),
+            "tools": self.exam.tools_for(q),
+            "passages": [self.passage(pid) for pid in q.passages],
         }
         if position.first_of_section and position.section.intro.strip():
             data["section_intro_html"] = self.markdown(position.section.intro)

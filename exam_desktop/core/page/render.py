@@ -166,24 +166,27 @@ def render_markdown(
     *,
     figure_url: FigureUrl | None = None,
     image_url: ImageUrl | None = None,
+    figure_alt: Callable[[int], str] | None = None,
 ) -> str:
     """Markdown + LaTeX of a stem, option or explanation as sanitised HTML.
 
     `figure_url(n)` gives the ``exam:`` URL of the question's figure n (token ``@@figure:n@@``);
     without it (or when it returns None) the token becomes the text "[Figure n]".
     `image_url(src)` maps a bank image path to an ``exam:`` URL, or None to drop the image.
+    `figure_alt(n)` gives figure n's text alternative (core/page/figure_text.py); "Figure n" without it.
     """
     body = _markdown().convert(text)
-    body = FIGURE_TOKEN_RE.sub(lambda m: _figure_img(int(m.group(1)), figure_url), body)
+    body = FIGURE_TOKEN_RE.sub(lambda m: _figure_img(int(m.group(1)), figure_url, figure_alt), body)
     return _sanitise(body, image_url)
 
 
-def _figure_img(index: int, figure_url: FigureUrl | None) -> str:
+def _figure_img(index: int, figure_url: FigureUrl | None, figure_alt: Callable[[int], str] | None) -> str:
     url = figure_url(index) if figure_url else None
     label = f"Figure {index + 1}"
     if not url or not is_app_url(url):
         return f"[{label}]"
-    return f'<img class="figure" alt="{label}" src="{html.escape(url, quote=True)}">'
+    alt = html.escape(figure_alt(index) if figure_alt else label, quote=True)
+    return f'<img class="figure" alt="{alt}" src="{html.escape(url, quote=True)}">'
 
 
 def _sanitise(body: str, image_url: ImageUrl | None) -> str:

@@ -6,6 +6,8 @@ A bundle holds
   that key to the session, its nonce and the exam;
 - `answers.json`: one response per question;
 - `journal.json`: the session's full hash-chained event journal;
+- `notes.json` (only when the bank says `notes-in-bundle: yes`): the candidate's private notes per
+  question, never graded;
 - `signature`: Ed25519 over the canonical manifest, by the session key (a new key per launch).
 
 When the seat found its answer file damaged (core/seat/damage.py), the manifest also carries
@@ -56,10 +58,12 @@ from exam_desktop.core.sealed.keys import (
 BUNDLE_FORMAT = "exam-desktop result bundle"
 BUNDLE_SUFFIX = ".bundle"
 MANIFEST, ANSWERS, JOURNAL, SIGNATURE = "manifest.json", "answers.json", "journal.json", "signature"
-MEMBERS = (MANIFEST, ANSWERS, JOURNAL, SIGNATURE)
+NOTES = "notes.json"  # optional: the candidate's notes, when the bank lets them travel
+MEMBERS = (MANIFEST, ANSWERS, JOURNAL, SIGNATURE)  # in every bundle
+ALLOWED = (*MEMBERS, NOTES)
 LIMITS = ArchiveLimits(
     max_archive_bytes=64 * 1024 * 1024,
-    max_members=len(MEMBERS),
+    max_members=len(ALLOWED),
     max_member_bytes=32 * 1024 * 1024,
     max_total_bytes=64 * 1024 * 1024,
 )
@@ -116,6 +120,7 @@ class Bundle:
     sha256: str
     session_public_key: Ed25519PublicKey = field(repr=False)
     bound_to_package: bool = False  # the package binding HMAC was checked
+    notes: dict[str, str] = field(default_factory=dict)  # question id -> the candidate's notes
 
     @property
     def damage(self) -> dict[str, Any] | None:
@@ -173,10 +178,17 @@ def bundle_bytes(
     session_key: Ed25519PrivateKey,
     binding_key: bytes | None = None,
     damage: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> bytes:
-    """The bundle file's bytes (deterministic for the same inputs); `damage` as the seat found it."""
+    """The bundle file's bytes (deterministic for the same inputs); `damage` as the seat found it;
+    `notes` adds notes.json."""
     answers = canonical_json({qid: dataclasses.asdict(r) for qid, r in sorted(responses.items())})
     journal = canonical_json(events)
+    files = {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)}
+    extra: dict[str, bytes] = {}
+    if notes is not None:
+        extra[NOTES] = canonical_json(dict(sorted(notes.items())))
+        files[NOTES] = _sha256(extra[NOTES])
     public = session_key.public_key()
     statement = session_statement(public, session.id, session.nonce, exam_id, package_hash)
     manifest_fields = {
@@ -186,7 +198,7 @@ def bundle_bytes(
         "package_sha256": package_hash,
         "candidate": candidate,
         "session": dataclasses.asdict(session),
-        "files": {ANSWERS: _sha256(answers), JOURNAL: _sha256(journal)},
+        "files": files,
         "session_public_key": b64(public_key_bytes(public)),
         "statement": statement,
         "package_binding": (_binding(binding_key, statement) if binding_key is not None else None),
@@ -199,6 +211,7 @@ def bundle_bytes(
             MANIFEST: manifest,
             ANSWERS: answers,
             JOURNAL: journal,
+            **extra,
             SIGNATURE: session_key.sign(manifest),
         }
     )
@@ -217,6 +230,7 @@ def write_bundle(
     session_key: Ed25519PrivateKey,
     binding_key: bytes | None = None,
     damage: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> WrittenBundle:
     """Verify the bundle, write it to the local folder and the results folder, read both back.
 
@@ -236,6 +250,7 @@ def write_bundle(
         session_key=session_key,
         binding_key=binding_key,
         damage=damage,
+        notes=notes,
     )
     read_bundle(data, exam_id=exam_id, package_hash=package_hash, binding_key=binding_key)
     return write_bundle_bytes(results_dir, local_dir, data)
@@ -378,7 +393,7 @@ def read_bundle(
     `binding_key` additionally requires the session key to be vouched for by the package.
     """
     try:
-        members = read_archive(source, MEMBERS, limits=LIMITS, required=MEMBERS, canonical=True)
+        members = read_archive(source, ALLOWED, limits=LIMITS, required=MEMBERS, canonical=True)
     except ArchiveRejected as exc:
         raise BundleRejected(str(exc)) from None
     data = bytes(source) if isinstance(source, (bytes, bytearray)) else None
@@ -390,7 +405,9 @@ def read_bundle(
         raise BundleRejected(f"malformed archive: manifest.json is not valid ({exc})") from None
     if not verify_signature(public, members[SIGNATURE], manifest_bytes):
         raise BundleRejected("bad signature")
-    for name in (ANSWERS, JOURNAL):
+    if (NOTES in members) != (NOTES in manifest["files"]):
+        raise BundleRejected("notes.json and the manifest disagree")
+    for name in manifest["files"]:
         if _sha256(members[name]) != manifest["files"][name]:
             raise BundleRejected(f"hash mismatch for {name}")
     session = manifest["session"]
@@ -411,10 +428,26 @@ def read_bundle(
             raise BundleRejected("session key not vouched for by the exam package (bad binding)")
     responses = _parse_answers(members[ANSWERS])
     events = _parse_journal(members[JOURNAL], manifest.get("damage"))
+    notes = _parse_notes(members[NOTES]) if NOTES in members else {}
     if data is None:
         data = write_archive(members)  # canonical, so the same bytes as the file
     digest = _sha256(data)
-    return Bundle(manifest, responses, events, receipt_code(digest), digest, public, binding_key is not None)
+    return Bundle(
+        manifest, responses, events, receipt_code(digest), digest, public, binding_key is not None, notes
+    )
+
+
+def _parse_notes(data: bytes) -> dict[str, str]:
+    try:
+        raw = bundle_schema.bounded_json(data, unique_keys=True)
+        if not isinstance(raw, dict):
+            raise ValueError("expected question ids mapped to text")
+        for question_id, note in bundle_schema.list_of(list(raw.items()), "notes"):
+            bundle_schema.text(question_id, "a question id in notes")
+            bundle_schema.text(note, f"the notes on {question_id}", limit=bundle_schema.MAX_TEXT)
+        return dict(raw)
+    except (ValueError, TypeError) as exc:
+        raise BundleRejected(f"malformed archive: notes.json is not valid ({exc})") from None
 
 
 _MANIFEST_FIELDS = {
@@ -443,8 +476,8 @@ def _check_manifest(manifest: Any) -> Ed25519PublicKey:
     bundle_schema.check_candidate(manifest["candidate"])
     bundle_schema.check_session(manifest["session"])
     files = manifest["files"]
-    if not isinstance(files, dict) or set(files) != {ANSWERS, JOURNAL}:
-        raise ValueError("files must list answers.json and journal.json")
+    if not isinstance(files, dict) or set(files) - {NOTES} != {ANSWERS, JOURNAL}:
+        raise ValueError("files must list answers.json and journal.json (and notes.json, if any)")
     for name, value in files.items():
         bundle_schema.text(value, f"the hash of {name}", limit=64)
     binding = manifest["package_binding"]

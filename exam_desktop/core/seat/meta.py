@@ -8,7 +8,7 @@ misspelt in one place and silently read as missing in another. Who writes each f
 | SESSION, RULES, PIN | the session, when it creates the answer file |
 | STEP | the session, after each step |
 | CLOCK, HEARTBEAT | the session's heartbeat (the one owner of elapsed time) |
-| POSITION, COMFORT | the session's saving interface, for the exam window |
+| POSITION, COMFORT, AIDS | the session's saving interface, for the exam window |
 | SUBMITTED, PENDING_BUNDLE, BUNDLE | the session, at submit (core/seat/submit.py) |
 | START_CODE_FAILURES | the session, on each wrong start code |
 | DESK | the invigilator desk (pause, lock, extend, quit permitted) |
@@ -28,7 +28,8 @@ class Meta(StrEnum):
     CLOCK = "clock"  # ExamClock snapshot: elapsed and duration
     HEARTBEAT = "heartbeat"  # wall time and elapsed time of the last heartbeat
     POSITION = "position"  # the question to resume at
-    COMFORT = "comfort"  # zoom and theme
+    COMFORT = "comfort"  # zoom, theme, font, spacing, timer hidden, line reader
+    AIDS = "aids"  # per question (or passage): private notes, struck options, highlights; never graded
     SUBMITTED = "submitted"  # why the exam ended
     PENDING_BUNDLE = "pending_bundle"  # the signed bundle, kept until written (one session, one bundle)
     BUNDLE = "bundle"  # where the results bundle went and its receipt

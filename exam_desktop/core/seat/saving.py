@@ -1,8 +1,9 @@
 """What the exam window may do to a candidate's record: the one way it saves anything.
 
 The window never holds the answer file. It is given an `AnswerSaving` and calls it to save an
-answer, to remember where the candidate is and how the page looks (zoom, theme), and to report that
-the exam was submitted. Two backings:
+answer, to remember where the candidate is and how the page looks (zoom, theme, reading aids), to keep
+the candidate's private aids (notes, struck options, highlights), to journal that a tool was opened or
+closed, and to report that the exam was submitted. Two backings:
 
 - on a seat, the session's (`ExamSession.saving`, core/seat/session.py): the session stays the only
   writer of the answer file, journals the submission and owns the clock;
@@ -30,8 +31,10 @@ class PageState:
     """What the page remembers across a restart: where the candidate was and how it looked."""
 
     position: str | None = None
-    comfort: dict[str, Any] = field(default_factory=dict)  # zoom_step, high_contrast
+    comfort: dict[str, Any] = field(default_factory=dict)  # zoom_step, high_contrast, theme, font, ...
     submitted: str | None = None  # why the exam ended, once it has
+    # owner (a question id, or "passage:<id>") -> {notes, struck, highlights}: candidate aids
+    aids: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class AnswerSaving(Protocol):
@@ -48,6 +51,14 @@ class AnswerSaving(Protocol):
     def remember_position(self, question_id: str) -> None: ...
 
     def remember_comfort(self, **settings: Any) -> None: ...
+
+    def remember_aids(self, owner: str, aids: dict[str, Any]) -> None:
+        """The candidate's notes, struck options and highlights of one question or passage."""
+        ...
+
+    def record_tool(self, tool: str, opened: bool) -> None:
+        """A tool (calculator, formula sheet, notes) was opened or closed: journaled, not its use."""
+        ...
 
     def report_submitted(self, reason: str, answered: int) -> None:
         """The exam ended (`reason`: candidate, time, invigilator); recorded once."""
@@ -73,6 +84,7 @@ class AnswerFileSaving:
             position=self.store.get_meta(Meta.POSITION),
             comfort=dict(self.store.get_meta(Meta.COMFORT) or {}),
             submitted=None if submitted is None else str(submitted.get("reason", "candidate")),
+            aids=dict(self.store.get_meta(Meta.AIDS) or {}),
         )
 
     def remember_position(self, question_id: str) -> None:
@@ -81,6 +93,13 @@ class AnswerFileSaving:
     def remember_comfort(self, **settings: Any) -> None:
         comfort = self.store.get_meta(Meta.COMFORT) or {}
         self.store.set_meta(Meta.COMFORT, {**comfort, **settings})
+
+    def remember_aids(self, owner: str, aids: dict[str, Any]) -> None:
+        kept = self.store.get_meta(Meta.AIDS) or {}
+        self.store.set_meta(Meta.AIDS, {**kept, owner: aids})
+
+    def record_tool(self, tool: str, opened: bool) -> None:
+        self.store.append_event("tool", {"tool": tool, "open": opened})
 
     def report_submitted(self, reason: str, answered: int) -> None:
         if self._on_submitted is not None:
@@ -97,6 +116,9 @@ class PracticeAnswers(AnswerFileSaving):
     @classmethod
     def open(cls, path: Path | str) -> PracticeAnswers:
         return cls(AnswerStore.open(path))
+
+    def record_tool(self, tool: str, opened: bool) -> None:
+        """Practice journals nothing but the submission."""
 
     def close(self) -> None:
         self.store.close()

@@ -516,6 +516,17 @@ class ExamSession:
             persist_clock=lambda: self.heartbeat(force=True),
         )
 
+    def candidate_notes(self) -> dict[str, str] | None:
+        """The notes that travel in the bundle: only when the bank says so (`notes-in-bundle`)."""
+        if self.store is None or self.exam is None or not self.exam.notes_in_bundle:
+            return None
+        aids = self.store.get_meta(Meta.AIDS) or {}
+        return {
+            owner: str(aid.get("notes", ""))
+            for owner, aid in aids.items()
+            if owner in {q.id for q in self.exam.questions} and aid.get("notes")
+        }
+
     def journal(self, type: str, data: dict[str, Any]) -> None:
         """Append to the journal; before identification, kept until the answer file exists."""
         if self.store is not None:
@@ -696,6 +707,7 @@ class ExamSession:
                 session_key=self.session_key,
                 binding_key=opened.binding_key,
                 damage=find_damage(store, events).for_bundle(),
+                notes=self.candidate_notes(),
             )
 
         try:
