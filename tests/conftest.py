@@ -18,6 +18,17 @@ BANKS = REPO / "banks"
 SHARED = Path(os.environ.get("EXAM_DESKTOP_SHARED") or REPO.parent / "shared")  # fixtures, schemas
 
 
+def pytest_configure(config):
+    """The seat refuses memory-only storage (tmpfs), so on machines whose /tmp is one the tests'
+    folders go to the repository's own disk instead (git-ignored `out/pytest-tmp`)."""
+    import tempfile
+
+    from exam_desktop.core.seat.preflight import storage_kind
+
+    if config.option.basetemp is None and storage_kind(Path(tempfile.gettempdir()))[0] != "local":
+        config.option.basetemp = str(REPO / "out" / "pytest-tmp")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data(tmp_path_factory, monkeypatch):
     """Every test gets its own data and cache folders; nothing touches the user's home."""

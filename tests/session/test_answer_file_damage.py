@@ -113,7 +113,7 @@ def graded(built, bundle_path: Path, tmp_path: Path):
         db.close()
 
 
-def test_a_flipped_journal_byte_is_found_before_resume_and_imports_marked(built, tmp_path, clock):
+def test_a_flipped_journal_byte_is_found_before_resume_and_imports_marked(built, tmp_path, clock, capsys):
     sat = sat_exam(built, tmp_path / "data", clock)
     flip_in_file(sat.path, MARKER.encode())
     assert AnswerStore.open(sat.path).close() is None  # SQLite's own checks see nothing
@@ -137,6 +137,8 @@ def test_a_flipped_journal_byte_is_found_before_resume_and_imports_marked(built,
     assert bundle.damage["journal_entries"] == session.damage.journal_entries
     acknowledged = [e for e in bundle.events if e["type"] == "answer_file_damage_acknowledged"]
     assert acknowledged and acknowledged[0]["data"]["who"] == "R. Invigilator"
+    assert main(["verify", str(written.local_path)]) == 0
+    assert "marked: the seat found its answer file damaged" in capsys.readouterr().out
     result, scored = graded(built, written.local_path, tmp_path)
     assert result.outcome == "imported" and result.reason.startswith("marked:")
     assert {q.id for q in texts(built)[:3]} <= scored  # every intact answer graded

@@ -118,3 +118,19 @@ def test_with_an_office_key_the_kiosk_starts_at_identification(qtbot, tmp_path, 
     kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", FakeTime())))
     kiosks.append(kiosk)
     assert kiosk.current == "identify"
+
+
+def test_a_relaunch_without_the_pin_option_takes_the_pin_kept_in_the_session(qtbot, tmp_path, kiosks):
+    """The PIN given at the first launch is kept (hashed) in the answer file; a relaunch after a
+    crash, started without --pin, still lets the invigilator override the missing office key."""
+    from exam_desktop.core.seat.trust import check_invigilator_pin
+
+    built = build(tmp_path / "package")
+    time = FakeTime()
+    first = ExamSession(settings(built, tmp_path / "seat", time, office_public_key=None))
+    first.preflight()
+    first.identify({"name": "Alan Turing", "student_id": "S-1912"})
+    first.close()
+    again = ExamSession(settings(built, tmp_path / "seat", time, office_public_key=None, pin=None))
+    assert check_invigilator_pin(again, PIN) and not check_invigilator_pin(again, "wrong")
+    again.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from exam_desktop.core.seat.invigilator import InvigilatorError
+from exam_desktop.core.seat.invigilator import InvigilatorError, pin_matches
 
 if TYPE_CHECKING:
     from exam_desktop.core.seat.session import ExamSession
@@ -35,7 +35,10 @@ def missing_office_key_sentence(session: ExamSession) -> str:
 
 
 def check_invigilator_pin(session: ExamSession, pin: str) -> bool:
-    """The PIN set at build, else the one given at launch (before the answer file exists)."""
+    """The session's PIN: the one kept in its answer file (a relaunch), else the one set at
+    build, else the one given at this launch (before the answer file exists)."""
+    if session.desk is not None and session.desk.pin_record is not None:
+        return pin_matches(pin, session.desk.pin_record)
     if session.header.has_pin:
         return session.header.check_pin(pin)
     given = session.settings.pin
