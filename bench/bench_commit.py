@@ -58,16 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     changes = realistic_changes(args.saves, random.Random(7))
-    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
-        with AnswerStore.open(Path(folder) / "answers.db") as store:
-            for warmup in changes[:20]:
-                store.save_response(warmup)
-            timings = []
-            for change in changes:
-                started = time.perf_counter()
-                store.save_response(change)
-                timings.append((time.perf_counter() - started) * 1000)
-            verify_chain(store.events())
+    with (
+        tempfile.TemporaryDirectory(dir=args.dir) as folder,
+        AnswerStore.open(Path(folder) / "answers.db") as store,
+    ):
+        for warmup in changes[:20]:
+            store.save_response(warmup)
+        timings = []
+        for change in changes:
+            started = time.perf_counter()
+            store.save_response(change)
+            timings.append((time.perf_counter() - started) * 1000)
+        verify_chain(store.events())
 
     timings.sort()
     p50, p95, p99 = (percentile(timings, f) for f in (0.50, 0.95, 0.99))

@@ -43,7 +43,7 @@ def test_canonical_archive_round_trips():
 
 
 @pytest.mark.parametrize(
-    "name, reason",
+    ("name", "reason"),
     [
         ("../manifest.json", "path traversal"),
         ("answers/../../etc/cron.d/x", "path traversal"),
@@ -141,7 +141,7 @@ def test_member_count_that_lies_is_caught_by_the_directory_size():
 
 
 @pytest.mark.parametrize(
-    "data, reason",
+    ("data", "reason"),
     [
         (b"", "no end record"),
         (b"not a zip at all" * 10, "no end record"),

@@ -97,7 +97,7 @@ def test_front_matter_sections_and_instructions():
     assert exam.questions[1].line == 22
 
 
-@pytest.mark.parametrize("text,minutes", [("1h45", 105), ("90m", 90), ("120", 120), ("2h", 120)])
+@pytest.mark.parametrize(("text", "minutes"), [("1h45", 105), ("90m", 90), ("120", 120), ("2h", 120)])
 def test_durations(text, minutes):
     exam = parse_bank(f"---\nid: t\ntitle: T\nduration: {text}\n---\n## Q {{#q essay}}\nx\n")
     assert exam.duration_minutes == minutes
@@ -309,7 +309,7 @@ def test_code_blocks_and_comments_stay_out_of_the_structure():
 
 
 @pytest.mark.parametrize(
-    "body,line,message",
+    ("body", "line", "message"),
     [
         ("## Q {#q foo}\n", 6, "unknown question kind 'foo'"),
         ("## Q {single}\n- [x] a\n- [ ] b\n", 6, "has no id"),

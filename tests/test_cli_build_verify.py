@@ -144,7 +144,7 @@ def test_wrong_passphrase_is_one_clear_line(office, capsys, tmp_path):
 
 def test_passphrase_from_the_environment(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("EXAM_DESKTOP_PASSPHRASE", "from the environment")
-    code, out, _ = run(capsys, "keys", "init", "--dir", tmp_path)
+    code, _out, _ = run(capsys, "keys", "init", "--dir", tmp_path)
     assert code == 0 and (tmp_path / "office-private.pem").exists()
 
 

@@ -137,7 +137,7 @@ def test_default_cache_is_under_the_app_cache_folder(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "spec, words",
+    ("spec", "words"),
     [
         (GridFigure([["1", "2"], ["3"]]), "same number of cells"),
         (GridFigure([]), "at least one row"),

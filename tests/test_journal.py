@@ -113,7 +113,7 @@ def tamper(path: Path, *statements: str) -> list[dict]:
 def test_editing_an_entry_in_the_file_breaks_the_chain_there(journal):
     path, _ = journal
     events = tamper(path, "UPDATE events SET data = '{\"seconds\":6000}' WHERE seq = 4")
-    with pytest.raises(JournalBroken, match="entry 4 .*changed") as caught:
+    with pytest.raises(JournalBroken, match=r"entry 4 .*changed") as caught:
         verify_chain(events)
     assert isinstance(caught.value, KnownError)
 
@@ -160,7 +160,7 @@ def test_a_forged_entry_inserted_with_a_recomputed_hash_breaks_the_next_link(jou
     _, events = journal
     forged = dict(events[1], type="invigilator", data={"action": "extend", "seconds": 3600})
     forged["hash"] = event_hash(2, forged["at_wall"], forged["type"], forged["data"], forged["prev_hash"])
-    with pytest.raises(JournalBroken, match="entry 3.*does not follow"):
+    with pytest.raises(JournalBroken, match=r"entry 3.*does not follow"):
         verify_chain([events[0], forged, *events[2:]])
 
 
@@ -173,5 +173,5 @@ def test_an_entry_with_a_field_missing_is_reported_as_broken(journal):
     _, events = journal
     damaged = copy.deepcopy(events)
     del damaged[2]["data"]
-    with pytest.raises(JournalBroken, match="entry 3.*incomplete"):
+    with pytest.raises(JournalBroken, match=r"entry 3.*incomplete"):
         verify_chain(damaged)

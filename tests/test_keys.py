@@ -67,7 +67,7 @@ def test_empty_passphrase_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content, message",
+    ("content", "message"),
     [(None, "does not exist"), (b"hello", "not an exam office private key")],
 )
 def test_missing_or_foreign_private_key(tmp_path, content, message):

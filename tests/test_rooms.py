@@ -77,12 +77,16 @@ def imported(module: str) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names if a.name.startswith("exam_desktop")}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.startswith("exam_desktop"):
-                names.add(node.module)
-                names |= {
-                    f"{node.module}.{a.name}" for a in node.names if source_exists(f"{node.module}.{a.name}")
-                }
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.level == 0
+            and node.module.startswith("exam_desktop")
+        ):
+            names.add(node.module)
+            names |= {
+                f"{node.module}.{a.name}" for a in node.names if source_exists(f"{node.module}.{a.name}")
+            }
     return names
 
 

@@ -245,7 +245,7 @@ def test_a_file_from_a_newer_version_is_refused(store_path):
             "VALUES ('exam-desktop-answers', '999_from_the_future', '2030-01-01')"
         )
         store._db.conn.commit()
-    with pytest.raises(SchemaTooNew, match="newer version.*999_from_the_future"):
+    with pytest.raises(SchemaTooNew, match=r"newer version.*999_from_the_future"):
         AnswerStore.open(store_path)
 
 

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from exam_desktop.gui.practice import open_practice
 
     app = qt_application()
-    window, answers = open_practice(args.bank)  # a bad bank: BankError before any window is shown
+    _window, answers = open_practice(args.bank)  # a bad bank: BankError before any window is shown
     print(f"Practice answers are saved in {answers.store.path}")
     try:
         return app.exec()

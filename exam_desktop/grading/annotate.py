@@ -8,6 +8,7 @@ into offsets of the typed text (a selection inside a formula takes the whole for
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from exam_desktop.core.page.answer_view import _TYPED_MATH, escaped
@@ -38,7 +39,7 @@ def annotated_essay_html(text: str, notes: Sequence[Annotation], *, numbered: bo
             out.append(_marked(start, end, _math_span(start, end, math), ordered, number, numbered))
             continue
         bounds = [start, *(c for c in cuts if start < c < end), end]
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             span = f'<span data-at="{a}">{escaped(text[a:b])}</span>'
             out.append(_marked(a, b, span, ordered, number, numbered))
     return "".join(out)

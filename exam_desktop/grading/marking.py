@@ -334,7 +334,7 @@ def import_marks(db: GraderDB, path: Path) -> MarksImport:
     ).fetchone()
     if packet is None:
         raise MarkingRefused(f"{path} answers a packet this database did not make ({raw.get('packet_id')}).")
-    packet_id, exam_id, marker, packet_sha, marker_key = packet
+    packet_id, _exam_id, marker, packet_sha, marker_key = packet
     if raw.get("packet_sha256") != packet_sha:
         raise MarkingRefused(f"{path} was marked on another version of packet {packet_id}.")
     this_key = fingerprint(public_key_from_bytes(unb64(raw["public_key"], 32)))

@@ -110,9 +110,12 @@ def clean_value(question: Question, value: Any) -> Any:
             return [[str(cell)[:100] for cell in row] for row in value]
     elif kind == "matching" and isinstance(answer, Matching):
         count = len(answer.options)
-        if isinstance(value, list) and len(value) == len(answer.prompts):
-            if all(v is None or (type(v) is int and 0 <= v < count) for v in value):
-                return value
+        if (
+            isinstance(value, list)
+            and len(value) == len(answer.prompts)
+            and all(v is None or (type(v) is int and 0 <= v < count) for v in value)
+        ):
+            return value
     elif kind == "ordering" and isinstance(answer, Ordering):
         if value is None or (isinstance(value, list) and sorted(value) == sorted(answer.items)):
             return value
@@ -121,16 +124,20 @@ def clean_value(question: Question, value: Any) -> Any:
             menus = {b.name: b.options for b in answer.blanks if b.options}
             if all(value.get(n, "") in ("", *options) for n, options in menus.items()):
                 return {b.name: str(value.get(b.name, ""))[:1000] for b in answer.blanks}
-    elif kind == "dragwords" and isinstance(answer, DragWords):
-        if isinstance(value, list) and len(value) == answer.gaps:
-            pool = list(answer.words)
-            for word in value:  # each word of the pool placed at most as often as it is listed
-                if word is not None and word not in pool:
-                    break
-                if word is not None:
-                    pool.remove(word)
-            else:
-                return value
+    elif (
+        kind == "dragwords"
+        and isinstance(answer, DragWords)
+        and isinstance(value, list)
+        and len(value) == answer.gaps
+    ):
+        pool = list(answer.words)
+        for word in value:  # each word of the pool placed at most as often as it is listed
+            if word is not None and word not in pool:
+                break
+            if word is not None:
+                pool.remove(word)
+        else:
+            return value
     raise ValueError(f"not a {kind} answer: {value!r:.100}")
 
 
@@ -779,7 +786,7 @@ class ExamWindow(QMainWindow):
 
     # ---------------------------------------------------------------------------- teardown
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
         self._save_position()
         self._tick_timer.stop()

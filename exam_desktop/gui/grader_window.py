@@ -692,7 +692,7 @@ class GraderWindow(QMainWindow):
         elif kind == GraderMessage.PAGE_ERROR:
             log.warning("grading page: %s", data.get("message"))
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event) -> None:
         self.bridge.close()
         if self._report_thread is not None:
             self._report_thread.quit()

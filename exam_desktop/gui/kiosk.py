@@ -838,7 +838,7 @@ class KioskWindow(QWidget):
         elif action == "lock":
             self._apply_desk_state()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.may_close():
             event.ignore()
             if self.exam_window is not None:
@@ -857,7 +857,7 @@ class KioskWindow(QWidget):
         self.session.close()
         super().closeEvent(event)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Installed on the exam view's input widget only: an application-wide Python filter
         also sees QtWebEngine's internal objects, which PySide cannot wrap safely."""
         kind = event.type()
@@ -902,19 +902,19 @@ class KioskWindow(QWidget):
             self._focus_lost = True
             self.report("focus-lost", {"state": state.name})
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.WindowStateChange and self.isMinimized():
             self.report("window-hidden", {"how": "minimized"})
             if self.engaged and self.full_screen:
                 QTimer.singleShot(0, self.showFullScreen)
         super().changeEvent(event)
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+    def hideEvent(self, event: Any) -> None:
         if event.spontaneous():
             self.report("window-hidden", {"how": "hidden"})
         super().hideEvent(event)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         size = (event.size().width(), event.size().height())
         if self.engaged and self._last_size is not None and size != self._last_size:
             self.report("resized", {"from": list(self._last_size), "to": list(size)})

@@ -70,7 +70,7 @@ _BODY = re.compile(r"<title>(?P<title>.*?)</title>.*?<body>(?P<body>.*)</body>",
 class LocalFilesOnly(QWebEngineUrlRequestInterceptor):
     """Refuses every request but local files and data: URLs (the report folder is self-contained)."""
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         if info.requestUrl().scheme() not in ("file", "data"):
             log.warning("refused %s while printing", info.requestUrl().toString())
             info.block(True)

@@ -117,7 +117,7 @@ class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
             return _inside(WEB_DIR, path)
         return None
 
-    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
         url = job.requestUrl()
         path = url.path().lstrip("/")
         data = self._generated.get(path) if url.host() == HOST else None
@@ -148,7 +148,7 @@ class RequestBlocker(QWebEngineUrlRequestInterceptor):
         super().__init__(parent)
         self.blocked: list[str] = []
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         if url.scheme() in ALLOWED_SCHEMES:
             return
@@ -167,7 +167,7 @@ class LockedPage(QWebEnginePage):
         self.permissionRequested.connect(lambda permission: permission.deny())
         self.console_messages: deque[str] = deque(maxlen=200)  # the page's console, for bug reports
 
-    def acceptNavigationRequest(self, url, navigation_type, is_main_frame) -> bool:  # noqa: N802
+    def acceptNavigationRequest(self, url, navigation_type, is_main_frame) -> bool:
         if is_main_frame and url == SHELL_URL and not self._shell_requested:
             self._shell_requested = True  # the shell loads once; a reload would lose the page
             return True
@@ -175,11 +175,11 @@ class LockedPage(QWebEnginePage):
         log.warning("refused navigation to %s", url.toString())
         return False
 
-    def createWindow(self, window_type) -> None:  # type: ignore[override]  # noqa: N802 (Qt accepts no window)
+    def createWindow(self, window_type) -> None:  # type: ignore[override]
         log.warning("refused to open a new window")
         return None
 
-    def javaScriptConsoleMessage(self, level, message, line, source) -> None:  # noqa: N802
+    def javaScriptConsoleMessage(self, level, message, line, source) -> None:
         self.console_messages.append(message)
         log.info("page: %s (%s:%s)", message, source, line)
 
@@ -231,7 +231,7 @@ class LockedWebView(QWebEngineView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.setAcceptDrops(False)
 
-    def createWindow(self, window_type) -> None:  # type: ignore[override]  # noqa: N802 (Qt accepts no window)
+    def createWindow(self, window_type) -> None:  # type: ignore[override]
         return None
 
     def load_shell(self) -> None:

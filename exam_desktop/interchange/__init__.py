@@ -17,13 +17,13 @@ from exam_desktop.interchange.report import ConversionReport, ExportResult, Impo
 
 __all__ = [
     "FORMATS",
-    "import_file",
-    "import_data",
-    "export_exam",
-    "ImportResult",
     "ExportResult",
-    "NothingImported",
+    "ImportResult",
     "NothingExported",
+    "NothingImported",
+    "export_exam",
+    "import_data",
+    "import_file",
 ]
 
 

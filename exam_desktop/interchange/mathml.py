@@ -139,7 +139,7 @@ def _children(element: ET.Element) -> list[ET.Element]:
     return list(element)
 
 
-def _convert(element: ET.Element) -> str:  # noqa: C901 - one branch per MathML element
+def _convert(element: ET.Element) -> str:
     name = _name(element)
     kids = _children(element)
     text = (element.text or "").strip()

@@ -513,7 +513,7 @@ def _cloze(
             report.add(
                 label, where, f"blank {name} was numerical: accepted only as written, without tolerance"
             )
-        if base not in ("SHORTANSWER", "SA", "MW", "NUMERICAL", "NM") + _MENU_KINDS + _RESPONSE_KINDS:
+        if base not in ("SHORTANSWER", "SA", "MW", "NUMERICAL", "NM", *_MENU_KINDS, *_RESPONSE_KINDS):
             raise _Malformed(where, f"blank {name}: '{kind}' is not a cloze answer type Moodle knows")
         blanks.append(
             Blank(

@@ -716,7 +716,7 @@ class _ItemReader:
             for m in sets
         )
         pairs = [value.split() for value in self._correct(self._declaration(interaction))]
-        key = {src: tgt for src, tgt in (p for p in pairs if len(p) == 2)}
+        key = dict(p for p in pairs if len(p) == 2)
         unmatched = [sources[s] for s in sources if s not in key]
         if unmatched:
             self.report.add(
@@ -859,7 +859,7 @@ class _ItemReader:
         top = self._max_score() or 1.0
         for branch in _descendants(self.root, "responseIf") + _descendants(self.root, "responseElseIf"):
             equal = _first(branch, "equal")
-            values = [v for v in _descendants(branch, "baseValue")]
+            values = list(_descendants(branch, "baseValue"))
             if equal is None or len(values) < 2 or equal.get("toleranceMode") != "absolute":
                 continue
             tolerance = _number(((equal.get("tolerance") or "0").split() or ["0"])[0], "equal/@tolerance")
@@ -1250,7 +1250,7 @@ def _export_item(question: Question, report: ConversionReport) -> ET.Element | N
             "single",
             "string",
             a.accepted[:1],
-            {t: question.points for t in a.accepted},
+            dict.fromkeys(a.accepted, question.points),
             case_sensitive=a.case_sensitive,
         )
         scoring.parts.append(("RESPONSE", "map"))
@@ -1400,7 +1400,7 @@ def _template_item(
                 "single",
                 "string",
                 blank.accepted[:1],
-                {t: shares[blank.name] for t in blank.accepted},
+                dict.fromkeys(blank.accepted, shares[blank.name]),
                 case_sensitive=blank.case_sensitive,
             )
         scoring.parts.append((identifier, "map"))
@@ -1613,7 +1613,7 @@ _ORDER = ["responseDeclaration", "outcomeDeclaration", "itemBody", "responseProc
 
 def _reorder(item: ET.Element) -> None:
     """Children in the order the QTI schema requires."""
-    children = sorted(list(item), key=lambda e: _ORDER.index(_local(e.tag)))
+    children = sorted(item, key=lambda e: _ORDER.index(_local(e.tag)))
     for child in list(item):
         item.remove(child)
     item.extend(children)

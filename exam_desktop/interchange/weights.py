@@ -84,7 +84,7 @@ MOODLE_GRADES = (
     100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
     16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0,
 )  # fmt: skip
-_MOODLE_LIST = sorted({g for g in MOODLE_GRADES} | {-g for g in MOODLE_GRADES})
+_MOODLE_LIST = sorted(set(MOODLE_GRADES) | {-g for g in MOODLE_GRADES})
 _MOODLE_SUM = (99.5, 100.5)  # Moodle rounds the total fraction to two decimals
 _SEARCH_LIMIT = 5000
 

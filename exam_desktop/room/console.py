@@ -384,27 +384,26 @@ class ConsoleJournal:
 
     def append(self, type: str, data: dict[str, Any]) -> None:
         at_wall = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        with self._lock, open(self.path, "a+", encoding="utf-8") as out:
-            with _locked(out):
-                out.seek(0)
-                last = None
-                for line in out:
-                    if line.strip():
-                        last = line
-                prev = json.loads(last) if last else None
-                seq = prev["seq"] + 1 if prev else 1
-                prev_hash = prev["hash"] if prev else GENESIS_HASH
-                entry = {
-                    "seq": seq,
-                    "at_wall": at_wall,
-                    "type": type,
-                    "data": data,
-                    "prev_hash": prev_hash,
-                    "hash": event_hash(seq, at_wall, type, data, prev_hash),
-                }
-                out.seek(0, os.SEEK_END)
-                out.write(json.dumps(entry, sort_keys=True) + "\n")
-                out.flush()
+        with self._lock, open(self.path, "a+", encoding="utf-8") as out, _locked(out):
+            out.seek(0)
+            last = None
+            for line in out:
+                if line.strip():
+                    last = line
+            prev = json.loads(last) if last else None
+            seq = prev["seq"] + 1 if prev else 1
+            prev_hash = prev["hash"] if prev else GENESIS_HASH
+            entry = {
+                "seq": seq,
+                "at_wall": at_wall,
+                "type": type,
+                "data": data,
+                "prev_hash": prev_hash,
+                "hash": event_hash(seq, at_wall, type, data, prev_hash),
+            }
+            out.seek(0, os.SEEK_END)
+            out.write(json.dumps(entry, sort_keys=True) + "\n")
+            out.flush()
 
     def entries(self) -> list[dict[str, Any]]:
         try:

@@ -28,6 +28,7 @@ The owner implements `SeatOwner`: `start_with_code(code)` (what typing the code 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import socket
@@ -147,10 +148,8 @@ class SeatLink:
                 qos=1,
                 retain=True,
             )
-            try:
+            with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2.0)
-            except (RuntimeError, ValueError):
-                pass
         self.client.disconnect()
         self.client.loop_stop()
         self._connected.clear()
@@ -267,9 +266,11 @@ def broker_problem(room: RoomConfig, timeout_s: float = 3.0) -> str:
     """One sentence saying why the room's broker cannot be used from here, or "" when TLS works."""
     where = f"{room.broker}"
     try:
-        with socket.create_connection((room.broker.host, room.broker.port), timeout_s) as raw:
-            with room.tls_context().wrap_socket(raw, server_hostname=room.broker.host):
-                return ""
+        with (
+            socket.create_connection((room.broker.host, room.broker.port), timeout_s) as raw,
+            room.tls_context().wrap_socket(raw, server_hostname=room.broker.host),
+        ):
+            return ""
     except ssl.SSLCertVerificationError:
         return (
             f"The room broker {where} does not present this room's certificate (another room, or a "
@@ -373,7 +374,7 @@ class RoomSeat:
     def report_error(self, text: str) -> None:
         """A problem the console should see (disk, results folder); kept until `clear_errors`."""
         if text not in self.errors:
-            self.errors = (self.errors + [text])[-5:]
+            self.errors = ([*self.errors, text])[-5:]
 
     def clear_errors(self) -> None:
         self.errors = []
@@ -433,7 +434,7 @@ class RoomSeat:
         session = self.session
         who = f"{command.who} (room console)"
         try:
-            if command.action in DESK_ACTIONS + ("start",) and self.state() in ("submitted", "exported"):
+            if command.action in (*DESK_ACTIONS, "start") and self.state() in ("submitted", "exported"):
                 raise KnownError("The exam on this seat was already submitted.")
             if command.action == "start":
                 self._start(command)

@@ -98,7 +98,7 @@ def test_key_files_are_private_and_a_readable_one_is_warned_about(tmp_path, caps
     assert key_file.stat().st_mode & 0o777 == 0o600
 
     key_file.chmod(0o644)  # copied carelessly
-    code, _, err = run(
+    _code, _, err = run(
         capsys,
         "grade",
         "import",

@@ -55,7 +55,7 @@ def test_scripted_candidates_round_trip_to_the_expected_scores(workspace, capsys
         folder,
         "bo@uni.it",
         answers(
-            vanish=SIX_RIGHT + ["f", "g"],  # six right and two extra marks: 4/6 of 3 = 2
+            vanish=[*SIX_RIGHT, "f", "g"],  # six right and two extra marks: 4/6 of 3 = 2
             mlp="3,855",  # thousands separator: full 2
             lr="0.49",  # at the edge of 0.5 ± 0.01: 1
             relu=relu,  # one wrong cell of nine: 8/9 of 3
@@ -67,7 +67,7 @@ def test_scripted_candidates_round_trip_to_the_expected_scores(workspace, capsys
         key,
         folder,
         "cy@uni.it",
-        answers(vanish=SIX_RIGHT[:4] + ["f"], lr="0.5101", minibatch="a"),  # 1.5, 0, 0
+        answers(vanish=[*SIX_RIGHT[:4], "f"], lr="0.5101", minibatch="a"),  # 1.5, 0, 0
     )
     db_path = tmp / "grader.db"
     assert grade("import", "--key", key_path, folder, "--db", db_path) == 0

@@ -78,7 +78,7 @@ def test_tricky_rules_end_up_in_the_stored_scores(db):
         db,
         bundle(
             "bo@uni.it",
-            vanish=SIX_RIGHT + ["f", "g"],  # six right and two extra marks: 4/6 of 3
+            vanish=[*SIX_RIGHT, "f", "g"],  # six right and two extra marks: 4/6 of 3
             mlp="3790",  # the accepted approximation: half of 2
             lr="0.51",  # exactly at the tolerance edge
             relu=relu,  # one wrong cell of nine: 8/9 of 3

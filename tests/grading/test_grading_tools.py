@@ -146,7 +146,7 @@ def test_next_and_previous_answer_to_grade(qtbot, db_path):
     from PySide6.QtCore import Qt
 
     db = GraderDB.open(db_path)
-    ada, bo, cy, di = db.candidates(sample_exam().id)
+    ada, bo, _cy, di = db.candidates(sample_exam().id)
     db.grade_by_hand(bo.id, "gans", 1)
     win = open_window(qtbot, db)
     try:

@@ -162,7 +162,7 @@ def test_crafted_signed_bundles_are_rejected_alone_and_the_batch_imports(workspa
 
 def test_a_fault_on_one_bundle_rejects_only_that_bundle(workspace, monkeypatch):
     """Even a failure nobody foresaw (here: scoring raising) sets one bundle aside, not the batch."""
-    tmp, key_path, key = workspace
+    tmp, _key_path, key = workspace
     folder = tmp / "usb"
     write_bundle_file(key, folder, "ada@uni.it", answers(**PERFECT))
     write_bundle_file(key, folder, "zed@uni.it", answers(mlp="unlucky"))
@@ -302,7 +302,7 @@ def test_fuzzed_signed_bundles_are_read_or_refused_never_a_crash(
 
 def test_genuine_random_answers_still_import(workspace):
     """The bounds refuse nothing a seat writes: a simulated session of 30 imports whole."""
-    tmp, key_path, key = workspace
+    tmp, _key_path, key = workspace
     from exam_desktop.grading.simulate import write_simulated_session
 
     write_simulated_session(key, tmp / "sim", 30, seed=random.randrange(1000))

@@ -64,7 +64,7 @@ def test_a_corrected_key_regrades_what_if_then_commits(office, capsys):
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    ("change", "message"),
     [
         (("What are GANs?", "What are VAEs?"), "changes what candidates saw (question gans, stem)"),
         (("- [ ] `np.floor(n/64)`\n", ""), "changes what candidates saw (question minibatch, answer"),

@@ -192,7 +192,7 @@ def test_forty_candidates_double_marked_blind_then_reconciled_and_exported(tmp_p
 
 
 @pytest.mark.parametrize(
-    "pairs, kappa",
+    ("pairs", "kappa"),
     [
         ([(1, 1), (0, 0), (1, 1), (0, 0)], 1.0),
         ([(1, 0), (0, 1), (1, 0), (0, 1)], -1.0),

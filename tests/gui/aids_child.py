@@ -11,15 +11,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pagetools import TIMEOUT_MS, click, go, js, type_text  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from pagetools import TIMEOUT_MS, click, go, js, type_text
+from PySide6.QtWidgets import QApplication
 
-from exam_desktop.core.bank import load_bank  # noqa: E402
-from exam_desktop.core.seat.answer_file import AnswerStore  # noqa: E402
-from exam_desktop.core.seat.saving import AnswerFileSaving  # noqa: E402
-from exam_desktop.core.seat.timer import ExamClock  # noqa: E402
-from exam_desktop.gui.exam_window import ExamWindow  # noqa: E402
-from exam_desktop.gui.preview import wait_for  # noqa: E402
+from exam_desktop.core.bank import load_bank
+from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.saving import AnswerFileSaving
+from exam_desktop.core.seat.timer import ExamClock
+from exam_desktop.gui.exam_window import ExamWindow
+from exam_desktop.gui.preview import wait_for
 
 
 class Bot:
@@ -35,7 +35,7 @@ class Bot:
         def __exit__(self, *exc):
             wait_for(self.signal, self.check, "showing a question")
 
-    def waitSignal(self, signal, timeout=TIMEOUT_MS, check_params_cb=None):  # noqa: N802 (qtbot's name)
+    def waitSignal(self, signal, timeout=TIMEOUT_MS, check_params_cb=None):
         return self._Wait(signal, check_params_cb or (lambda *a: True))
 
 

@@ -52,7 +52,7 @@ def test_preview_reports_an_unknown_question_id(qapp, tmp_path, capsys):
 
 def test_demo_opens_the_ml_test_in_practice_mode_and_ends_with_full_results(qtbot, qapp):
     exam = load_bank(DEFAULT_BANK)
-    window, answers = open_practice(DEFAULT_BANK)  # what `exam-desktop demo` opens
+    window, _answers = open_practice(DEFAULT_BANK)  # what `exam-desktop demo` opens
     try:
         if not window.has_shown:
             wait_for(window.ready, lambda: True, "loading")

@@ -29,7 +29,7 @@ def test_content_shows_the_format(content: bytes, fmt: str | None) -> None:
 
 
 def test_unknown_content_asks_for_from() -> None:
-    with pytest.raises(FormatNotRecognised, match="cannot tell its format.*--from"):
+    with pytest.raises(FormatNotRecognised, match=r"cannot tell its format.*--from"):
         detect_format(Path("notes.txt"), b"just some notes")
 
 

@@ -78,7 +78,7 @@ def _check_matching(item: dict, q: Question) -> None:
     assert sorted(norm(o) for o in q.answer.options) == sorted({a for _, a in pairs})
 
 
-def _check_question(item: dict, q: Question, report) -> None:  # noqa: C901 - one branch per kind
+def _check_question(item: dict, q: Question, report) -> None:
     kinds = {
         "MC": {"single", "multiple"},
         "TF": {"truefalse"},

@@ -16,7 +16,7 @@ from exam_desktop.core.model import Exam
 from exam_desktop.interchange import import_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gui"))
-from pagetools import close_window, go, js, open_window  # noqa: E402
+from pagetools import close_window, go, js, open_window
 
 pytestmark = pytest.mark.gui
 

@@ -24,7 +24,7 @@ from exam_desktop.interchange.weights import MOODLE_GRADES
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "interchange"
 BANK_FILES = sorted(BANKS.glob("*.md")) + sorted(DATA.glob("*.md"))
-GRADES = {g for g in MOODLE_GRADES} | {-g for g in MOODLE_GRADES}
+GRADES = set(MOODLE_GRADES) | {-g for g in MOODLE_GRADES}
 
 
 def moodle(text: str) -> bytes:

@@ -4,6 +4,7 @@ traceback, and never inflated past the member limit whatever the headers claim."
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -67,7 +68,9 @@ def test_the_genuine_package_imports() -> None:
 
 def test_an_encrypted_member_is_refused_with_a_sentence() -> None:
     data = patch_headers(package(genuine()), b"choice.xml", flags=0x1)
-    with pytest.raises(NotQti, match="'choice.xml' is encrypted; export the package without a password"):
+    with pytest.raises(
+        NotQti, match=re.escape("'choice.xml' is encrypted; export the package without a password")
+    ):
         import_qti(data, "locked.zip")
 
 
@@ -81,7 +84,7 @@ def test_a_bad_checksum_is_refused_with_a_sentence() -> None:
     data = bytearray(package(genuine()))
     at = data.index(b"<assessmentItem")
     data[at + 1] ^= 0x20  # the stored bytes change, the recorded CRC does not
-    with pytest.raises(NotQti, match="'choice.xml' is damaged .*CRC.*copy the package again"):
+    with pytest.raises(NotQti, match=r"'choice.xml' is damaged .*CRC.*copy the package again"):
         import_qti(bytes(data), "bitrot.zip")
 
 
@@ -105,5 +108,5 @@ def test_a_member_that_inflates_past_the_limit_is_cut_off_there() -> None:
     with pytest.raises(KnownError, match="inflates to more than 20 MB"):
         import_data(data, "bomb.zip")
     lying = patch_headers(data, b"imsmanifest.xml", size=1000)  # the header says 1000 bytes
-    with pytest.raises(KnownError, match="'imsmanifest.xml' is damaged"):
+    with pytest.raises(KnownError, match=re.escape("'imsmanifest.xml' is damaged")):
         import_data(lying, "bomb.zip")

@@ -24,7 +24,7 @@ SPEC = {spec.action: spec for spec in ACTIONS}
 
 
 @pytest.fixture
-def console(room, secrets, broker):  # noqa: F811
+def console(room, secrets, broker):
     running = RoomConsole(room, secrets, collect=True)
     running.start()
     running.wait_connected()
@@ -33,7 +33,7 @@ def console(room, secrets, broker):  # noqa: F811
 
 
 @pytest.fixture
-def seats(qtbot, room, built, tmp_path, console):  # noqa: F811
+def seats(qtbot, room, built, tmp_path, console):
     simulation = simulated(room, built, tmp_path / "seats", 6)
     timer = QTimer(interval=20)
     timer.timeout.connect(simulation.step)
@@ -135,7 +135,7 @@ def test_an_action_needs_a_reason_and_an_irreversible_one_a_confirmation(qtbot):
     assert extend.values() == {"reason": "reader needed more time", "minutes": 15.0}
 
 
-def test_forty_seats_with_a_locked_an_offline_and_a_raised_hand_seat(qtbot, room, built, tmp_path, console):  # noqa: F811
+def test_forty_seats_with_a_locked_an_offline_and_a_raised_hand_seat(qtbot, room, built, tmp_path, console):
     simulation = simulated(room, built, tmp_path / "seats", 40)
     timer = QTimer(interval=20)
     timer.timeout.connect(simulation.step)

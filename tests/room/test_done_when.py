@@ -43,8 +43,20 @@ def test_a_room_of_40_seats_from_the_shell(built, tmp_path):
         processes.append(serve)
         wait_for(lambda: "served on" in served_log.read_text(), what="the room served before anyone joins")
         simulate = subprocess.Popen(
-            [*python, "simulate", room, built.package, "--code", built.start_code, "--seats", str(SEATS)]
-            + ["--answer-every", "2", "--status-every", "1"],
+            [
+                *python,
+                "simulate",
+                room,
+                built.package,
+                "--code",
+                built.start_code,
+                "--seats",
+                str(SEATS),
+                "--answer-every",
+                "2",
+                "--status-every",
+                "1",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

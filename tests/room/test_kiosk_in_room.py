@@ -15,19 +15,19 @@ from PySide6.QtWidgets import QPushButton
 from roomtools import broker, built, room, secrets  # noqa: F401  (fixtures)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import js, text_of  # noqa: E402
+from pagetools import js, text_of
 
-from exam_desktop.core.seat.session import ExamSession, LaunchSettings  # noqa: E402
-from exam_desktop.gui.kiosk import open_kiosk  # noqa: E402
-from exam_desktop.room.console import RoomConsole  # noqa: E402
-from exam_desktop.room.seat import LinkSettings, SeatLink  # noqa: E402
+from exam_desktop.core.seat.session import ExamSession, LaunchSettings
+from exam_desktop.gui.kiosk import open_kiosk
+from exam_desktop.room.console import RoomConsole
+from exam_desktop.room.seat import LinkSettings, SeatLink
 
 pytestmark = pytest.mark.gui
 SHOTS = Path(os.environ.get("EXAM_DESKTOP_SCREENSHOTS") or tempfile.gettempdir())
 TIMEOUT_MS = 20_000
 
 
-def test_a_kiosk_seat_is_run_from_the_console(qtbot, tmp_path, room, secrets, broker, built):  # noqa: F811
+def test_a_kiosk_seat_is_run_from_the_console(qtbot, tmp_path, room, secrets, broker, built):
     console = RoomConsole(room, secrets, collect=True)
     console.start()
     console.wait_connected()

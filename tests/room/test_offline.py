@@ -16,8 +16,14 @@ from exam_desktop.room.view import RoomView, format_table
 
 def test_a_hung_seat_then_a_killed_seat_show_offline(room, built, console, tmp_path):
     seats = subprocess.Popen(
-        [sys.executable, "-m", "exam_desktop", "room", "simulate", room.folder, built.package]
-        + [
+        [
+            sys.executable,
+            "-m",
+            "exam_desktop",
+            "room",
+            "simulate",
+            room.folder,
+            built.package,
             "--code",
             built.start_code,
             "--seats",

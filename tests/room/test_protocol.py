@@ -56,7 +56,7 @@ def test_a_signed_command_for_this_seat_is_accepted_once():
 
 
 @pytest.mark.parametrize(
-    "forged, why",
+    ("forged", "why"),
     [
         (command().signed(Ed25519PrivateKey.generate()), "bad signature"),
         (command(exam_id="exam-b").signed(CONSOLE), "another exam"),

@@ -36,7 +36,7 @@ def test_a_room_is_never_overwritten(room, built):
 
 
 @pytest.mark.parametrize(
-    "content, sentence",
+    ("content", "sentence"),
     [
         (None, "There is no room file"),
         (b"{not json", "is damaged"),

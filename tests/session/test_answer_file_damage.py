@@ -121,7 +121,7 @@ def test_a_flipped_journal_byte_is_found_before_resume_and_imports_marked(built,
     session = relaunched(built, tmp_path / "data", clock)
     assert session.damage.journal_entries and not session.damage.unconfirmed_answers
     assert session.needs_invigilator
-    with pytest.raises(InvigilatorNeeded, match="journal entry do not verify|journal entries do not"):
+    with pytest.raises(InvigilatorNeeded, match=r"journal entry do not verify|journal entries do not"):
         session.run()
     session.continue_after_downtime(PIN, "R. Invigilator", "journal damage seen, continuing")
     session.run()

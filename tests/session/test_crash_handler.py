@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QPushButton
 from sessiontools import FakeTime, build, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import TIMEOUT_MS, js, text_of, type_text  # noqa: E402
+from pagetools import TIMEOUT_MS, js, text_of, type_text
 
-from exam_desktop.core.page.strings import strings_for  # noqa: E402
-from exam_desktop.core.seat.session import ExamSession  # noqa: E402
-from exam_desktop.gui import crash  # noqa: E402
-from exam_desktop.gui.kiosk import open_kiosk  # noqa: E402
+from exam_desktop.core.page.strings import strings_for
+from exam_desktop.core.seat.session import ExamSession
+from exam_desktop.gui import crash
+from exam_desktop.gui.kiosk import open_kiosk
 
 pytestmark = pytest.mark.gui
 

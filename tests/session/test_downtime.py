@@ -79,7 +79,7 @@ def test_a_long_real_interruption_in_one_boot_still_needs_the_invigilator(built,
     crashed_session(built, tmp_path, clock, boot)
     boot.seconds += 20 * 60
     session = relaunched(built, tmp_path, clock, boot)
-    with pytest.raises(InvigilatorNeeded, match="^This exam was interrupted for 20 minutes"):
+    with pytest.raises(InvigilatorNeeded, match=r"^This exam was interrupted for 20 minutes"):
         session.run()
 
 

@@ -15,14 +15,14 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from sessiontools import ML_BANK, PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import TIMEOUT_MS, js  # noqa: E402
+from pagetools import TIMEOUT_MS, js
 
-from exam_desktop.core.bank import load_bank  # noqa: E402
-from exam_desktop.core.page.strings import strings_for  # noqa: E402
-from exam_desktop.core.sealed.roster import parse_roster  # noqa: E402
-from exam_desktop.core.seat.incidents import SessionRules  # noqa: E402
-from exam_desktop.core.seat.session import ExamSession  # noqa: E402
-from exam_desktop.gui.kiosk import KioskWindow  # noqa: E402
+from exam_desktop.core.bank import load_bank
+from exam_desktop.core.page.strings import strings_for
+from exam_desktop.core.sealed.roster import parse_roster
+from exam_desktop.core.seat.incidents import SessionRules
+from exam_desktop.core.seat.session import ExamSession
+from exam_desktop.gui.kiosk import KioskWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 SHOTS = (

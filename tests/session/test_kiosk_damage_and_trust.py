@@ -14,12 +14,12 @@ from PySide6.QtWidgets import QPushButton
 from sessiontools import PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import TIMEOUT_MS  # noqa: E402
+from pagetools import TIMEOUT_MS
 
-from exam_desktop.core.responses import Response  # noqa: E402
-from exam_desktop.core.sealed.bundle import read_bundle  # noqa: E402
-from exam_desktop.core.seat.session import ExamSession  # noqa: E402
-from exam_desktop.gui.kiosk import open_kiosk  # noqa: E402
+from exam_desktop.core.responses import Response
+from exam_desktop.core.sealed.bundle import read_bundle
+from exam_desktop.core.seat.session import ExamSession
+from exam_desktop.gui.kiosk import open_kiosk
 
 pytestmark = pytest.mark.gui
 SHOTS = Path(os.environ.get("EXAM_DESKTOP_SCREENSHOTS") or tempfile.gettempdir())

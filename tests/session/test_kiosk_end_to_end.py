@@ -18,14 +18,14 @@ from PySide6.QtGui import QAccessible
 from sessiontools import ML_BANK, FakeTime, screenshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import TIMEOUT_MS, click, js  # noqa: E402
+from pagetools import TIMEOUT_MS, click, js
 
-from exam_desktop.cli import main  # noqa: E402
-from exam_desktop.core.journal import verify_chain  # noqa: E402
-from exam_desktop.core.sealed.bundle import read_bundle  # noqa: E402
-from exam_desktop.core.sealed.keys import load_public_key  # noqa: E402
-from exam_desktop.core.seat.session import ExamSession, LaunchSettings  # noqa: E402
-from exam_desktop.gui.kiosk import KioskWindow, open_kiosk  # noqa: E402
+from exam_desktop.cli import main
+from exam_desktop.core.journal import verify_chain
+from exam_desktop.core.sealed.bundle import read_bundle
+from exam_desktop.core.sealed.keys import load_public_key
+from exam_desktop.core.seat.session import ExamSession, LaunchSettings
+from exam_desktop.gui.kiosk import KioskWindow, open_kiosk
 
 pytestmark = pytest.mark.gui
 PIN = "2468"

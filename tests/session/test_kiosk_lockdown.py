@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from sessiontools import PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import TIMEOUT_MS, js  # noqa: E402
+from pagetools import TIMEOUT_MS, js
 
-from exam_desktop.core.seat.incidents import SessionRules  # noqa: E402
+from exam_desktop.core.seat.incidents import SessionRules
 from exam_desktop.core.seat.meta import Meta
-from exam_desktop.core.seat.session import ExamSession  # noqa: E402
-from exam_desktop.gui.kiosk import KioskWindow, open_kiosk  # noqa: E402
+from exam_desktop.core.seat.session import ExamSession
+from exam_desktop.gui.kiosk import KioskWindow, open_kiosk
 
 pytestmark = pytest.mark.gui
 SHOTS = Path(os.environ.get("EXAM_DESKTOP_SCREENSHOTS") or tempfile.gettempdir())

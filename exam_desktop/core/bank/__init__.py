@@ -3,7 +3,7 @@
 from exam_desktop.core.bank.parser import load_bank, missing_images, parse_bank
 from exam_desktop.core.bank.writer import write_bank
 
-__all__ = ["load_bank", "parse_bank", "write_bank", "find_banks", "summarize", "missing_images"]
+__all__ = ["find_banks", "load_bank", "missing_images", "parse_bank", "summarize", "write_bank"]
 
 from collections import Counter
 from pathlib import Path

@@ -121,11 +121,11 @@ def write_question(q: Question) -> list[str]:
             attrs.append(f"tolerance={format_number(a.tolerance)}")
         if a.scoring != "per-cell":
             attrs.append(f"scoring={a.scoring}")
-    elif isinstance(a, Matching) and a.scoring != "per-prompt":
-        attrs.append(f"scoring={a.scoring}")
-    elif isinstance(a, Ordering) and a.scoring != "all-or-nothing":
-        attrs.append(f"scoring={a.scoring}")
-    elif isinstance(a, DragWords) and a.scoring != "per-gap":
+    elif (
+        (isinstance(a, Matching) and a.scoring != "per-prompt")
+        or (isinstance(a, Ordering) and a.scoring != "all-or-nothing")
+        or (isinstance(a, DragWords) and a.scoring != "per-gap")
+    ):
         attrs.append(f"scoring={a.scoring}")
     elif isinstance(a, ShortText) and a.case_sensitive:
         attrs.append("case=sensitive")

@@ -42,14 +42,14 @@ class _DisplayMathInParagraph(InlineProcessor):
 
     PATTERN = r"(?<!\\)\$\$((?:\\.|[^\\$])+?)\$\$|(?<!\\)\\\[((?:\\[^\]]|[^\\])+?)\\\]"
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[object, int, int]:  # noqa: N802
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[object, int, int]:
         element = ElementTree.Element("span", {"class": "arithmatex"})
         element.text = AtomicString("\\[" + (m.group(1) or m.group(2)) + "\\]")
         return element, m.start(0), m.end(0)
 
 
 class _DisplayMathExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After code spans (190), before arithmatex's inline math (189.9) and backslash escapes.
         md.inlinePatterns.register(
             _DisplayMathInParagraph(_DisplayMathInParagraph.PATTERN, md),

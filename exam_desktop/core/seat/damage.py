@@ -123,9 +123,12 @@ def acknowledged(store: AnswerStore, damage: Damage, events: list[dict[str, Any]
     wanted = damage.for_bundle()
     for event in store.events() if events is None else events:
         data = event.get("data")
-        if event.get("type") == ACKNOWLEDGED_EVENT and isinstance(data, dict):
-            if data.get("damage") == wanted:
-                return True
+        if (
+            event.get("type") == ACKNOWLEDGED_EVENT
+            and isinstance(data, dict)
+            and data.get("damage") == wanted
+        ):
+            return True
     return False
 
 
