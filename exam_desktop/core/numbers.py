@@ -16,48 +16,8 @@ from exam_desktop.core.errors import KnownError
 
 # Languages whose decimal mark is a comma (ISO 639-1; a region such as "it-CH" is ignored).
 COMMA_DECIMAL_LANGUAGES = frozenset(
-    [
-        "it",
-        "de",
-        "fr",
-        "es",
-        "pt",
-        "nl",
-        "ru",
-        "uk",
-        "pl",
-        "cs",
-        "sk",
-        "sl",
-        "hr",
-        "sr",
-        "bs",
-        "bg",
-        "ro",
-        "hu",
-        "el",
-        "tr",
-        "sv",
-        "da",
-        "fi",
-        "nb",
-        "nn",
-        "no",
-        "is",
-        "et",
-        "lv",
-        "lt",
-        "ca",
-        "gl",
-        "eu",
-        "id",
-        "vi",
-        "az",
-        "kk",
-        "be",
-        "mk",
-        "sq",
-    ]
+    "it de fr es pt nl ru uk pl cs sk sl hr sr bs bg ro hu el tr sv da fi nb nn no is et lv lt "
+    "ca gl eu id vi az kk be mk sq".split()
 )
 
 _MINUS_SIGNS = "\u2212\ufe63\uff0d\u2012\u2013"  # minus sign, small and full-width minus, figure and en dash
