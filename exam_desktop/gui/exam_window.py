@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -214,8 +213,6 @@ class ExamWindow(QMainWindow):
         self._position_timer.timeout.connect(self._save_position)
 
         self.commit_ms: deque[float] = deque(maxlen=10_000)  # how long each durable save took
-        if any(q.figures for q in exam.questions):
-            threading.Thread(target=self.pages.prepare_figures, name="figures", daemon=True).start()
         self._saved_position = self._state.position
         self.current_id = (
             self._saved_position if self._saved_position in self.responses else self.pages.order[0]

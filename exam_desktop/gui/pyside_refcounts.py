@@ -15,6 +15,11 @@ import ctypes
 import sys
 
 PADDING = 1 << 40
+# What Python 3.12 makes immortal and PySide6 6.12 may hand back without a reference: None, True
+# and False (seen), and the other shared constants of the same kind — the small integers, Ellipsis,
+# NotImplemented and the empty tuple, string and bytes (padded too: a signal carrying an int would
+# otherwise wear one of them down the same way).
+IMMORTAL_IN_3_12 = (None, True, False, Ellipsis, NotImplemented, (), "", b"", *range(-5, 257))
 _done = False
 
 
@@ -22,7 +27,7 @@ def make_singletons_immortal() -> None:
     global _done
     if _done or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
         return
-    for singleton in (None, True, False):
+    for singleton in IMMORTAL_IN_3_12:
         # CPython objects start with their reference count (ob_refcnt, a Py_ssize_t).
         ctypes.c_ssize_t.from_address(id(singleton)).value += PADDING
     _done = True

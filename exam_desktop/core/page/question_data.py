@@ -144,16 +144,6 @@ class QuestionPages:
             self._figures[name] = None if svg is None else self._publish(f"figure/{name}.svg", svg)
         return self._figures[name]
 
-    def prepare_figures(self) -> None:
-        """Get every figure ready ahead (drawing them, for a bank: run in a background thread)."""
-        owners: list[Question | Passage] = [*self.exam.questions, *self.exam.passages]
-        for question in owners:
-            for figure in question.figures:
-                try:
-                    self.content.figure_svg(figure)
-                except Exception:  # reported again, with its question, when the question is shown
-                    log.exception("preparing a figure of %s failed", question.id)
-
     def missing(self) -> list[str]:
         """Ids of questions whose page data is not built yet."""
         return [qid for qid in self.order if qid not in self._cache]
