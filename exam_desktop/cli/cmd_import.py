@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from exam_desktop.cli.cmd_export import check_target, write_file
 from exam_desktop.core.bank import parse_bank, summarize, write_bank
 from exam_desktop.core.errors import BankError, KnownError
-from exam_desktop.cli.cmd_export import check_target, write_file
 from exam_desktop.interchange import FORMATS, import_file
 
 NAME = "import"
