@@ -206,3 +206,20 @@ def test_a_fifo_package_and_a_device_key_file_are_refused_without_hanging(capsys
     err = capsys.readouterr().err
     assert codes == [1, 1]
     assert err.count("not a regular file") == 2, err
+
+
+def test_a_closed_output_pipe_ends_the_command_quietly() -> None:
+    import sys
+
+    run = subprocess.Popen(
+        [sys.executable, "-m", "exam_desktop", "check", str(BANK), "--scoring"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    run.stdout.close()  # as `| head` does once it has its lines
+    with run.stderr:
+        err = run.stderr.read().decode()
+    run.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert run.returncode == 141

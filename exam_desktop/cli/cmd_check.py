@@ -24,13 +24,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pass",
         dest="pass_mark",
-        default="60%",
+        default=None,
         metavar="MARK",
         help="with --scoring: the pass mark, as a share (60%%, the default) or in points",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.pass_mark is not None and not args.scoring:
+        raise KnownError("--pass needs --scoring: the pass mark is used only by the scoring table")
     banks = find_banks(args.paths)
     if not banks:
         raise KnownError(f"no banks (.md files) found in {', '.join(args.paths)}")
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             if args.scoring:
                 from exam_desktop.grading.guessing import chances_table, exam_chances
 
-                print(chances_table(exam_chances(exam, args.pass_mark)))
+                print(chances_table(exam_chances(exam, args.pass_mark or "60%")))
     print(
         f"{len(banks) - failed} of {len(banks)} bank{'s' if len(banks) != 1 else ''} valid", file=sys.stderr
     )

@@ -520,6 +520,8 @@ def _reconcile(db: GraderDB, args: argparse.Namespace) -> int:
     from exam_desktop.grading.marking import decide, reconcile
 
     exam_id = db.exam(args.exam).id
+    if args.threshold < 0:
+        raise KnownError(f"--threshold cannot be negative; got {args.threshold:g}.")
     if args.decide:
         number, question, points = args.decide
         try:

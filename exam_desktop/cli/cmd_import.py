@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from exam_desktop.cli.cmd_export import check_target, write_file
 from exam_desktop.core.bank import parse_bank, summarize, write_bank
 from exam_desktop.core.errors import BankError, KnownError
 from exam_desktop.interchange import FORMATS, import_file
@@ -33,16 +34,20 @@ def run(args: argparse.Namespace) -> int:
     output: Path = args.output or args.file.with_suffix(".md")
     if output.resolve() == args.file.resolve():
         raise KnownError(f"{output} is the file being imported: name the bank with -o")
-    if output.exists() and not args.force:
-        raise KnownError(f"{output} exists: choose another name with -o, or add --force to overwrite it")
+    check_target(output, args.force)
     result = import_file(args.file, args.fmt)
     text = write_bank(result.exam)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    for relative, data in result.files.items():
-        target = output.parent / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        for relative, data in result.files.items():
+            target = output.parent / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_file(target, data)
+    except OSError as exc:
+        raise KnownError(
+            f"Cannot write {output}: {exc.strerror or exc}. Choose another place with -o."
+        ) from None
+    write_file(output, text.encode("utf-8"))
     try:
         exam = parse_bank(text, str(output))
     except BankError as exc:

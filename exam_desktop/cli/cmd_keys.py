@@ -61,6 +61,10 @@ def read_passphrase(
                 "as one line of text."
             ) from None
         passphrase = lines[0] if lines else ""
+        if not passphrase:
+            raise KnownError(
+                f"{args.passphrase_file} is empty: a passphrase file holds the passphrase on its first line."
+            )
     elif os.environ.get(PASSPHRASE_ENV):
         passphrase = os.environ[PASSPHRASE_ENV]
     else:

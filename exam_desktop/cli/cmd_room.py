@@ -179,6 +179,13 @@ def run_init(args: argparse.Namespace) -> int:
     from exam_desktop.room.config import BrokerAddress, init_room
 
     broker = BrokerAddress.parse(args.broker) if args.broker else None
+    if args.exam is not None:  # a wrong package is said before the passphrase is asked
+        from exam_desktop.core.sealed.package import read_package_header
+
+        try:
+            read_package_header(args.exam)
+        except KnownError as exc:
+            raise KnownError(f"--exam {args.exam}: {exc}") from None
     passphrase = read_passphrase(args, confirm=True, prompt="Room console passphrase: ")
     room = init_room(args.output, passphrase, broker=broker, exam_package=args.exam, name=args.name)
     print(f"Room {room.name} made in {room.folder}.")

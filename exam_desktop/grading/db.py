@@ -12,6 +12,7 @@ reason), else the automatic points plus the points a grader awarded by hand for 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -272,6 +273,11 @@ class GraderDB:
     @classmethod
     def open(cls, path: str | Path) -> GraderDB:
         path = Path(path)
+        try:
+            if not path.exists():  # it holds the answer key: readable by its owner only
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError:
+            pass  # connecting says what is wrong with the place
         try:
             conn = sqlite3.connect(str(path), isolation_level=None)
             db = sqlite_utils.Database(conn)

@@ -81,6 +81,7 @@ class ExamChances:
     half: Figures
     guesser_passes: float
     half_passes: float
+    offers_dont_know: bool = True  # False: the "don't know" column stays blank
 
     @property
     def exact(self) -> bool:
@@ -115,6 +116,7 @@ def exam_chances(exam: Exam, pass_mark: str = "60%", *, seed: int = 1) -> ExamCh
         Figures.of(half_total),
         _at_least(guess_total, pass_points),
         _at_least(half_total, pass_points),
+        exam.allow_dont_know,
     )
 
 
@@ -201,16 +203,20 @@ def chances_table(chances: ExamChances) -> str:
     lines = [
         f"{'question':<{w}}{'kind':<10}{'points':>7}  {'guessing':>14}  {'don’t know':>10}  {'knows half':>14}",
     ]
+
+    def blank_or(value: float) -> str:
+        return f"{value:>10.2f}" if chances.offers_dont_know else " " * 10
+
     for q in chances.questions:
         guess = f"{q.guesser.mean:.2f} ± {q.guesser.sd:.2f}" if q.guessable else "cannot guess"
         mark = "" if q.exact else " ~"
         lines.append(
-            f"{q.question_id:<{w}}{q.kind:<10}{q.max_points:>7g}  {guess:>14}{mark:<2}{q.dont_know:>10.2f}  "
+            f"{q.question_id:<{w}}{q.kind:<10}{q.max_points:>7g}  {guess:>14}{mark:<2}{blank_or(q.dont_know)}  "
             f"{q.half.mean:>7.2f} ± {q.half.sd:.2f}"
         )
     lines.append(
         f"{'exam':<{w}}{'':<10}{chances.max_points:>7g}  "
-        f"{chances.guesser.mean:>7.2f} ± {chances.guesser.sd:.2f}  {chances.dont_know:>10.2f}  "
+        f"{chances.guesser.mean:>7.2f} ± {chances.guesser.sd:.2f}  {blank_or(chances.dont_know)}  "
         f"{chances.half.mean:>7.2f} ± {chances.half.sd:.2f}"
     )
     share = chances.pass_points / chances.max_points if chances.max_points else 0

@@ -592,6 +592,11 @@ def decide(
     rows = _marks_of(db, cid, question_id)
     if len(rows) < 2:
         raise KnownError(f"Candidate {number}'s answer to {question_id} is not double-marked.")
+    limit = db.score(cid, question_id).pending
+    if not 0 <= points <= limit:
+        raise KnownError(
+            f"Points for {question_id} must be between 0 and {limit:g} (its maximum); got {points:g}."
+        )
     with db.atomic():
         _replace_notes(db, cid, question_id)
         _apply(db, cid, question_id, points, rows, grader=f"{lead or 'lead'} (reconciled)")

@@ -243,6 +243,7 @@ tr.flag td {{ background: #fdf1ef; }}
 .options .correct {{ font-weight: 600; color: #2a7d4f; }}
 .plots img {{ max-width: 48%; margin-right: 1%; }}
 .pending {{ background: #fff6df; border-left: 3px solid #9a6700; padding: .4rem .75rem; }}
+@media print {{ table {{ font-size: 7.5pt; }} th, td {{ padding: .15rem .25rem; }} }}  /* A4 width */
 </style></head><body>
 <h1>{escaped(exam.title)} — exam report</h1>
 <p>{n} candidates · mean {mean:.2f} · median {median:.2f} · standard deviation {sd:.2f} ·

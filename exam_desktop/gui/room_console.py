@@ -29,6 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -850,6 +851,8 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
     """`room demo`: a whole room on this machine — an embedded broker, this console, and `seats`
     simulated seats (a separate `room simulate` process) taking the ML Engineers Test."""
     import secrets as tokens
+    import shutil
+    import signal
     import subprocess
     import sys
     import tempfile
@@ -867,60 +870,82 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
 
     app = qt_application()
     folder = Path(tempfile.mkdtemp(prefix="exam-room-demo-"))
-    exam = load_bank(BANKS_DIR / bank)
-    # A demo package: its start code is shown on screen, so its key derivation need not resist
-    # guessing; a cheap one lets 40 seats unlock in a second instead of 40 x 0.4 s.
-    demo_kdf = ScryptParams(n=2**12, r=8, p=1)
-    built = build_package(exam, Ed25519PrivateKey.generate(), kdf=demo_kdf, extra_time_allowed=True)
-    package = folder / f"{exam.id}.exam"
-    package.write_bytes(built.package_bytes)
-    passphrase = tokens.token_urlsafe(16)
-    room = init_room(
-        folder / "ROOM",
-        passphrase,
-        broker=BrokerAddress("127.0.0.1", _free_port()),
-        exam_package=package,
-        name=f"Demo room — {exam.title}",
-        kdf=demo_kdf,
-    )
-    broker = EmbeddedBroker(room).start()
-    console = RoomConsole(room, load_console_secrets(room, passphrase), collect=True)
-    simulation: subprocess.Popen[bytes] | None = None
+    running = {"exec": False}
+
+    def stop(_signum: int, _frame: object) -> None:  # SIGTERM ends the demo as closing its window does
+        if running["exec"]:
+            QTimer.singleShot(0, app.closeAllWindows)
+        else:
+            raise SystemExit(128 + signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    wake = QTimer()  # Python runs a signal handler only when it runs: let it, five times a second
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
     try:
-        console.start()
-        console.wait_connected()
-        simulation = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "exam_desktop",
-                "room",
-                "simulate",
-                str(room.folder),
-                str(package),
-                "--code",
-                built.start_code,
-                "--seats",
-                str(seats),
-                "--answer-every",
-                "15",
-            ],
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent(),  # the seats stop with the demo, however it ends
+        exam = load_bank(BANKS_DIR / bank)
+        # A demo package: its start code is shown on screen, so its key derivation need not resist
+        # guessing; a cheap one lets 40 seats unlock in a second instead of 40 x 0.4 s.
+        demo_kdf = ScryptParams(n=2**12, r=8, p=1)
+        built = build_package(exam, Ed25519PrivateKey.generate(), kdf=demo_kdf, extra_time_allowed=True)
+        package = folder / f"{exam.id}.exam"
+        package.write_bytes(built.package_bytes)
+        passphrase = tokens.token_urlsafe(16)
+        room = init_room(
+            folder / "ROOM",
+            passphrase,
+            broker=BrokerAddress("127.0.0.1", _free_port()),
+            exam_package=package,
+            name=f"Demo room — {exam.title}",
+            kdf=demo_kdf,
         )
-        print(
-            f"Demo room in {folder}: {seats} simulated seats join it; close the window to stop.", flush=True
-        )
-        window = RoomConsoleWindow(console)
-        window.show_message(f"{seats} simulated seats are joining. Start code: {built.start_code}")
-        window.show()
-        return app.exec()
+        broker = EmbeddedBroker(room).start()
+        console = RoomConsole(room, load_console_secrets(room, passphrase), collect=True)
+        simulation: subprocess.Popen[bytes] | None = None
+        try:
+            console.start()
+            console.wait_connected()
+            simulation = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "exam_desktop",
+                    "room",
+                    "simulate",
+                    str(room.folder),
+                    str(package),
+                    "--code",
+                    built.start_code,
+                    "--seats",
+                    str(seats),
+                    "--answer-every",
+                    "15",
+                ],
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent(),  # the seats stop with the demo, however it ends
+            )
+            print(
+                f"Demo room in {folder}: {seats} simulated seats join it; close the window to stop.",
+                flush=True,
+            )
+            window = RoomConsoleWindow(console)
+            window.show_message(f"{seats} simulated seats are joining. Start code: {built.start_code}")
+            window.show()
+            running["exec"] = True
+            code = app.exec()
+            window.deleteLater()  # now, while the console it shows still exists
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            return code
+        finally:
+            if simulation is not None:
+                simulation.terminate()
+                simulation.wait(10)
+            console.stop()
+            broker.stop()
     finally:
-        if simulation is not None:
-            simulation.terminate()
-            simulation.wait(10)
-        console.stop()
-        broker.stop()
+        wake.stop()
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(folder, ignore_errors=True)  # the demo's package, keys and results
 
 
 def _free_port() -> int:

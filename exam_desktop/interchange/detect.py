@@ -79,6 +79,17 @@ def foreign_format(path: Path, data: bytes) -> str:
     return ""
 
 
+def looks_binary(data: bytes) -> bool:
+    """True for content no text format has: NUL bytes or many control characters (zips excepted)."""
+    if data[:2] == b"PK":
+        return False
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in b"\t\n\r\f" or b == 127)
+    return controls * 20 > len(head)
+
+
 def sniff(data: bytes) -> str | None:
     """The format the content looks like, or None."""
     if data[:2] == b"PK":
@@ -109,6 +120,11 @@ def detect_format(path: Path, data: bytes, claimed: str | None = None) -> str:
 
     Raises FormatNotRecognised when the content contradicts `claimed` or shows no known format.
     """
+    if looks_binary(data):
+        raise FormatNotRecognised(
+            f"{path} is not a text format this app reads (it holds binary data): import GIFT, "
+            "Moodle XML, Aiken, text2qti or a QTI file or package"
+        )
     foreign = foreign_format(path, data)
     if foreign:
         raise FormatNotRecognised(foreign)

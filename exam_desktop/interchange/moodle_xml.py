@@ -110,9 +110,9 @@ def parse_xml_with_lines(data: bytes, source: str) -> tuple[ET.Element, dict[ET.
         raise BankError(
             [BankProblem(source, 1, f"the XML declares an encoding Python does not know: {exc}")]
         ) from None
-    except DefusedXmlException as exc:
+    except DefusedXmlException:
         raise BankError(
-            [BankProblem(source, 1, f"the XML declares entities, refused for safety: {exc}")]
+            [BankProblem(source, 1, "the file declares XML entities, which are refused for safety")]
         ) from None
 
 

@@ -84,9 +84,7 @@ class BrokerAddress:
     @classmethod
     def parse(cls, text: str) -> BrokerAddress:
         host, _, port = text.rpartition(":")
-        if not host:
-            host, port = text, str(DEFAULT_PORT)
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
             raise RoomProblem(f"The broker address {text!r} is not HOST:PORT (for example 10.0.0.5:8883).")
         return cls(host.strip("[]"), int(port))
 
@@ -420,6 +418,10 @@ def load_room(path: Path) -> RoomConfig:
         exam = raw.get("exam") or {}
         exam_id, package_sha = exam.get("exam_id"), exam.get("package_sha256")
         name = raw.get("name") or f"room {room_id}"
+    except json.JSONDecodeError as exc:
+        raise RoomProblem(
+            f"The room file {path} is damaged: it is not JSON (line {exc.lineno}, column {exc.colno})."
+        ) from None
     except (ValueError, KeyError, TypeError, UnicodeError) as exc:
         raise RoomProblem(f"The room file {path} is damaged: {_why(exc)}.") from None
     return RoomConfig(

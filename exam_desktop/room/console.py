@@ -183,8 +183,16 @@ class RoomConsole:
             if not code:
                 raise ConsoleProblem("Give the start code with --code CODE.")
             args["code"] = code
+        targets = self.targets(seats)
+        unknown = [seat for seat in targets if self.view.row(seat) is None]
+        if unknown:
+            known = ", ".join(sorted(row.seat for row in self.view.rows())) or "none yet"
+            raise ConsoleProblem(
+                f"{'Seats' if len(unknown) > 1 else 'Seat'} {', '.join(unknown)} never reported to this "
+                f"room, so nothing was sent; the seats that have: {known}."
+            )
         commands = []
-        for seat in self.targets(seats):
+        for seat in targets:
             row = self.view.row(seat)
             exam_id = self.room.exam_id or (str(row.status.get("exam_id", "")) if row else "")
             if not exam_id:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grading_sample import PERFECT, answers, write_bundle_file, write_key
 
 from exam_desktop.cli import main
+from exam_desktop.core.sealed.keys import private_file_warning
 from exam_desktop.core.sealed.package import load_key_file
 from exam_desktop.grading.db import GraderDB
 from exam_desktop.grading.results import exam_results
@@ -64,6 +65,14 @@ def test_end_of_input_at_the_passphrase_prompt_is_one_sentence(tmp_path):
     assert "end of input" in text and "Traceback" not in text and "internal error" not in text
 
 
+def test_an_empty_passphrase_file_is_said_to_be_empty(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    code, _, err = run(
+        capsys, "keys", "init", "--dir", tmp_path / "keys", "--passphrase-file", tmp_path / "empty.txt"
+    )
+    assert code == 1 and f"{tmp_path / 'empty.txt'} is empty" in err
+
+
 def test_a_short_passphrase_is_refused(tmp_path, capsys):
     short = tmp_path / "pass.txt"
     short.write_text("x\n")
@@ -111,6 +120,14 @@ def test_key_files_are_private_and_a_readable_one_is_warned_about(tmp_path, caps
         tmp_path / "g.db",
     )
     assert f"warning: {key_file} can be read by other users" in err and "chmod 600" in err
+    # Only key files and private keys are warned about: never a public key or a file that is no key.
+    (keys / "office-private.pem").chmod(0o644)
+    assert "chmod 600" in (private_file_warning(keys / "office-private.pem") or "")
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (tmp_path / "passwd").chmod(0o644)
+    (keys / "office-public.pem").chmod(0o644)
+    assert private_file_warning(keys / "office-public.pem") is None
+    assert private_file_warning(tmp_path / "passwd") is None
 
 
 def test_bundles_of_another_package_are_diagnosed_once(tmp_path, capsys):

@@ -317,3 +317,12 @@ def test_a_database_of_the_first_version_opens_with_its_grades_kept(tmp_path):
     db.add_annotation(ada.id, "gans", 0, 3, "Two", "why two?")
     assert db.place(sample_exam().id, "mb") is None
     db.close()
+
+
+def test_a_new_grader_database_is_readable_by_its_owner_only(tmp_path) -> None:
+    db = GraderDB.open(tmp_path / "grader.db")  # it will hold the answer key
+    try:
+        assert (tmp_path / "grader.db").stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "grader.db-wal").stat().st_mode & 0o777 == 0o600
+    finally:
+        db.close()

@@ -9,7 +9,7 @@ from grading_sample import GRADING_BANK
 
 from exam_desktop.cli import main
 from exam_desktop.core.bank import parse_bank
-from exam_desktop.grading.guessing import exam_chances
+from exam_desktop.grading.guessing import chances_table, exam_chances
 
 HEAD = "---\nid: g\ntitle: Guessing\nduration: 10m\n{extra}---\n# A\n\n"
 TRUE_FALSE = "## T{n} {{#t{n} truefalse}}\nTrue?\n\nanswer: true\n\n"
@@ -54,3 +54,22 @@ def test_check_scoring_prints_the_table_and_the_pass_chance(tmp_path, capsys):
     assert "Pass mark 3 of 4 points (75%): reached by guessing alone with probability 31.25%" in out
     assert main(["check", "--scoring", str(path), "--pass", "120%"]) == 1
     assert "outside 0..4 points" in capsys.readouterr().err
+
+
+def test_the_dont_know_column_is_blank_where_the_exam_does_not_offer_it(tmp_path, capsys):
+    path = tmp_path / "g.md"
+    path.write_text(HEAD.format(extra="") + TRUE_FALSE.format(n=0))
+    assert main(["check", "--scoring", str(path)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("t0"))
+    assert "0.00" not in row and "0.50 ± 0.50" in row
+    exam = parse_bank(GRADING_BANK, "grading-sample.md")  # offers it: the column shows the points
+    assert "4.00" in next(
+        line for line in chances_table(exam_chances(exam)).splitlines() if line.startswith("exam")
+    )
+
+
+def test_pass_without_scoring_is_refused(tmp_path, capsys):
+    path = tmp_path / "g.md"
+    path.write_text(HEAD.format(extra="") + TRUE_FALSE.format(n=0))
+    assert main(["check", str(path), "--pass", "60%"]) == 1
+    assert "--pass needs --scoring" in capsys.readouterr().err

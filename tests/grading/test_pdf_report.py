@@ -55,9 +55,15 @@ def test_report_pdf_writes_a4_feedback_with_page_numbers_and_a_class_summary(tmp
     assert "Student 003" in third and "Student 001" not in third and "Page 1 of" in third
     summary = pdf_text(tmp_path / "pdf" / "class-summary.pdf")
     assert "exam report" in summary and "facility" in summary and "Page 1 of" in summary
+    assert "options" in summary and "chosen" in summary  # the last column fits the page, not clipped
 
     OUT.mkdir(exist_ok=True)
     subprocess.run(
         ["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1", str(first), str(OUT / "feedback-pdf")],
+        check=True,
+    )
+    subprocess.run(
+        ["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1"]
+        + [str(tmp_path / "pdf" / "class-summary.pdf"), str(OUT / "class-summary-pdf")],
         check=True,
     )

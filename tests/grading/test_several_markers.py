@@ -139,6 +139,13 @@ def test_forty_candidates_double_marked_blind_then_reconciled_and_exported(tmp_p
     assert code == 0 and "differ by more than 0.5 points" in out
     listed = [line.split() for line in out.splitlines() if line.startswith("  Candidate")]
     assert listed
+    # Points above the question's maximum (2) and a negative threshold are refused, nothing stored.
+    code, out = grade(
+        capsys, "--grader", "lead", "reconcile", "--decide", listed[0][1], "gans", "9", "--db", lead
+    )
+    assert code == 1 and "between 0 and 2" in out and "gans: 9" not in out
+    code, out = grade(capsys, "reconcile", "--threshold", "-3", "--db", lead)
+    assert code == 1 and "--threshold" in out and "negative" in out
     for _, number, _, *_ in listed:
         code, out = grade(
             capsys, "--grader", "lead", "reconcile", "--decide", number, "gans", "1", "--db", lead

@@ -72,3 +72,40 @@ def test_export_then_import_through_the_cli(tmp_path, capsys) -> None:
     assert main(["import", str(xml), "-o", str(tmp_path / "dl.md")]) == 0
     original, back = load_bank(BANKS / "dl-exam-it.md"), load_bank(tmp_path / "dl.md")
     assert [q.id for q in back.questions] == [q.id for q in original.questions if q.id != "model-summary"]
+
+
+def _gift(tmp_path: Path) -> Path:
+    source = tmp_path / "a.gift"
+    source.write_text("::Q1:: 1+1? {=2 ~3}\n", encoding="utf-8")
+    return source
+
+
+def test_an_output_that_is_a_folder_or_a_device_is_refused_in_one_sentence(tmp_path, capsys) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    bank = BANKS / "sample-every-kind.md"
+    assert main(["export", str(bank), "--to", "qti", "-o", str(folder), "--force"]) == 1
+    assert f"{folder} is a folder" in capsys.readouterr().err
+    assert main(["import", str(_gift(tmp_path)), "-o", str(folder), "--force"]) == 1
+    assert f"{folder} is a folder" in capsys.readouterr().err
+    assert main(["import", str(_gift(tmp_path)), "-o", "/dev/full", "--force"]) == 1
+    assert "/dev/full is not a regular file" in capsys.readouterr().err
+    assert main(["import", str(_gift(tmp_path)), "-o", "/proc/nosuch/bank.md", "--force"]) == 1
+    assert "Cannot write /proc/nosuch/bank.md" in capsys.readouterr().err
+    assert list(folder.iterdir()) == []
+
+
+def test_export_refuses_a_missing_folder_instead_of_creating_it(tmp_path, capsys) -> None:
+    target = tmp_path / "nosuch" / "x.zip"
+    assert main(["export", str(BANKS / "sample-every-kind.md"), "--to", "qti", "-o", str(target)]) == 1
+    assert f"The folder {target.parent} does not exist." in capsys.readouterr().err
+    assert not target.parent.exists()
+
+
+def test_a_binary_file_is_said_not_to_be_a_text_format(tmp_path, capsys) -> None:
+    blob = tmp_path / "a.gift"
+    blob.write_bytes(bytes(range(256)) * 8)
+    assert main(["import", str(blob), "-o", str(tmp_path / "b.md")]) == 1
+    err = capsys.readouterr().err
+    assert "is not a text format this app reads" in err and "syntax" not in err
+    assert not (tmp_path / "b.md").exists()

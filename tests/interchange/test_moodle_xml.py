@@ -103,8 +103,9 @@ def test_entity_expansion_is_refused_without_expanding() -> None:
     bomb = b"""<?xml version="1.0"?>
 <!DOCTYPE quiz [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
 <quiz><question type="essay"><name><text>&b;</text></name></question></quiz>"""
-    with pytest.raises(BankError, match="entities, refused for safety"):
+    with pytest.raises(BankError) as caught:
         import_moodle_xml(bomb, "bomb.xml")
+    assert str(caught.value).endswith("the file declares XML entities, which are refused for safety")
 
 
 def test_external_entities_are_never_fetched() -> None:

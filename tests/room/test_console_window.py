@@ -170,9 +170,8 @@ def test_forty_seats_with_a_locked_an_offline_and_a_raised_hand_seat(qtbot, room
         simulation.close()
 
 
-def test_room_demo_runs_a_whole_room_and_stops_with_its_window(tmp_path):
-    """`room demo`: broker, console window and simulated seats; killed, it leaves nothing running."""
-    import signal
+def _start_demo(tmp_path):
+    """`room demo --seats 3` with its temporary folder under `tmp_path`, once its seats joined."""
     import subprocess
     import sys
     import time
@@ -193,15 +192,29 @@ def test_room_demo_runs_a_whole_room_and_stops_with_its_window(tmp_path):
         text=True,
         env=env,
     )
+    lines = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = demo.stdout.readline()
+        lines.append(line)
+        if "3 simulated seats joined" in line:
+            break
+    if not any("3 simulated seats joined" in line for line in lines):
+        demo.kill()
+        demo.wait(10)
+        demo.stdout.close()
+        raise AssertionError("".join(lines))
+    return demo
+
+
+def test_room_demo_runs_a_whole_room_and_stops_with_its_window(tmp_path):
+    """`room demo`: broker, console window and simulated seats; killed, it leaves nothing running."""
+    import signal
+    import subprocess
+    import time
+
+    demo = _start_demo(tmp_path)
     try:
-        lines = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = demo.stdout.readline()
-            lines.append(line)
-            if "3 simulated seats joined" in line:
-                break
-        assert any("3 simulated seats joined" in line for line in lines), "".join(lines)
         rooms = list(tmp_path.glob("exam-room-demo-*/ROOM/room.json"))
         assert len(rooms) == 1
     finally:
@@ -215,3 +228,19 @@ def test_room_demo_runs_a_whole_room_and_stops_with_its_window(tmp_path):
         leftovers = [line for line in found.splitlines() if "pgrep" not in line]
         time.sleep(0.1)
     assert leftovers == [], f"the broker or the seats outlived the demo: {leftovers}"
+
+
+def test_room_demo_ended_by_sigterm_removes_its_temporary_folder(tmp_path):
+    import signal
+
+    demo = _start_demo(tmp_path)
+    try:
+        assert list(tmp_path.glob("exam-room-demo-*"))
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(30) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait(10)
+        demo.stdout.close()
+    assert list(tmp_path.glob("exam-room-demo-*")) == []

@@ -82,6 +82,22 @@ def test_a_room_of_40_seats_from_the_shell(built, tmp_path):
             "room", "act", room, "extend", "--all", "--minutes", 10, "--reason", "late start", *secret
         )
         assert extend.stdout.count("extend applied") == SEATS
+        nosuch = exam_desktop(
+            "room",
+            "act",
+            room,
+            "extend",
+            "--seat",
+            "nosuch",
+            "--minutes",
+            5,
+            "--reason",
+            "typo",
+            *secret,
+            check=False,
+        )
+        assert nosuch.returncode == 1 and "Seat nosuch never reported" in nosuch.stderr
+        assert rows[0]["seat"] in nosuch.stderr, "the seats that did are named"
 
         def extended():
             rows[:] = table()

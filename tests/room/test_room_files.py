@@ -8,7 +8,7 @@ import pytest
 from roomtools import PASSPHRASE, built, make_room, room  # noqa: F401 (fixtures)
 
 from exam_desktop.core.sealed.keys import WrongPassphrase
-from exam_desktop.room.config import RoomProblem, load_console_secrets, load_room
+from exam_desktop.room.config import BrokerAddress, RoomProblem, load_console_secrets, load_room
 
 
 def test_a_room_holds_what_seats_and_console_need(room, built):
@@ -39,7 +39,7 @@ def test_a_room_is_never_overwritten(room, built):
     ("content", "sentence"),
     [
         (None, "There is no room file"),
-        (b"{not json", "is damaged"),
+        (b"{not json", "is damaged: it is not JSON \\(line 1, column 2\\)"),
         (b'{"format": "something else", "version": 1}', "not an exam-desktop room file"),
         (b"x" * 300_000, "too large"),
     ],
@@ -71,3 +71,21 @@ def test_room_status_without_a_broker_is_one_sentence(room, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "cannot be reached (connection refused)" in err and "room serve" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("text", ["nonsense", "host:", ":8883", "host:99999", "host:0", "host:port"])
+def test_a_broker_address_needs_host_and_port(text):
+    with pytest.raises(RoomProblem, match="is not HOST:PORT"):
+        BrokerAddress.parse(text)
+
+
+def test_room_init_checks_the_package_before_asking_the_passphrase(tmp_path, capsys, monkeypatch):
+    from exam_desktop.cli import main
+
+    monkeypatch.delenv("EXAM_DESKTOP_PASSPHRASE", raising=False)
+    not_a_package = tmp_path / "passwd"
+    not_a_package.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    code = main(["room", "init", "-o", str(tmp_path / "R"), "--exam", str(not_a_package)])
+    err = capsys.readouterr().err
+    assert code == 1 and str(not_a_package) in err and "passphrase" not in err
+    assert not (tmp_path / "R").exists()

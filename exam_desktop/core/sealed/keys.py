@@ -354,12 +354,22 @@ def write_private_file(path: Path, data: bytes) -> Path:
 
 
 def private_file_warning(path: Path) -> str | None:
-    """A sentence if others than the owner may read `path` (a key file or private key), else None."""
+    """A sentence if others than the owner may read `path` and it is a grader key file or an
+    office private key, else None (a public key, or a file that is not a key at all, which reading
+    it will refuse)."""
     try:
         mode = Path(path).stat().st_mode
     except OSError:
         return None  # reading it will say what is wrong
     if mode & 0o077 == 0:
+        return None
+    try:
+        data = read_regular_file(Path(path), 256 * 1024 * 1024, ValueError)
+    except ValueError:
+        return None
+    if f"-----BEGIN {_PRIVATE_ARMOUR}-----".encode() not in data[:256] and (
+        b'"exam-desktop grader key"' not in data
+    ):
         return None
     return (
         f"{path} can be read by other users of this machine (mode {mode & 0o777:o}); "
