@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from exam_desktop.core.model import DragWords, Exam, Matching, Matrix, Ordering, Question, Template
@@ -211,6 +211,7 @@ class ExamWindow(QMainWindow):
         self._tick_timer.timeout.connect(self.tick)
         self._position_timer = QTimer(self, singleShot=True, interval=POSITION_DELAY_MS)
         self._position_timer.timeout.connect(self._save_position)
+        self.saved.connect(self._announce_saved)
 
         self.commit_ms: deque[float] = deque(maxlen=10_000)  # how long each durable save took
         self._saved_position = self._state.position
@@ -645,6 +646,12 @@ class ExamWindow(QMainWindow):
             self._js("exam.setSaveState", "saved", self.strings["saved"])
             self.saved.emit()
         return True
+
+    def _announce_saved(self) -> None:
+        """Tell a screen reader "saved": QtWebEngine passes no live-region change of the page on
+        to Qt's accessibility bridge, so the status line's aria-live alone is never announced."""
+        if QAccessible.isActive():
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.view, self.strings["saved"]))
 
     def _save_failed(self, message: str) -> None:
         log.error("saving failed: %s", message)

@@ -1,13 +1,10 @@
-"""What screen readers and low-vision candidates get from the real exam page.
+"""What screen readers and low-vision candidates get from the real exam page, read from its DOM.
 
-The accessibility tree is read from the DOM's accessible names and roles: here QtWebEngine hands Qt
-no web content in its accessibility tree (offscreen, and under xcb on Xvfb, even with
-`QAccessible.setActive(True)`, `QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1`,
-`QTWEBENGINE_ENABLE_LINUX_ACCESSIBILITY=1` and Chromium's `--force-renderer-accessibility`, the view's
-interface has no children), and the machine has no AT-SPI bus (no at-spi2-core, no session D-Bus) for
-a screen reader to listen on. What the tests check is what
-Chromium computes names from: `alt` of images, `aria-label` and `role` of formulas, live regions,
-landmarks, `inert` content behind a dialog, and colours as the style sheets give them.
+What Chromium computes accessible names from is checked here: `alt` of images, `aria-label` and
+`role` of formulas, live regions, landmarks, `inert` content behind a dialog, and colours as the
+style sheets give them. tests/gui/test_atspi.py reads the same page the way a Linux screen reader
+does, over AT-SPI (figures, the fraction, the "saved" announcement): Qt's AT-SPI bridge runs only
+under xcb, so that test runs the window on Xvfb with a session D-Bus and an AT-SPI bus.
 Also here: notes and struck options survive a SIGKILL of the candidate's process.
 """
 
