@@ -86,7 +86,7 @@ def looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in b"\t\n\r\f" or b == 127)
+    controls = sum(1 for b in head if (b < 32 and b not in b"\t\n\r\f") or b == 127)
     return controls * 20 > len(head)
 
 
