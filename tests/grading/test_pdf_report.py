@@ -63,7 +63,17 @@ def test_report_pdf_writes_a4_feedback_with_page_numbers_and_a_class_summary(tmp
         check=True,
     )
     subprocess.run(
-        ["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1"]
-        + [str(tmp_path / "pdf" / "class-summary.pdf"), str(OUT / "class-summary-pdf")],
+        [
+            "pdftoppm",
+            "-r",
+            "70",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(tmp_path / "pdf" / "class-summary.pdf"),
+            str(OUT / "class-summary-pdf"),
+        ],
         check=True,
     )
