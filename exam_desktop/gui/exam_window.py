@@ -327,6 +327,8 @@ class ExamWindow(QMainWindow):
     # ---------------------------------------------------------------------------- the page
 
     def _js(self, function: str, *args: Any) -> None:
+        if self.bridge.closed:  # closed: a late callback (a voice ending, a timer) has no page to tell
+            return
         call_js(self.page, function, *args)
 
     def _on_message(self, kind: str, data: dict[str, Any]) -> None:
