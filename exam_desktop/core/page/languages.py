@@ -31,14 +31,20 @@ def babel_locale(code: str) -> Locale:
 
 
 def language_problem(code: str) -> str | None:
-    """Why `code` cannot be an exam's language, or None when it can."""
+    """Why `code` cannot be an exam's language, or None when it can.
+
+    Whether a code names a language at all comes from the English locale's list of language names
+    (CLDR), so only the supported languages' locale data needs to ship with the app."""
     from babel import Locale, UnknownLocaleError
 
-    try:
-        locale = Locale.parse(code.strip().replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
+    base = base_language(code)
+    if base in SUPPORTED:
+        try:
+            Locale.parse(code.strip().replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            return f"'{code}' is not a language code (use one of: {', '.join(SUPPORTED)})"
+        return None
+    names = Locale("en").languages
+    if not base.isalpha() or base not in names:
         return f"'{code}' is not a language code (use one of: {', '.join(SUPPORTED)})"
-    if base_language(code) not in SUPPORTED:
-        name = locale.get_display_name("en") or code
-        return f"{name} ('{code}') is not supported yet (supported: {', '.join(SUPPORTED)})"
-    return None
+    return f"{names[base]} ('{code}') is not supported yet (supported: {', '.join(SUPPORTED)})"
