@@ -296,8 +296,10 @@ class ExamWindow(QMainWindow):
         self._js("exam.showAnnouncement", stamp, text)
 
     def show_notice(self, text: str) -> None:
-        """A non-blocking notice in the corner of the page."""
+        """A non-blocking notice in the corner of the page (time warnings, the invigilator's
+        words), announced to a screen reader at once."""
         self._js("exam.showNotice", text)
+        self.announce(text, urgent=True)
 
     def submit(self, reason: str = "candidate") -> None:
         """End the exam: save everything, stop the clock, show the end page, emit `submitted`."""
@@ -650,13 +652,23 @@ class ExamWindow(QMainWindow):
         return True
 
     def _announce_saved(self) -> None:
-        """Tell a screen reader "saved": QtWebEngine passes no live-region change of the page on
-        to Qt's accessibility bridge, so the status line's aria-live alone is never announced."""
-        if QAccessible.isActive():
-            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.view, self.strings["saved"]))
+        self.announce(self.strings["saved"])
+
+    def announce(self, text: str, *, urgent: bool = False) -> None:
+        """Tell a screen reader `text` (politely, or at once when `urgent`): QtWebEngine passes no
+        live-region change of the page on to Qt's accessibility bridge, so the page's aria-live
+        regions ("saved", notices, the save-failure banner) are never announced by themselves."""
+        if not QAccessible.isActive():
+            return
+        event = QAccessibleAnnouncementEvent(self.view, text)
+        if urgent:
+            event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+        QAccessible.updateAccessibility(event)
 
     def _save_failed(self, message: str) -> None:
         log.error("saving failed: %s", message)
+        if message != self.last_save_error:  # said once, not at every retry
+            self.announce(message, urgent=True)
         self.last_save_error = message
         self._js("exam.showBanner", message)
         self._js("exam.setSaveState", "failed", self.strings["not_saved"])

@@ -3,7 +3,8 @@
 `python atspi_child.py BANK ANSWER_FILE` opens the real exam window (QT_QPA_PLATFORM=xcb, a
 session D-Bus with the AT-SPI bus on it), prints `READY` once the first question is typeset, then
 obeys one command per line on stdin and answers on stdout:
-`go QUESTION_ID` -> `SHOWN QUESTION_ID`; `click SELECTOR` -> `SAVED` once the answer file holds it.
+`go QUESTION_ID` -> `SHOWN QUESTION_ID`; `click SELECTOR` -> `SAVED` once the answer file holds it;
+`notice TEXT` -> `NOTICED` once the page shows the notice (a time warning, say).
 It exits when stdin closes.
 """
 
@@ -53,6 +54,9 @@ def main(bank: str, answer_file: str) -> int:
             if len(saves) == before:
                 wait_for(window.saved, lambda: True, "saving")
             print("SAVED", flush=True)
+        elif verb == "notice":
+            window.show_notice(argument)
+            print("NOTICED", flush=True)
 
     notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
     notifier.activated.connect(obey)

@@ -234,3 +234,18 @@ def test_saved_is_announced(desktop):
         listening.stdout.close()
     assert heard["text"] == saved
     assert heard["politeness"] == 1  # polite: after what the reader is saying
+
+
+def test_a_time_warning_is_announced_at_once(desktop):
+    warning = "5 minutes left."
+    listening = desktop.listener()
+    try:
+        desktop.tell(f"notice {warning}", "NOTICED")
+        heard = json.loads(_next_line(listening, "waiting for the announcement"))
+        while heard["event"] != "object:announcement" or heard["text"] != warning:
+            heard = json.loads(_next_line(listening, "waiting for the announcement"))
+    finally:
+        listening.stdin.close()
+        listening.wait(timeout=WAIT_S)
+        listening.stdout.close()
+    assert heard["politeness"] == 2  # assertive: interrupts what the reader is saying
