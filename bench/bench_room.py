@@ -110,7 +110,7 @@ def run_room(folder: Path, deployment: str, seats: int, status_every: float, dur
             hand_ms.append((time.monotonic() - waiting[1]) * 1000)
 
     console.view.listeners.append(on_change)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine joins 200 seats slowly
     while len(console.view.rows()) < seats and time.monotonic() < deadline:
         simulation.step()
         time.sleep(0.1)
@@ -124,7 +124,8 @@ def run_room(folder: Path, deployment: str, seats: int, status_every: float, dur
         now = time.monotonic()
         if now >= next_probe:
             next_probe = now + 0.2
-            seat = rng.choice(simulation.seats)
+            reported = {row.seat for row in console.view.rows()}  # commands go to known seats only
+            seat = rng.choice([s for s in simulation.seats if s.name in reported])
             seat.seat.hand = None  # the bench lowers it itself: every raise is a new change
             seat.seat.raise_hand()
             assert seat.seat.hand is not None
