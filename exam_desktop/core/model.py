@@ -339,22 +339,7 @@ Answer = Union[  # noqa: UP007 - a runtime key for from_dict
     Ordering,
     DragWords,
 ]
-ANSWER_KINDS: dict[str, type] = {
-    cls.kind: cls
-    for cls in (
-        SingleChoice,
-        MultipleChoice,
-        TrueFalse,
-        Numeric,
-        Matrix,
-        Template,
-        ShortText,
-        Essay,
-        Matching,
-        Ordering,
-        DragWords,
-    )
-}
+ANSWER_KINDS: dict[str, type] = {cls.kind: cls for cls in typing.get_args(Answer)}
 AUTO_GRADED_KINDS = frozenset(
     {"single", "multiple", "truefalse", "numeric", "matrix", "short", "matching", "ordering", "dragwords"}
 )
