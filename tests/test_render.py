@@ -7,7 +7,8 @@ import re
 import pytest
 
 from exam_desktop.core.model import figure_token
-from exam_desktop.core.page.render import highlight_css, render_markdown
+from exam_desktop.core.page.code_style import highlight_css
+from exam_desktop.core.page.render import render_markdown
 
 
 def urls_in(html: str) -> list[str]:

@@ -11,6 +11,8 @@ window.grader = (() => {
     bridge.post(JSON.stringify(Object.assign({ type }, data || {})));
   }
 
+  let mathQueue = window.mathjaxReady; // one typesetting job at a time
+
   function show(html) {
     const view = document.getElementById("view");
     view.innerHTML = html;
@@ -18,8 +20,10 @@ window.grader = (() => {
     lastSelection = "";
     // "shown" once the typeset answer has been painted, not merely put in the page.
     const done = () => requestAnimationFrame(() => requestAnimationFrame(() => post("shown", {})));
-    const ready = window.mathjaxReady || Promise.resolve();
-    ready.then(() => MathJax.typesetPromise([view])).then(done, (error) => {
+    const job = mathQueue.then(() => MathJax.typesetPromise([view]));
+    // After the first answer, MathJax's speech (mathjax-config.js); later answers wait for it.
+    mathQueue = job.then(() => window.mathSpeech()).catch(() => {});
+    job.then(done, (error) => {
       post("page_error", { message: String(error) });
       done();
     });

@@ -52,10 +52,16 @@ window.exam = (() => {
   // typeset once — ahead of time (exam.prefetch) or on its first visit — and kept for later visits.
 
   let mathQueue = Promise.resolve();
+  let speechQueued = false;
 
   function typeset(node) {
     const job = mathQueue.then(() => typesetNow(node));
     mathQueue = job.catch(() => {});
+    if (!speechQueued) { // spoken math once the first question is up (mathjax-config.js)
+      speechQueued = true;
+      mathQueue = mathQueue.then(() => window.mathSpeech())
+        .catch((error) => post("page_error", { message: "math speech: " + String(error) }));
+    }
     return job;
   }
 

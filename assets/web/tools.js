@@ -31,11 +31,7 @@ window.examTools = (() => {
 
   // Formulas are spoken in the exam's language (MathJax's speech rule engine).
   function speechLanguage(language) {
-    const locale = String(language || "en").split("-")[0];
-    window.mathjaxReady.then(() => {
-      const options = MathJax.startup.document.options;
-      options.sre = Object.assign({}, options.sre, locale === "en" ? {} : { locale, domain: "mathspeak" });
-    });
+    window.mathSpeechLanguage(String(language || "en").split("-")[0]);
   }
 
   function button(id, text, onclick, pressed) {

@@ -25,9 +25,9 @@ from exam_desktop.core.page.answer_view import (
     response_html,
     stem_html,
 )
+from exam_desktop.core.page.code_style import highlight_css
 from exam_desktop.core.page.drawing import render_svg
 from exam_desktop.core.page.figures import figure_id
-from exam_desktop.core.page.render import highlight_css
 from exam_desktop.core.page.strings import fill, strings_for
 from exam_desktop.grading.annotate import annotated_essay_html, notes_list_html
 from exam_desktop.grading.results import CandidateResult

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QDeadlineTimer, QEventLoop, QTimer
 
+from exam_desktop.core.page.code_style import highlight_css
 from exam_desktop.gui.bridge import Bridge, attach_bridge
 from exam_desktop.gui.webview import LockedWebView
 
@@ -21,10 +22,7 @@ class ExamPage:
         self.bridge = Bridge(self.view)
         self.channel = attach_bridge(self.view.locked_page, self.bridge)
         self.view.load_shell()
-        # Imported only now (Markdown, pygments: ~0.05 s), while QtWebEngine starts its processes;
-        # the page asks for this stylesheet only after this constructor has returned.
-        from exam_desktop.core.page.render import highlight_css
-
+        # The page asks for this stylesheet only after this constructor has returned.
         self.view.scheme_handler.add_generated("highlight.css", highlight_css().encode())
 
     def start_loading(self, timeout_ms: int = 3000) -> None:

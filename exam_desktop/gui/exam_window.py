@@ -201,7 +201,7 @@ class ExamWindow(QMainWindow):
         self._warned: set[str] = set()
         self._room = False
         self._state = saving.page_state()  # position, zoom and theme after a restart
-        self.seat: dict[str, Any] = {"instructions_html": self._instructions_html()}
+        self.seat: dict[str, Any] = {}  # the instructions are rendered while MathJax loads
 
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush)
@@ -229,9 +229,14 @@ class ExamWindow(QMainWindow):
         crash.notify = self.show_notice
 
     def _prepare_first_page(self, served: str = LAST_SCRIPT) -> None:
-        """Build the first question's page data while QtWebEngine parses MathJax, not after."""
-        if served == LAST_SCRIPT and self.current_id is not None:
+        """Build the first question's page data and the instructions while QtWebEngine parses
+        MathJax, not after."""
+        if served != LAST_SCRIPT:
+            return
+        if self.current_id is not None:
             self.pages.question(self.current_id)
+        if "instructions_html" not in self.seat:
+            self.seat["instructions_html"] = self._instructions_html()
 
     # ---------------------------------------------------------------------------- public API
 
@@ -389,6 +394,7 @@ class ExamWindow(QMainWindow):
         self._zoom = min(max(int(comfort.get("zoom_step", 0)), 0), len(ZOOM_STEPS) - 1)
         if self._zoom:
             self.view.setZoomFactor(ZOOM_STEPS[self._zoom])
+        self._prepare_first_page()
         self._js("exam.setSeat", self.seat)
         if self.locked:
             self._js("exam.setLocked", True, self.strings["locked"])

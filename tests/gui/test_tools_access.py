@@ -10,6 +10,7 @@ Also here: notes and struck options survive a SIGKILL of the candidate's process
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -79,6 +80,35 @@ def test_a_fraction_is_read_as_a_fraction(qtbot, assessment):
         "fraction" in label and "partial differential script L" in label and "partial differential x" in label
         for label in spoken
     ), spoken
+
+
+def first_question_spoken(qtbot, window: ExamWindow) -> list[str | None]:
+    """The spoken forms of the first question's formulas, once MathJax's speech has loaded."""
+    qtbot.waitUntil(
+        lambda: js(window, "return document.documentElement.dataset.mathSpeech || ''") == "ready",
+        timeout=TIMEOUT_MS,
+    )
+    return js(
+        window,
+        "return [...document.querySelectorAll('#view .stem mjx-container')]"
+        ".map((m) => m.getAttribute('role') === 'img' ? m.getAttribute('aria-label') : null)",
+    )
+
+
+@pytest.mark.parametrize(("language", "fraction"), [("en", "fraction"), ("it", "frazione")])
+def test_the_first_question_is_spoken_too_once_speech_has_loaded(qtbot, tmp_path, language, fraction):
+    """The first question is typeset before MathJax's speech loads (a faster start); its
+    formulas are re-rendered with their spoken forms, in the exam's language, once it has."""
+    exam = dataclasses.replace(load_bank(BANKS / "ml-engineers-test.md"), language=language)
+    assert exam.questions[0].id == "gradient-interpretation"  # its stem holds the fraction dL/dx
+    window = open_window(exam, tmp_path / "answers.db")
+    try:
+        labels = first_question_spoken(qtbot, window)
+        assert labels
+        assert all(labels), labels
+        assert any(label and fraction in label for label in labels), labels
+    finally:
+        close_window(window)
 
 
 def test_saved_is_announced_in_a_live_region(qtbot, assessment):

@@ -3,7 +3,7 @@
 Python-Markdown with `pymdownx.arithmatex` (generic mode) leaves math for MathJax as
 ``<span class="arithmatex">\\(..\\)</span>`` and ``<div class="arithmatex">\\[..\\]</div>`` (display
 math written inside a paragraph becomes ``<span class="arithmatex">\\[..\\]</span>``); code
-blocks are highlighted by pygments with CSS classes (see `highlight_css`). The HTML is then cleaned
+blocks are highlighted by pygments with CSS classes (their stylesheet: code_style.py). The HTML is then cleaned
 with nh3 against an allow-list: scripts, event handlers, inline styles and every URL that is not the
 app's own ``exam:`` scheme or a ``#fragment`` are dropped, so nothing written in a bank runs or is
 fetched.
@@ -24,12 +24,12 @@ from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
-from pygments.formatters import HtmlFormatter
 from pymdownx.arithmatex import ArithmatexExtension
 from pymdownx.highlight import HighlightExtension
 from pymdownx.superfences import SuperFencesCodeExtension
 
 from exam_desktop.core.model import FIGURE_TOKEN_RE
+from exam_desktop.core.page.code_style import CODE_CLASS
 
 FigureUrl = Callable[[int], "str | None"]
 ImageUrl = Callable[[str], "str | None"]
@@ -139,7 +139,7 @@ def _markdown() -> markdown.Markdown:
                 TableExtension(),
                 SaneListExtension(),
                 SuperFencesCodeExtension(),
-                HighlightExtension(use_pygments=True, css_class="highlight", guess_lang=False),
+                HighlightExtension(use_pygments=True, css_class=CODE_CLASS, guess_lang=False),
                 ArithmatexExtension(generic=True),
                 _DisplayMathExtension(),
             ]
@@ -212,8 +212,3 @@ def _sanitise(body: str, image_url: ImageUrl | None) -> str:
         strip_comments=True,
     )
     return cleaner.clean(body)
-
-
-def highlight_css(style: str = "default", selector: str = ".highlight") -> str:
-    """The pygments stylesheet matching the classes `render_markdown` puts on code blocks."""
-    return HtmlFormatter(style=style).get_style_defs(selector)
