@@ -10,6 +10,7 @@ from exam_desktop.gui.application import qt_application
 from exam_desktop.gui.exam_page import ExamPage
 
 if TYPE_CHECKING:
+    from exam_desktop.core.model import Exam
     from exam_desktop.core.seat.saving import PracticeAnswers
     from exam_desktop.gui.exam_window import ExamWindow
 
@@ -19,22 +20,30 @@ def open_practice(bank: Path) -> tuple[ExamWindow, PracticeAnswers]:
 
     Returns the window and its answer file (the caller closes that after the window).
 
-    The page starts loading first: QtWebEngine starts its processes while the bank is read and the
-    answer file opened.
+    The page starts loading first: QtWebEngine starts its processes and parses MathJax while the
+    bank is read on a worker thread; then the answer file is opened and the window built.
     """
     app = qt_application()
     page = ExamPage()
-    page.start_loading()
-    from exam_desktop.core.bank import load_bank
+    exam = page.load_while(lambda: _read_bank(bank))
     from exam_desktop.core.seat.saving import PracticeAnswers
     from exam_desktop.core.seat.timer import ExamClock
     from exam_desktop.gui.exam_window import ExamWindow
     from exam_desktop.paths import data_dir
 
     app.processEvents()
-    exam = load_bank(bank)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     answers = PracticeAnswers.open(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")
     window = ExamWindow(exam, answers, ExamClock(exam.duration_minutes * 60), practice=True, page=page)
     window.show()
     return window, answers
+
+
+def _read_bank(bank: Path) -> Exam:
+    """The bank, read off the GUI thread; with it the Qt-free modules the window needs are loaded
+    there too (sqlite-utils for the answer file and Markdown for the page take the longest)."""
+    import exam_desktop.core.page.question_data
+    import exam_desktop.core.seat.saving  # noqa: F401
+    from exam_desktop.core.bank import load_bank
+
+    return load_bank(bank)
