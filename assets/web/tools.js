@@ -42,7 +42,6 @@ window.examTools = (() => {
   function buildBar() {
     const bar = $("tools-bar");
     bar.setAttribute("aria-label", S.tools_label);
-    const speech = config.speech || {};
     bar.replaceChildren(
       button("tool-calculator", S.calculator, () => toggleCalculator()),
       button("tool-formula-sheet", S.formula_sheet, () => toggleFormulaSheet()),
@@ -50,15 +49,29 @@ window.examTools = (() => {
       button("tool-highlighter", S.highlighter, () => toggleHighlighter(), false),
       button("tool-line-reader", S.line_reader, () => toggleLineReader(), !!comfort.line_reader),
       button("tool-hide-timer", S.hide_timer, () => toggleTimer(), !!comfort.timer_hidden),
-      speech.available
-        ? button("tool-read-aloud", S.read_aloud, () => readAloud(), false)
-        : api.el("button", { type: "button", id: "tool-read-aloud", class: "tool-button", disabled: true,
-          text: S.read_aloud, title: speech.message, "aria-describedby": "no-voice" }),
+      readAloudButton({ available: false, message: "" }), // until Python has looked for a voice
       button("tool-display", S.display, () => toggleDisplay()),
     );
-    if (!speech.available) bar.append(api.el("span", { id: "no-voice", class: "sr-only", text: speech.message }));
     bar.hidden = false;
     showBarFor(null);
+  }
+
+  function readAloudButton(speech) {
+    return speech.available
+      ? button("tool-read-aloud", S.read_aloud, () => readAloud(), false)
+      : api.el("button", { type: "button", id: "tool-read-aloud", class: "tool-button", disabled: true,
+        text: S.read_aloud, title: speech.message || undefined, "aria-describedby": speech.message ? "no-voice" : undefined });
+  }
+
+  // Whether the computer has a voice (known just after the first question is shown).
+  function setSpeech(speech) {
+    const old = $("tool-read-aloud");
+    const fresh = readAloudButton(speech);
+    fresh.hidden = old.hidden;
+    old.replaceWith(fresh);
+    const note = $("no-voice");
+    if (note) note.remove();
+    if (!speech.available) $("tools-bar").append(api.el("span", { id: "no-voice", class: "sr-only", text: speech.message }));
   }
 
   function offered(name) {
@@ -571,7 +584,7 @@ window.examTools = (() => {
   document.addEventListener("keydown", onKey);
 
   return {
-    init, questionShown, afterFocus, calcResult, trapFocus, contrastToggled, speechEnded,
+    init, questionShown, afterFocus, calcResult, trapFocus, contrastToggled, speechEnded, setSpeech,
     applyHighlights, // for tests and resume
   };
 })();

@@ -447,6 +447,7 @@ class ExamWindow(QMainWindow):
             # start-up work would take the cores from it.
             match_display_thread_priority()
             self.ready.emit()
+            self._start_read_aloud()
 
     def _on_page_error(self, data: dict[str, Any]) -> None:
         self.page_errors.append(str(data.get("message")))
@@ -470,12 +471,19 @@ class ExamWindow(QMainWindow):
     # ---------------------------------------------------------------------------- tools
 
     def _tools_config(self) -> dict[str, Any]:
+        return {**self.pages.tools(), "decimal_comma": uses_decimal_comma(self.exam.language)}
+
+    def _start_read_aloud(self) -> None:
+        """Look for a voice once the first question is on screen (starting QtTextToSpeech takes
+        tens of milliseconds the first question would otherwise wait for); the page's read-aloud
+        button is enabled, or says why not."""
+        if self.read_aloud is not None or self.bridge.closed:
+            return
         self.read_aloud = ReadAloud(self.exam.language, on_finished=lambda: self._js("examTools.speechEnded"))
-        return {
-            **self.pages.tools(),
-            "decimal_comma": uses_decimal_comma(self.exam.language),
-            "speech": {"available": self.read_aloud.available, "message": self.strings["no_voice"]},
-        }
+        self._js(
+            "examTools.setSpeech",
+            {"available": self.read_aloud.available, "message": self.strings["no_voice"]},
+        )
 
     def _on_tool(self, data: dict[str, Any]) -> None:
         tool = str(data["tool"])
