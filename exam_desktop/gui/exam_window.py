@@ -320,7 +320,7 @@ class ExamWindow(QMainWindow):
         try:
             self.saving.report_submitted(reason, answered)
         except StorageWriteError as exc:
-            self._save_failed(str(exc))
+            self._save_failed(exc)
         self._show_end(reason)
         self.submitted.emit(reason)
 
@@ -466,7 +466,7 @@ class ExamWindow(QMainWindow):
         try:
             self.saving.remember_comfort(**settings)
         except StorageWriteError as exc:
-            self._save_failed(str(exc))
+            self._save_failed(exc)
 
     # ---------------------------------------------------------------------------- tools
 
@@ -492,7 +492,7 @@ class ExamWindow(QMainWindow):
         try:
             self.saving.record_tool(tool, bool(data["open"]))
         except StorageWriteError as exc:
-            self._save_failed(str(exc))
+            self._save_failed(exc)
 
     def _on_calculate(self, data: dict[str, Any]) -> None:
         question = self.exam.question(self.current_id) if self.current_id else None
@@ -538,7 +538,7 @@ class ExamWindow(QMainWindow):
         try:
             self.saving.remember_aids(owner, aids)
         except StorageWriteError as exc:
-            self._save_failed(str(exc))
+            self._save_failed(exc)
             return
         self._js("exam.setSaveState", "saved", self.strings["saved"])
         self.saved.emit()
@@ -650,7 +650,7 @@ class ExamWindow(QMainWindow):
             try:
                 self.saving.save_answer(self.responses[question_id])
             except StorageWriteError as exc:
-                self._save_failed(str(exc))
+                self._save_failed(exc)
                 return False
             self.commit_ms.append((time.perf_counter() - started) * 1000)
             self._dirty.pop(question_id, None)
@@ -679,8 +679,10 @@ class ExamWindow(QMainWindow):
             event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
         QAccessible.updateAccessibility(event)
 
-    def _save_failed(self, message: str) -> None:
-        log.error("saving failed: %s", message)
+    def _save_failed(self, error: StorageWriteError) -> None:
+        log.error("saving failed: %s", error)
+        why = self.strings.get(f"disk_{error.reason}", self.strings["disk_other"])
+        message = fill(self.strings["save_failed"], why=why)
         if message != self.last_save_error:  # said once, not at every retry
             self.announce(message, urgent=True)
         self.last_save_error = message
@@ -740,7 +742,7 @@ class ExamWindow(QMainWindow):
             self.saving.remember_position(self.current_id)
             self._saved_position = self.current_id
         except StorageWriteError as exc:
-            self._save_failed(str(exc))
+            self._save_failed(exc)
 
     def _show_review(self) -> None:
         s = self.strings

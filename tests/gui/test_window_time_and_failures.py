@@ -5,6 +5,8 @@ One window with an injected monotonic clock serves the module, so time moves onl
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from conftest import BANKS
 from pagetools import close_window, go, js, open_window, saved, text_of, type_text
@@ -81,6 +83,28 @@ def test_a_failed_write_shows_a_banner_keeps_the_answer_and_saves_it_on_retry(qt
     )
     assert window.unsaved == []
     assert text_of(window, "#save-state") == "✓ All answers saved"
+
+
+def test_a_full_disk_is_said_in_the_exams_language(qtbot, tmp_path):
+    exam = dataclasses.replace(load_bank(BANKS / "sample-every-kind.md"), language="it")
+    store_path = tmp_path / "answers.sqlite"
+    window = open_window(exam, store_path)
+    try:
+        go(qtbot, window, "gans")
+        conn = window.saving.store._db.conn
+        conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        with qtbot.waitSignal(window.save_failed, timeout=TIMEOUT) as failed:
+            type_text(window, "#essay", "parola " * 40_000)
+        assert failed.args == [
+            "L'ultima modifica non è stata salvata: il disco è pieno. Tutto ciò che era stato salvato "
+            "prima è al sicuro. Avvisa il sorvegliante."
+        ]
+        qtbot.waitUntil(lambda: "il disco è pieno" in text_of(window, "#banner"), timeout=TIMEOUT)
+        assert text_of(window, "#save-state") == "✗ Non salvato — nuovo tentativo"
+        conn.execute("PRAGMA max_page_count = 1073741823")
+        qtbot.waitUntil(lambda: window.unsaved == [], timeout=TIMEOUT)
+    finally:
+        close_window(window)
 
 
 def test_warnings_scale_with_the_duration_then_automatic_submit_at_zero(

@@ -42,7 +42,14 @@ class StorageError(KnownError):
 
 
 class StorageWriteError(StorageError):
-    """A write failed (disk full, I/O error); nothing committed before it is lost."""
+    """A write failed (disk full, I/O error); nothing committed before it is lost.
+
+    `reason` says what the disk said, as data a window can put in the candidate's language:
+    "full", "read-only", "busy", "refused" (an I/O error or a file size limit) or "other"."""
+
+    def __init__(self, message: str, path: Path | str | None = None, reason: str = "other"):
+        super().__init__(message, path)
+        self.reason = reason
 
 
 class CorruptStoreError(StorageError):
@@ -120,18 +127,29 @@ def _now_iso(wall: Callable[[], float]) -> str:
     return datetime.fromtimestamp(wall(), UTC).isoformat(timespec="milliseconds")
 
 
+def _reason(exc: sqlite3.Error) -> str:
+    """What the disk said (StorageWriteError.reason)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_FULL" or "full" in str(exc):
+        return "full"
+    if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
+        return "read-only"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "busy"
+    if name.startswith("SQLITE_IOERR") or name == "SQLITE_CANTOPEN":
+        return "refused"
+    return "other"
+
+
 def _why(exc: sqlite3.Error) -> str:
     """What the disk said, in words (the SQLite name in brackets for the invigilator's report)."""
     name = getattr(exc, "sqlite_errorname", "")
-    if name == "SQLITE_FULL" or "full" in str(exc):
-        return "the disk is full"
-    if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
-        return "the answer file is read-only"
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return "another program is using the answer file"
-    if name.startswith("SQLITE_IOERR") or name == "SQLITE_CANTOPEN":
-        return f"the disk refused to write (a disk fault or a limit on the file's size; {name})"
-    return f"the disk reported an error ({name or exc})"
+    return {
+        "full": "the disk is full",
+        "read-only": "the answer file is read-only",
+        "busy": "another program is using the answer file",
+        "refused": f"the disk refused to write (a disk fault or a limit on the file's size; {name})",
+    }.get(_reason(exc), f"the disk reported an error ({name or exc})")
 
 
 def _write_failure(exc: sqlite3.Error, path: Path) -> StorageWriteError:
@@ -139,6 +157,7 @@ def _write_failure(exc: sqlite3.Error, path: Path) -> StorageWriteError:
         f"Your last change could not be saved: {_why(exc)}. Everything saved before is safe. "
         "Tell the invigilator.",
         path,
+        _reason(exc),
     )
 
 
@@ -149,6 +168,7 @@ def _open_failure(exc: sqlite3.Error, path: Path) -> StorageWriteError:
         "Nothing in it was changed. Invigilator: make the file and its folder writable, or choose "
         "another folder with --data-dir, and launch again.",
         path,
+        _reason(exc),
     )
 
 
