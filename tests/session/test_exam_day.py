@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from kiosktools import begin, button, focused, identify, key, on_view, press, run_js, text, value_of
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 from sessiontools import PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
@@ -44,20 +45,6 @@ def open_seat(qtbot, tmp_path):
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def identify(kiosk: KioskWindow, name: str = "Alan Turing", student_id: str = "S-1912") -> None:
-    kiosk.fields["name"].setText(name)
-    kiosk.fields["student_id"].setText(student_id)
-    kiosk.findChild(QPushButton, "identify-continue").click()
-
-
-def begin(qtbot, kiosk: KioskWindow) -> None:
-    kiosk.code.setText(kiosk.built.start_code)
-    kiosk.code_button.click()
-    assert kiosk.current == "instructions"
-    with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-        kiosk.begin_button.click()
-
-
 def open_panel(kiosk: KioskWindow) -> None:
     kiosk.open_invigilator_panel()
     kiosk.panel.pin.setText(PIN)
@@ -68,6 +55,8 @@ def open_panel(kiosk: KioskWindow) -> None:
 
 def shot(qtbot, kiosk: KioskWindow, name: str, web: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    if kiosk.current != "invigilator":
+        on_view(qtbot, kiosk, kiosk.current)
     screenshot(qtbot, kiosk, SHOTS / f"{name}.png", kiosk.exam_window if web else None)
 
 
@@ -77,24 +66,26 @@ def shot(qtbot, kiosk: KioskWindow, name: str, web: bool = False) -> None:
 def test_time_up_while_typing_shows_saving_then_a_receipt_no_key_can_close(qtbot, open_seat):
     time = FakeTime()
     kiosk = open_seat(time=time)
-    identify(kiosk)
+    identify(qtbot, kiosk)
     begin(qtbot, kiosk)
     time.advance(kiosk.session.clock.remaining() + 1)
     kiosk.exam_window.tick()
     assert kiosk.current == "time-up"
     shot(qtbot, kiosk, "time-up")
-    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_A):  # still typing
-        qtbot.keyClick(QApplication.focusWidget() or kiosk, key)
+    assert focused(kiosk)["tag"] == "h1", "no field or button to type into"
+    for pressed in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_A):  # still typing
+        key(qtbot, kiosk, pressed, wait=False)
     assert kiosk.current == "time-up" and kiosk.isVisible()
     with qtbot.waitSignal(kiosk.shown_screen, timeout=TIMEOUT_MS) as shown:
         pass
     assert shown.args == ["receipt"]
     written = kiosk.session.written
-    assert kiosk.receipt_code.text() == written.receipt
-    focused = QApplication.focusWidget()
-    assert not isinstance(focused, QPushButton), focused
-    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
-        qtbot.keyClick(focused or kiosk, key)
+    assert text(kiosk, "code") == written.receipt
+    assert focused(kiosk)["tag"] != "button"
+    assert button(kiosk, "close")["focusable"] is False, "Tab cannot reach it either"
+    for pressed in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Space):
+        key(qtbot, kiosk, pressed, wait=False)
+    assert text(kiosk, "code") == written.receipt, "the receipt is still there"
     assert kiosk.current == "receipt" and kiosk.isVisible()
     shot(qtbot, kiosk, "receipt")
     assert kiosk.session.submitted_reason == "time"
@@ -102,7 +93,7 @@ def test_time_up_while_typing_shows_saving_then_a_receipt_no_key_can_close(qtbot
 
 def test_ending_the_exam_and_permitting_quit_ask_the_invigilator_to_confirm(qtbot, open_seat):
     kiosk = open_seat()
-    identify(kiosk)
+    identify(qtbot, kiosk)
     begin(qtbot, kiosk)
     open_panel(kiosk)
     panel = kiosk.panel
@@ -127,7 +118,7 @@ def test_ending_the_exam_and_permitting_quit_ask_the_invigilator_to_confirm(qtbo
 
 def test_extend_time_says_why_it_is_greyed(qtbot, open_seat, tmp_path):
     kiosk = open_seat(build(tmp_path / "package", extra_time_allowed=False))
-    identify(kiosk)
+    identify(qtbot, kiosk)
     begin(qtbot, kiosk)
     open_panel(kiosk)
     assert not kiosk.panel.buttons["extend"].isEnabled()
@@ -140,13 +131,13 @@ def test_a_missing_results_folder_is_a_warning_at_identification_saying_where_th
     qtbot, open_seat, tmp_path
 ):
     kiosk = open_seat(results_dir=tmp_path / "usb-stick")
-    warning = kiosk.preflight_warning
-    assert not warning.isHidden()
-    assert str(tmp_path / "usb-stick") in warning.text() and str(tmp_path / "seat") in warning.text()
-    needed = warning.heightForWidth(warning.width())
-    assert warning.height() >= needed, "the warning is shown whole"
+    on_view(qtbot, kiosk, "identify")
+    warning = text(kiosk, "warning")
+    assert str(tmp_path / "usb-stick") in warning and str(tmp_path / "seat") in warning
+    whole = "const w = document.getElementById('kiosk-warning'); return w.scrollHeight <= w.clientHeight"
+    assert run_js(kiosk, whole), "the warning is shown whole"
     shot(qtbot, kiosk, "identify-results-warning")
-    identify(kiosk)
+    identify(qtbot, kiosk)
     assert kiosk.current == "waiting", "the exam can go ahead"
 
 
@@ -170,12 +161,13 @@ def test_a_candidate_with_a_roster_profile_lives_the_whole_exam_day(qtbot, open_
     built = build(tmp_path / "package", roster=parse_roster(ROSTER))
     kiosk = open_seat(built, time=time, rules=SessionRules.parse("focus-lost=lock"))
     # Identification, a typo, back to correct it.
-    identify(kiosk, "Alan Turing", "S-1921")
+    identify(qtbot, kiosk, "Alan Turing", "S-1921")
     assert kiosk.current == "waiting"
-    kiosk.back_button.click()
-    assert kiosk.current == "identify" and kiosk.fields["student_id"].text() == "S-1921"
+    press(qtbot, kiosk, "back")
+    assert kiosk.current == "identify" and value_of(kiosk, "student_id") == "S-1921"
+    assert focused(kiosk)["id"] == "field-name", "focus in the first field"
     assert not kiosk.session.path.exists(), "the mistyped identification left no answer file"
-    identify(kiosk, "Alan Turing", "S-1912")
+    identify(qtbot, kiosk, "Alan Turing", "S-1912")
     begin(qtbot, kiosk)
     clock = kiosk.session.clock
     assert clock.total_s == pytest.approx(105 * 60 * 1.25), "+25 % from the roster"
@@ -234,9 +226,9 @@ def test_a_candidate_with_a_roster_profile_lives_the_whole_exam_day(qtbot, open_
     assert kiosk.current == "time-up"
     qtbot.keyClicks(QApplication.focusWidget() or kiosk, "  \r")
     assert kiosk.current == "time-up"
-    qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)
+    on_view(qtbot, kiosk, "receipt")
     qtbot.keyClicks(QApplication.focusWidget() or kiosk, " \r")
-    assert kiosk.current == "receipt" and kiosk.receipt_code.text() == kiosk.session.written.receipt
+    assert kiosk.current == "receipt" and text(kiosk, "code") == kiosk.session.written.receipt
     kinds = [e["type"] for e in events(kiosk)]
     for expected in ("profile_applied", "clock_stopped", "break_started", "break_ended", "submitted"):
         assert expected in kinds, expected
@@ -248,25 +240,28 @@ def test_a_second_candidate_sits_on_the_same_seat_and_the_first_session_is_archi
     results = tmp_path / "results"
     results.mkdir()
     kiosk = open_seat(results_dir=results)
-    identify(kiosk, "Ada Lovelace", "S-1815")
+    identify(qtbot, kiosk, "Ada Lovelace", "S-1815")
     begin(qtbot, kiosk)
     kiosk.exam_window.submit("candidate")
     assert kiosk.current == "receipt"
-    first_receipt = kiosk.receipt_code.text()
+    on_view(qtbot, kiosk, "receipt")
+    first_receipt = text(kiosk, "code")
     first_file = kiosk.session.path
     open_panel(kiosk)
     assert kiosk.panel.buttons["new-candidate"].isEnabled()
     kiosk.panel.buttons["new-candidate"].click()
     assert "Ada Lovelace" in kiosk.panel.confirm_text.text()
     kiosk.panel.confirm_yes.click()
-    assert kiosk.current == "identify" and kiosk.fields["name"].text() == ""
+    on_view(qtbot, kiosk, "identify")
+    assert kiosk.current == "identify" and value_of(kiosk, "name") == ""
     archived = list((tmp_path / "seat" / "archive").glob(f"*{first_receipt}*/{first_file.name}"))
     assert len(archived) == 1 and not first_file.exists()
-    identify(kiosk, "Grace Hopper", "S-1906")
+    identify(qtbot, kiosk, "Grace Hopper", "S-1906")
     begin(qtbot, kiosk)
     assert kiosk.session.candidate["name"] == "Grace Hopper"
     kiosk.exam_window.submit("candidate")
-    assert kiosk.current == "receipt" and kiosk.receipt_code.text() != first_receipt
+    on_view(qtbot, kiosk, "receipt")
+    assert kiosk.current == "receipt" and text(kiosk, "code") not in ("", first_receipt)
     assert len(list(results.glob("*.bundle"))) == 2
     # The second hand-over archives beside the first, never over it.
     open_panel(kiosk)
@@ -279,4 +274,6 @@ def test_a_seat_without_the_office_key_says_so_on_the_first_screen(qtbot, open_s
     is installed or the invigilator overrides with the PIN (core/seat/trust.py)."""
     kiosk = open_seat(office_public_key=None)
     assert kiosk.current == "office-key"
-    assert "exam-desktop keys install" in kiosk.office_key_text.text()
+    on_view(qtbot, kiosk, "office-key")
+    assert "exam-desktop keys install" in text(kiosk, "all")
+    assert focused(kiosk)["id"] == "field-pin"
