@@ -39,7 +39,8 @@ window.kiosk = (() => {
   }
 
   function act(action) {
-    if (!shown || shown.data.disabled) return;
+    const pressed = $("kiosk-" + action);
+    if (!shown || !pressed || pressed.disabled) return; // Enter in a field presses the screen's submit button
     post("kiosk_action", { screen: shown.data.screen, action, values: values() });
   }
 

@@ -137,6 +137,7 @@ class KioskWindow(QWidget):
         self.screens: dict[str, dict[str, Any]] = {}  # what each page screen says, as last shown
         self.typed: dict[str, str] = {}  # the identification as given
         self._code_waiting = False
+        self._begin_label = self.strings["begin"]
         self.sent = 0  # screens handed to the page so far (each one numbered)
         self.seen = 0  # the number of the last one the page says is on view
 
@@ -477,16 +478,18 @@ class KioskWindow(QWidget):
         else:
             head, begin = fill(s["duration"], duration=duration_text(exam.duration_minutes, s)), s["begin"]
         html = render_markdown(f"**{head}**\n\n{exam.instructions or s['default_instructions']}")
-        self.screens["instructions"].update(html=html, begin_label=begin)
+        self.screens["instructions"]["html"] = html
+        self._begin_label = begin
         self._begin_state()
         self.show_screen("instructions")  # arrow keys and Page Down scroll; Tab reaches Begin
 
     def _begin_state(self) -> None:
         """Begin is greyed, with the reason, while the session needs the invigilator."""
         needs = self.session.needs_invigilator
-        data = self.screens["instructions"]
-        begin = {"id": "begin", "label": data.get("begin_label", ""), "primary": True, "disabled": needs}
-        data.update(buttons=[begin], error=self.session.invigilator_needed_sentence() if needs else "")
+        begin = {"id": "begin", "label": self._begin_label, "primary": True, "disabled": needs}
+        self.screens["instructions"].update(
+            buttons=[begin], error=self.session.invigilator_needed_sentence() if needs else ""
+        )
 
     def _update_begin(self) -> None:
         self._begin_state()

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
-from kiosktools import begin, button, focused, identify, key, on_view, press, run_js, text, value_of
+from kiosktools import (
+    begin,
+    button,
+    focused,
+    identify,
+    key,
+    on_view,
+    press,
+    run_js,
+    text,
+    type_into,
+    value_of,
+)
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QApplication
 from sessiontools import PIN, FakeTime, build, screenshot, settings
@@ -139,6 +152,30 @@ def test_a_missing_results_folder_is_a_warning_at_identification_saying_where_th
     shot(qtbot, kiosk, "identify-results-warning")
     identify(qtbot, kiosk)
     assert kiosk.current == "waiting", "the exam can go ahead"
+
+
+def test_the_screens_are_keyboard_first_and_a_late_click_on_a_screen_gone_does_nothing(qtbot, open_seat):
+    kiosk = open_seat()
+    on_view(qtbot, kiosk, "identify")
+    assert focused(kiosk) == {"tag": "input", "id": "field-name", "label": "Full name"}
+    tab_order = (  # no positive tabindex anywhere: Tab follows the document, skipping the rest
+        'if (document.querySelector(\'[tabindex]:not([tabindex="-1"]):not([tabindex="0"])\')) return null;'
+        " return [...document.querySelectorAll('#kiosk input, #kiosk button, #kiosk [tabindex=\"0\"]')]"
+        ".filter(e => e.tabIndex >= 0 && !e.disabled && !e.inert).map(e => e.id)"
+    )
+    assert run_js(kiosk, tab_order) == ["field-name", "field-student_id", "kiosk-continue"]
+    assert run_js(kiosk, "return document.getElementById('layout').inert") is True, (
+        "nothing behind it reachable"
+    )
+    identify(qtbot, kiosk)
+    assert kiosk.current == "waiting"
+    # The identification screen's Continue, sent again after it has gone (a double click): ignored.
+    late = {"screen": "identify", "action": "continue", "values": {"name": "Mallory", "student_id": "S-0"}}
+    run_js(kiosk, f"exam.post('kiosk_action', {json.dumps(late)}); return true")
+    type_into(kiosk, "start-code", "AAAA-BBBB-CCCC-DDDD")
+    key(qtbot, kiosk, Qt.Key.Key_Return)  # the page's messages arrive in order: the late one first
+    assert kiosk.current == "waiting" and kiosk.session.candidate["name"] == "Alan Turing"
+    assert "does not open" in text(kiosk, "error")
 
 
 # -------------------------------------------------------------------------------- the whole day
