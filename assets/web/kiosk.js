@@ -69,11 +69,27 @@ window.kiosk = (() => {
     return node;
   }
 
-  // data: {screen, language, title, warning, text, html, html_label, fields, error, code, note,
-  //        buttons, submit, disabled, focus, select}
+  // Over the page, nothing behind the screen is reachable; uncovered, what was inert before (a
+  // dialog of the exam's keeping the focus) stays so.
+  let madeInert = [];
+  function cover(layer, on) {
+    if (on && !madeInert.length) {
+      madeInert = [...document.body.children].filter((node) => node !== layer && !node.inert);
+      for (const node of madeInert) node.inert = true;
+    } else if (!on) {
+      for (const node of madeInert) node.inert = false;
+      madeInert = [];
+    }
+  }
+
+  // data: {screen, seq, language, title, warning, text, html (sanitised), html_label, fields: [{id,
+  //        label, optional, required, secret, placeholder, description, value}], code, after, error,
+  //        note, buttons: [{id, label, primary, disabled, focusable}], submit (the button Enter
+  //        presses), disabled (a wait: fields and the submit button), focus (a field id or "html"),
+  //        select}
   function show(data) {
     const layer = $("kiosk");
-    for (const node of document.body.children) if (node !== layer) node.inert = data.screen !== "exam";
+    cover(layer, data.screen !== "exam");
     if (data.screen === "exam") {
       layer.hidden = true;
       layer.replaceChildren();

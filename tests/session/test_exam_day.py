@@ -11,6 +11,7 @@ import pytest
 from kiosktools import (
     begin,
     button,
+    enter_code,
     focused,
     identify,
     key,
@@ -176,6 +177,30 @@ def test_the_screens_are_keyboard_first_and_a_late_click_on_a_screen_gone_does_n
     key(qtbot, kiosk, Qt.Key.Key_Return)  # the page's messages arrive in order: the late one first
     assert kiosk.current == "waiting" and kiosk.session.candidate["name"] == "Alan Turing"
     assert "does not open" in text(kiosk, "error")
+
+
+def test_long_instructions_scroll_with_the_keys_and_begin_stays_on_screen(qtbot, open_seat, tmp_path):
+    import dataclasses
+
+    from sessiontools import ML_BANK
+
+    from exam_desktop.core.bank import load_bank
+
+    rules = "\n".join(f"{i}. Rule {i} of the exam room, a line long enough to be read." for i in range(1, 61))
+    exam = dataclasses.replace(load_bank(ML_BANK), instructions=rules)
+    kiosk = open_seat(build(tmp_path / "package", exam=exam))
+    kiosk.resize(1280, 800)
+    identify(qtbot, kiosk)
+    enter_code(qtbot, kiosk, kiosk.built.start_code)
+    box = "const h = document.getElementById('kiosk-html');"
+    assert run_js(kiosk, box + " return h.scrollHeight > h.clientHeight"), "more than fits: it scrolls"
+    assert (
+        run_js(kiosk, "return document.getElementById('kiosk-begin').getBoundingClientRect().bottom") <= 800
+    )
+    assert "Rule 60 of the exam room" in text(kiosk, "html"), "complete"
+    assert focused(kiosk)["id"] == "kiosk-html"
+    key(qtbot, kiosk, Qt.Key.Key_PageDown, wait=False)
+    qtbot.waitUntil(lambda: run_js(kiosk, box + " return h.scrollTop") > 0, timeout=TIMEOUT_MS)
 
 
 # -------------------------------------------------------------------------------- the whole day
