@@ -82,7 +82,7 @@ window.kiosk = (() => {
     }
   }
 
-  // data: {screen, seq, language, title, warning, text, html (sanitised), html_label, fields: [{id,
+  // data: {screen, seq, language, theme, title, warning, text, html (sanitised), html_label, fields: [{id,
   //        label, optional, required, secret, placeholder, description, value}], code, after, error,
   //        note, buttons: [{id, label, primary, disabled, focusable}], submit (the button Enter
   //        presses), disabled (a wait: fields and the submit button), focus (a field id or "html"),
@@ -100,6 +100,10 @@ window.kiosk = (() => {
     }
     const keep = shown && shown.data.screen === data.screen ? values() : {};
     if (data.language) document.documentElement.lang = data.language;
+    if (data.theme) { // the candidate's own colours, as the exam page shows them (tools.js)
+      for (const name of ["dark", "cream", "yellow"]) document.body.classList.toggle("theme-" + name, name === data.theme);
+      document.body.classList.toggle("contrast", data.theme === "contrast");
+    }
     if (data.title) document.title = data.title;
     const errorId = "kiosk-error";
     const box = el("section", { class: "kiosk-box screen-" + data.screen, "aria-labelledby": "kiosk-title" },

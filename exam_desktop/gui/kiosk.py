@@ -57,7 +57,7 @@ from exam_desktop.core.seat.trust import (
 from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
-from exam_desktop.gui.exam_window import ExamWindow, duration_text, format_remaining
+from exam_desktop.gui.exam_window import ZOOM_STEPS, ExamWindow, duration_text, format_remaining
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
 from exam_desktop.room.seat import Applied, RoomSeat, SeatLink
 
@@ -70,6 +70,7 @@ ROOM_TICK_MS = 250  # how often the room's commands are applied and the status p
 TIME_UP_HOLD_MS = 3000  # the "Time is up — saving" screen ignores typing this long
 MAX_TYPED = 1000  # characters kept from one field of a screen
 CODE_MASK = "XXXX-XXXX-XXXX-XXXX"
+THEMES = ("default", "contrast", "dark", "cream", "yellow")  # the page's (assets/web/tools.js)
 PAGE_SCREENS = frozenset(
     {"office-key", "identify", "waiting", "instructions", "exam", "time-up", "receipt", "message"}
 )
@@ -294,9 +295,22 @@ class KioskWindow(QWidget):
             "screen": self.current,
             "seq": self.sent,
             "language": self.session.header.language,
+            "theme": self._comfort(),
             **self.screens[self.current],
         }
         call_js(self.page.view.locked_page, "kiosk.show", data)
+
+    def _comfort(self) -> str | None:
+        """The text size and colours the candidate chose in the exam (kept in the answer file),
+        for every screen after it (after a restart too); returns the theme for the page."""
+        if self.session.store is None:
+            return None
+        comfort = self.session.saving.page_state().comfort
+        step = comfort.get("zoom_step", 0)
+        if isinstance(step, int) and 0 < step < len(ZOOM_STEPS):
+            self.page.view.setZoomFactor(ZOOM_STEPS[step])
+        theme = comfort.get("theme") or ("contrast" if comfort.get("high_contrast") else None)
+        return theme if theme in THEMES else None
 
     def _on_page_message(self, kind: str, data: dict[str, Any]) -> None:
         screen = str(data.get("screen"))

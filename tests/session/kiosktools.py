@@ -94,11 +94,18 @@ def press(qtbot: Any, kiosk: KioskWindow, button: str, *, wait: bool = True) -> 
         answered(qtbot, kiosk, before)
 
 
-def key(qtbot: Any, kiosk: KioskWindow, key: Qt.Key, *, wait: bool = True) -> None:
+def key(
+    qtbot: Any,
+    kiosk: KioskWindow,
+    key: Qt.Key,
+    *,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    wait: bool = True,
+) -> None:
     """A real key press to the web view (where the page has its focus), then the kiosk's answer."""
     before = kiosk.sent
     target = kiosk.page.view.focusProxy() or kiosk.page.view
-    QTest.keyClick(target, key)
+    QTest.keyClick(target, key, modifier)
     if wait:
         answered(qtbot, kiosk, before)
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from kiosktools import focused, key, on_view, press, text, type_into
+from kiosktools import focused, key, on_view, press, run_js, text, type_into
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from sessiontools import ML_BANK, FakeTime, screenshot
 
@@ -167,6 +167,19 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     total = 105 * 60 + 600
     assert kiosk.session.clock.remaining() == pytest.approx(total - 600)
 
+    # The candidate reads better in high contrast: chosen in the exam, it stays for every screen.
+    click(window, "#contrast-toggle")
+    key(
+        qtbot, kiosk, Qt.Key.Key_Plus, modifier=Qt.KeyboardModifier.ControlModifier, wait=False
+    )  # larger text
+
+    def comfort() -> dict:
+        return kiosk.session.saving.page_state().comfort
+
+    qtbot.waitUntil(
+        lambda: comfort().get("theme") == "contrast" and comfort().get("zoom_step") == 1, timeout=TIMEOUT_MS
+    )
+
     # A forced kill: the process state is dropped, nothing is closed or flushed on purpose.
     time.advance(300)
     kiosk.session.heartbeat()
@@ -178,6 +191,8 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     again = launch(settings)
     on_view(qtbot, again, "waiting")
     assert "Welcome back, Grace Hopper" in text(again, "all")
+    assert run_js(again, "return document.body.classList.contains('contrast')"), "in the colours chosen"
+    assert again.page.view.zoomFactor() > 1, "and the text size"
     assert text(again, "back") == "", "nothing to correct after a restart"
     shoot(again, shots, "6-resume-waiting", qtbot)
     enter_code(qtbot, again, start_code)
