@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup check lint
+.PHONY: run test setup check lint screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/exam-desktop check banks/
+
+## Every screen a candidate sees on a seat (identification ... receipt, errors) in English, Italian
+## and French at 1280×800 and 1920×1080, as PNG in out/kiosk-screens/ (the screens' own test).
+screenshots: $(STAMP)
+	EXAM_DESKTOP_SCREENSHOTS=out/kiosk-screens QT_QPA_PLATFORM=offscreen \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/session/test_exam_day_screens.py
+	@echo "PNG files in out/kiosk-screens/screens/"
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check exam_desktop tests bench

@@ -956,6 +956,7 @@ window.exam = (() => {
   document.addEventListener("DOMContentLoaded", start);
 
   return {
+    post, // kiosk.js speaks through the same channel
     init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
     guardCopying, setRoom, setHand, showAnnouncement, setSeat, openInstructions, setCover, answerFeedback,

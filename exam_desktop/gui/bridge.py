@@ -2,7 +2,8 @@
 
 JS -> Python: the page calls ``bridge.post(json)`` with ``{"type": ..., ...}``; the type must be one
 of the page's closed list (`MessageType` for the exam page, `GraderMessage` for the grading page),
-anything else is rejected and logged; messages after `close()` are dropped.
+anything else is rejected and logged; messages after `close()` are dropped. `route()` sends some
+kinds to a handler of their own (the kiosk's screens), the rest go to the main handler (the exam).
 Python -> JS: `call_js` builds the call from a fixed function name and JSON-encoded arguments — values
 are never formatted into JS source.
 """
@@ -16,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
 
@@ -48,6 +49,9 @@ class MessageType(enum.StrEnum):
     AIDS = "aids"  # {owner, aids: {notes, struck, highlights}}: a question's (or passage's) aids
     COMFORT = "comfort"  # {theme?, font?, spacing?, timer_hidden?, line_reader?, passage_collapsed?}
     SPEAK = "speak"  # {text}: read aloud ("" stops)
+    # the screens around the exam on a seat (assets/web/kiosk.js, gui/kiosk.py)
+    KIOSK_ACTION = "kiosk_action"  # {screen, action, values: {field id: text}}: a button or Enter
+    KIOSK_SHOWN = "kiosk_shown"  # {screen}: the screen is on view, its focus set
 
 
 class GraderMessage(enum.StrEnum):
@@ -92,16 +96,25 @@ class Bridge(QObject):
     """The object the page sees as ``bridge``; passes valid messages to its handler.
 
     Messages that arrive before a handler is set (the page may load while the exam is still being
-    read) are kept and handed over by `set_handler`.
+    read) are kept and handed over by `set_handler`. `loaded` is emitted when the page says
+    "ready" (`is_loaded` stays True), whoever handles that message.
     """
+
+    loaded = Signal()
 
     def __init__(self, parent: QObject | None = None, messages: type[enum.StrEnum] = MessageType):
         super().__init__(parent)
         self.messages = messages
         self.closed = False
+        self.is_loaded = False
         self.rejected: list[str] = []
         self._handler: Handler | None = None
+        self._routes: dict[str, Handler] = {}
         self._early: list[tuple[str, dict[str, Any]]] = []
+
+    def route(self, kinds: set[str], handler: Handler) -> None:
+        """Messages of `kinds` go to `handler` from now on, not to the main handler."""
+        self._routes.update(dict.fromkeys(kinds, handler))
 
     def set_handler(self, handler: Handler) -> None:
         self._handler = handler
@@ -124,10 +137,16 @@ class Bridge(QObject):
         if not isinstance(data, dict):
             self.rejected.append(text)
             return
-        if self._handler is None:
+        routed = self._routes.get(kind.value)
+        if routed is not None:
+            routed(kind.value, data)
+        elif self._handler is None:
             self._early.append((kind.value, data))
         else:
             self._handler(kind.value, data)
+        if kind.value == "ready" and not self.is_loaded:
+            self.is_loaded = True
+            self.loaded.emit()
 
     def close(self) -> None:
         """From now on, every message is dropped (the window is going away or submitted)."""

@@ -363,7 +363,10 @@ class ExamWindow(QMainWindow):
             MessageType.AIDS: self._on_aids,
             MessageType.COMFORT: self._on_comfort,
             MessageType.SPEAK: self._on_speak,
-        }[MessageType(kind)]
+        }.get(MessageType(kind))
+        if handler is None:  # a kiosk screen's message with no kiosk around the window
+            log.warning("ignored a %s message: no screen around the exam", kind)
+            return
         try:
             handler(data)
         except (KeyError, ValueError, TypeError) as exc:

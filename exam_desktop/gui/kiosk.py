@@ -1,13 +1,17 @@
 """The kiosk: a frameless, stay-on-top, full-screen window on every screen for a proctored session.
 
+One web view for the whole sitting: the exam page (gui/exam_page.py) loads while the candidate
+identifies, and every screen is drawn in it, in the exam's style and language (assets/web/kiosk.js;
+this module says what each screen holds, the page sends back what was typed, the session decides).
 Screens, in order: identification (fields from the package header; warnings for the invigilator
 such as a missing results folder) → waiting for the start code (wrong codes: a clear message and
 growing waits; "Back / correct" returns to identification) → instructions (scrolling, complete) →
-the exam (`ExamWindow`, embedded; the header shows the candidate and their end time) → at time-up a
-"Time is up — saving" screen that takes no keys for `TIME_UP_HOLD_MS` → the receipt (its button takes
-no keyboard focus). A relaunch after a crash goes straight to the start code ("welcome back"). Every
-word comes from the language table in the exam's language. After a submit the invigilator can seat
-a new candidate (the session is archived, core/seat/session.py `seat_next_candidate`).
+the exam (`ExamWindow` on the same page; the header shows the candidate and their end time) → at
+time-up a "Time is up — saving" screen that takes no keys for `TIME_UP_HOLD_MS` → the receipt (its
+button takes no keyboard focus). A relaunch after a crash goes straight to the start code ("welcome
+back"). After a submit the invigilator can seat a new candidate (the session is archived,
+core/seat/session.py `seat_next_candidate`). The invigilator panel (Ctrl+Alt+Shift+I) is a Qt
+widget shown instead of the page, from any screen.
 
 Time is fair: the clock stops under pause, rest breaks (from the candidate's roster profile) and,
 unless the rules say otherwise, an incident lock; the question is covered meanwhile.
@@ -16,12 +20,13 @@ While the exam runs the kiosk refuses to close (window close, Alt+F4, Escape) un
 permitted it, and reports incidents to the session (core/seat/session.py), which journals them and says
 whether to log, warn or lock: focus lost, window hidden or resized, screen added or removed, text
 copied outside the exam pasted in. Copying from the question text is disabled in the page. What an
-application cannot block is in docs/lockdown.md. Ctrl+Alt+Shift+I opens the invigilator panel.
+application cannot block is in docs/lockdown.md.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -35,21 +40,8 @@ from PySide6.QtGui import (
     QResizeEvent,
     QScreen,
     QShortcut,
-    QTextDocument,
 )
-from PySide6.QtWidgets import (
-    QApplication,
-    QFormLayout,
-    QFrame,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QScrollArea,
-    QSizePolicy,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
@@ -59,13 +51,13 @@ from exam_desktop.core.sealed.package import StartCodeRejected
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
 from exam_desktop.core.seat.trust import (
-    missing_office_key_sentence,
     needs_office_key_override,
     override_office_key,
 )
+from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
-from exam_desktop.gui.exam_window import ExamWindow, duration_text, format_remaining
+from exam_desktop.gui.exam_window import ZOOM_STEPS, ExamWindow, duration_text, format_remaining
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
 from exam_desktop.room.seat import Applied, RoomSeat, SeatLink
 
@@ -75,58 +67,23 @@ log = logging.getLogger(__name__)
 # tick that came a few milliseconds early would otherwise wait a whole second more.
 HEARTBEAT_MS = 900
 ROOM_TICK_MS = 250  # how often the room's commands are applied and the status published
-COLUMN_WIDTH = 700
 TIME_UP_HOLD_MS = 3000  # the "Time is up — saving" screen ignores typing this long
+MAX_TYPED = 1000  # characters kept from one field of a screen
+CODE_MASK = "XXXX-XXXX-XXXX-XXXX"
+THEMES = ("default", "contrast", "dark", "cream", "yellow")  # the page's (assets/web/tools.js)
+PAGE_SCREENS = frozenset(
+    {"office-key", "identify", "waiting", "instructions", "exam", "time-up", "receipt", "message"}
+)
+# The Qt widgets that stay Qt: the invigilator's panel and the covers of other screens.
 STYLE = """
-QWidget#kiosk { background: #f4f5f7; }
-QLabel, QLineEdit, QPushButton, QSpinBox { font-size: 17px; }
+QWidget#invigilator { background: #f6f7f9; }
+QWidget#invigilator QLabel, QLineEdit, QPushButton, QSpinBox { font-size: 17px; }
 QLineEdit, QSpinBox { padding: 6px; min-width: 320px; }
 QPushButton { padding: 8px 22px; }
-QLabel#error { color: #b00020; }
-QLabel#title { font-size: 28px; font-weight: 600; }
-QLabel#receipt-code { font-size: 56px; font-weight: 700; font-family: monospace; letter-spacing: 4px;
-  color: #1f2430; background: white; border: 2px solid #1f2430; padding: 12px 28px; }
-QLabel#warning { color: #7a4b00; background: #fff4d6; border: 1px solid #e0b050; padding: 10px; }
+QLabel#error { color: #b3261e; }
 QWidget#cover { background: #1f2430; }
 QWidget#cover QLabel { color: white; font-size: 22px; }
 """
-
-
-def _message_label(lines: int = 2) -> QLabel:
-    """A centred, wrapped label with room for `lines` lines (errors and notes)."""
-    label = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines + 8)
-    return label
-
-
-def _set_wrapped(label: QLabel, text: str) -> None:
-    """Set a wrapped label's text and make room for all of it (a warning is never cut off)."""
-    label.setText(text)
-    label.ensurePolished()  # the style sheet's font, padding and border
-    flags = Qt.TextFlag.TextWordWrap
-    needed = label.fontMetrics().boundingRect(0, 0, COLUMN_WIDTH - 40, 100_000, flags, text).height()
-    label.setMinimumHeight(needed + 32 if text else 0)
-
-
-def _screen(title: str) -> tuple[QWidget, QVBoxLayout]:
-    """A screen with a centred column of fixed width; returns the screen and the column."""
-    page = QWidget()
-    outer = QVBoxLayout(page)
-    outer.setContentsMargins(40, 40, 40, 40)
-    outer.addStretch(1)
-    column_widget = QWidget()
-    column_widget.setFixedWidth(COLUMN_WIDTH)
-    column = QVBoxLayout(column_widget)
-    column.setContentsMargins(0, 0, 0, 0)
-    column.setSpacing(14)
-    outer.addWidget(column_widget, alignment=Qt.AlignmentFlag.AlignHCenter)
-    outer.addStretch(2)
-    heading = QLabel(title, alignment=Qt.AlignmentFlag.AlignCenter)
-    heading.setObjectName("title")
-    heading.setWordWrap(True)
-    column.addWidget(heading)
-    return page, column
 
 
 class CoverWindow(QWidget):
@@ -143,8 +100,21 @@ class CoverWindow(QWidget):
         self.setGeometry(screen.geometry())
 
 
+def page_messages(page: ExamPage, handler: Callable[[str, dict[str, Any]], None]) -> None:
+    """Send the page's screen messages (kiosk.js) to `handler`; the exam's go to the exam window."""
+    page.bridge.route({MessageType.KIOSK_ACTION, MessageType.KIOSK_SHOWN}, handler)
+
+
+def typed_values(data: dict[str, Any]) -> dict[str, str]:
+    """What the page says was typed, as short strings (anything else is dropped)."""
+    raw = data.get("values")
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v[:MAX_TYPED] for k, v in raw.items() if isinstance(v, str)}
+
+
 class KioskWindow(QWidget):
-    """One proctored session, full screen. Emits `shown_screen(name)` on every screen change."""
+    """One proctored session, full screen. Emits `shown_screen(name)` once a screen is on view."""
 
     # office-key | identify | waiting | instructions | exam | invigilator | time-up | receipt | message
     shown_screen = Signal(str)
@@ -155,11 +125,7 @@ class KioskWindow(QWidget):
         self.session = session
         self.strings = strings_for(session.header.language)
         self.full_screen = full_screen
-        self.setObjectName("kiosk")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        self.setStyleSheet(STYLE)
         self.setWindowTitle(session.header.title)
-        self.page = ExamPage()  # QtWebEngine starts while the candidate identifies
         self.exam_window: ExamWindow | None = None
         self.engaged = False
         self.finished = False
@@ -169,23 +135,38 @@ class KioskWindow(QWidget):
         self._own_clipboard: str | None = None
         self._before_panel = "identify"
         self.current = ""
+        self.screens: dict[str, dict[str, Any]] = {}  # what each page screen says, as last shown
+        self.typed: dict[str, str] = {}  # the identification as given
+        self._code_waiting = False
+        self._begin_label = self.strings["begin"]
+        self.sent = 0  # screens handed to the page so far (each one numbered)
+        self.seen = 0  # the number of the last one the page says is on view
 
         self.stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self.screens: dict[str, QWidget] = {}
-        self._add("office-key", self._office_key_screen())
-        self._add("identify", self._identify_screen())
-        self._add("waiting", self._waiting_screen())
-        self._add("instructions", self._instructions_screen())
-        self._add("message", self._message_screen())
-        self._add("time-up", self._time_up_screen())
-        self._add("receipt", self._receipt_screen())
+        self.page_host = QWidget()  # holds the page until the exam window takes it over
+        self.page_layout = QVBoxLayout(self.page_host)
+        self.page_layout.setContentsMargins(0, 0, 0, 0)
+        self.stack.addWidget(self.page_host)
+        self._new_page()  # QtWebEngine starts while the candidate identifies
         self.panel = InvigilatorPanel(session)
+        self.panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.panel.setStyleSheet(STYLE)
         self.panel.closed.connect(self._panel_closed)
         self.panel.acted.connect(self._invigilator_acted)
-        self._add("invigilator", self.panel)
+        self.stack.addWidget(self.panel)
+        self._actions: dict[tuple[str, str], Callable[[dict[str, str]], object]] = {
+            ("office-key", "override"): self._override_office_key,
+            ("identify", "continue"): self._identify,
+            ("waiting", "start"): lambda values: self._unlock(values.get("start-code", "")),
+            ("waiting", "back"): lambda _values: self._correct_identification(),
+            ("instructions", "begin"): lambda _values: self._begin(),
+            ("message", "close"): lambda _values: self.close(),
+            ("receipt", "close"): lambda _values: self.close(),
+        }
+        self._define_screens()
 
         self.heartbeat_timer = QTimer(self, interval=HEARTBEAT_MS)
         self.heartbeat_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -215,200 +196,139 @@ class KioskWindow(QWidget):
 
     # ---------------------------------------------------------------------------- screens
 
-    def _add(self, name: str, widget: QWidget) -> None:
-        self.screens[name] = widget
-        self.stack.addWidget(widget)
+    def _new_page(self) -> None:
+        self.page = ExamPage()
+        self.seen = 0  # nothing of it on view yet
+        self.page_layout.addWidget(self.page.view)
+        page_messages(self.page, self._on_page_message)
+        self.page.bridge.loaded.connect(self.redraw)
 
-    def show_screen(self, name: str) -> None:
-        self.stack.setCurrentWidget(self.screens[name])
+    def _define_screens(self) -> None:
+        """What each screen holds before anything is typed; the flow fills in the rest."""
+        s, title = self.strings, self.session.header.title
+        self.screens = {
+            "office-key": {
+                "title": s["office_key_title"],
+                "fields": [
+                    {"id": "pin", "label": s["override_pin"], "secret": True},
+                    {"id": "who", "label": s["override_who"]},
+                    {"id": "reason", "label": s["override_reason"]},
+                ],
+                "buttons": [{"id": "override", "label": s["override_start"], "primary": True}],
+                "submit": "override",
+            },
+            "identify": {
+                "title": title,
+                "text": s["identify_prompt"],
+                "buttons": [{"id": "continue", "label": s["continue"], "primary": True}],
+                "submit": "continue",
+            },
+            "waiting": {
+                "title": title,
+                "fields": [
+                    {
+                        "id": "start-code",
+                        "label": s["start_code"],  # a screen reader names the field, not its mask
+                        "placeholder": CODE_MASK,
+                        "description": s["start_code_hint"],
+                    }
+                ],
+                "submit": "start",
+            },
+            "instructions": {
+                "title": title,
+                "html_label": s["instructions"],
+                "submit": "begin",
+                "focus": "html",
+            },
+            "message": {"title": title},
+            "time-up": {"title": s["time_up_title"], "text": s["time_up_saving"]},
+            "receipt": {
+                "title": s["submitted_heading"],
+                "text": s["receipt_intro"],
+                "after": s["receipt_write"],
+                # its one button takes no keyboard focus: a key still being typed cannot close it
+                "buttons": [{"id": "close", "label": s["close"], "focusable": False}],
+            },
+            "exam": {},
+        }
+        self._identify_fields()
+
+    def _identify_fields(self) -> None:
+        s = self.strings
+        self.screens["identify"]["fields"] = [
+            {
+                "id": field.id,
+                "label": field.label,
+                "optional": None if field.required else s["optional"],
+                "required": field.required,
+                "value": self.typed.get(field.id, ""),
+            }
+            for field in self.session.candidate_fields
+        ]
+
+    def show_screen(self, name: str, **changes: Any) -> None:
+        """Show screen `name`, with `changes` to what it says; `shown_screen(name)` follows once
+        it is on view (the invigilator panel at once, the page's screens when the page says so)."""
         self.current = name
-        self.shown_screen.emit(name)
-
-    def _office_key_screen(self) -> QWidget:
-        page, layout = _screen("The exam office key is missing")
-        self.office_key_text = _message_label(7)
-        layout.addWidget(self.office_key_text)
-        form = QFormLayout()
-        self.override_pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.override_pin.setObjectName("override-pin")
-        self.override_who = QLineEdit()
-        self.override_who.setObjectName("override-who")
-        self.override_reason = QLineEdit()
-        self.override_reason.setObjectName("override-reason")
-        form.addRow("Invigilator PIN", self.override_pin)
-        form.addRow("Your name", self.override_who)
-        form.addRow("Why start it anyway", self.override_reason)
-        holder = QWidget()
-        holder.setLayout(form)
-        layout.addWidget(holder, alignment=Qt.AlignmentFlag.AlignCenter)
-        self.override_message = _message_label()
-        self.override_message.setObjectName("error")
-        layout.addWidget(self.override_message)
-        button = QPushButton("Start without the office key")
-        button.setObjectName("override-office-key")
-        button.clicked.connect(self._override_office_key)
-        layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignCenter)
-        return page
-
-    def _override_office_key(self) -> None:
-        try:
-            override_office_key(
-                self.session, self.override_pin.text(), self.override_who.text(), self.override_reason.text()
-            )
-        except KnownError as exc:
-            self.override_message.setText(str(exc))
-            self.override_pin.selectAll()
+        if name == "invigilator":
+            self.stack.setCurrentWidget(self.panel)
+            self.shown_screen.emit(name)
             return
-        self.override_pin.clear()
-        self._first_screen()
+        self.screens[name].update(changes)
+        self.stack.setCurrentWidget(self.exam_window or self.page_host)
+        self.page.view.setFocus()
+        self.redraw()
 
-    def _identify_screen(self) -> QWidget:
-        s = self.strings
-        page, layout = _screen(self.session.header.title)
-        self.preflight_warning = _message_label(4)
-        self.preflight_warning.setObjectName("warning")
-        self.preflight_warning.hide()
-        layout.addWidget(self.preflight_warning)
-        layout.addWidget(QLabel(s["identify_prompt"], alignment=Qt.AlignmentFlag.AlignCenter))
-        form = QFormLayout()
-        self.fields: dict[str, QLineEdit] = {}
-        for field in self.session.candidate_fields:
-            edit = QLineEdit()
-            edit.setObjectName(f"field-{field.id}")
-            edit.setAccessibleName(field.label)
-            edit.returnPressed.connect(self._identify)
-            self.fields[field.id] = edit
-            label = field.label + ("" if field.required else f" {s['optional']}")
-            form.addRow(label, edit)
-        holder = QWidget()
-        holder.setLayout(form)
-        layout.addWidget(holder, alignment=Qt.AlignmentFlag.AlignCenter)
-        self.identify_message = _message_label()
-        self.identify_message.setObjectName("error")
-        layout.addWidget(self.identify_message)
-        button = QPushButton(s["continue"])
-        button.setObjectName("identify-continue")
-        button.clicked.connect(self._identify)
-        layout.addWidget(button, alignment=Qt.AlignmentFlag.AlignCenter)
-        return page
+    def _update(self, name: str, **changes: Any) -> None:
+        """Change what screen `name` says; shown again at once if it is on view."""
+        self.screens[name].update(changes)
+        if self.current == name:
+            self.redraw()
 
-    def _waiting_screen(self) -> QWidget:
-        page, layout = _screen(self.session.header.title)
-        self.waiting_text = _message_label()
-        layout.addWidget(self.waiting_text)
-        self.code = QLineEdit(placeholderText="XXXX-XXXX-XXXX-XXXX")
-        self.code.setObjectName("start-code")
-        self.code.setAccessibleName("Start code")  # a screen reader names the field, not its mask
-        self.code.setAccessibleDescription("Type the start code the invigilator gives you.")
-        self.code.returnPressed.connect(self._unlock)
-        layout.addWidget(self.code, alignment=Qt.AlignmentFlag.AlignCenter)
-        self.code_message = _message_label(3)
-        self.code_message.setObjectName("error")
-        layout.addWidget(self.code_message)
-        self.code_button = QPushButton(self.strings["start"])
-        self.code_button.setObjectName("start")
-        self.code_button.clicked.connect(self._unlock)
-        layout.addWidget(self.code_button, alignment=Qt.AlignmentFlag.AlignCenter)
-        self.back_button = QPushButton(self.strings["back_correct"])
-        self.back_button.setObjectName("back-correct")
-        self.back_button.clicked.connect(self._correct_identification)
-        layout.addWidget(self.back_button, alignment=Qt.AlignmentFlag.AlignCenter)
-        return page
-
-    def _correct_identification(self) -> None:
-        try:
-            typed = self.session.correct_identification()
-        except KnownError as exc:
-            self.code_message.setText(str(exc))
+    def redraw(self) -> None:
+        """Draw the current screen in the page (once the page has loaded; then it is drawn at once)."""
+        if self.current not in PAGE_SCREENS or not self.page.bridge.is_loaded:
             return
-        for field_id, edit in self.fields.items():
-            edit.setText(typed.get(field_id, edit.text()))
-        self.show_screen("identify")
-        first = next(iter(self.fields.values()), None)
-        if first is not None:
-            first.setFocus()
-            first.selectAll()
+        self.sent += 1
+        data = {
+            "screen": self.current,
+            "seq": self.sent,
+            "language": self.session.header.language,
+            "theme": self._comfort(),
+            **self.screens[self.current],
+        }
+        call_js(self.page.view.locked_page, "kiosk.show", data)
 
-    def _instructions_screen(self) -> QWidget:
-        page, layout = _screen(self.session.header.title)
-        self.instructions = QLabel("")
-        self.instructions.setWordWrap(True)
-        self.instructions.setTextFormat(Qt.TextFormat.MarkdownText)
-        self.instructions.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.instructions.setObjectName("instructions")
-        # However long the instructions are, all of them can be read: they scroll (keys too).
-        self.instructions_scroll = QScrollArea()
-        self.instructions_scroll.setWidget(self.instructions)
-        self.instructions_scroll.setWidgetResizable(True)
-        self.instructions_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.instructions_scroll.setMinimumHeight(380)
-        self.instructions_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.instructions_scroll.viewport().setAutoFillBackground(False)
-        self.instructions.setStyleSheet("background: transparent;")
-        self.instructions_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        layout.addWidget(self.instructions_scroll, 1)
-        self.begin_message = _message_label(5)  # room for what the invigilator must know
-        self.begin_message.setObjectName("error")
-        layout.addWidget(self.begin_message)
-        self.begin_button = QPushButton(self.strings["begin"])
-        self.begin_button.setObjectName("begin")
-        self.begin_button.clicked.connect(self._begin)
-        layout.addWidget(self.begin_button, alignment=Qt.AlignmentFlag.AlignCenter)
-        return page
+    def _comfort(self) -> str | None:
+        """The text size and colours the candidate chose in the exam (kept in the answer file),
+        for every screen after it (after a restart too); returns the theme for the page."""
+        if self.session.store is None:
+            return None
+        comfort = self.session.saving.page_state().comfort
+        step = comfort.get("zoom_step", 0)
+        if isinstance(step, int) and 0 < step < len(ZOOM_STEPS):
+            self.page.view.setZoomFactor(ZOOM_STEPS[step])
+        theme = comfort.get("theme") or ("contrast" if comfort.get("high_contrast") else None)
+        return theme if theme in THEMES else None
 
-    def _message_screen(self) -> QWidget:
-        page, layout = _screen("")
-        self.message_title = page.findChild(QLabel, "title")
-        self.message_text = _message_label(6)
-        self.message_text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        layout.addWidget(self.message_text)
-        self.message_button = QPushButton(self.strings["close"])
-        self.message_button.setObjectName("close")
-        self.message_button.clicked.connect(self.close)
-        layout.addWidget(self.message_button, alignment=Qt.AlignmentFlag.AlignCenter)
-        return page
-
-    def _time_up_screen(self) -> QWidget:
-        """Shown the moment time runs out: no field and no button, so typing goes nowhere."""
-        page, layout = _screen(self.strings["time_up_title"])
-        text = _message_label(3)
-        text.setText(self.strings["time_up_saving"])
-        layout.addWidget(text)
-        page.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        return page
-
-    def _receipt_screen(self) -> QWidget:
-        """The receipt code, large; its one button takes no keyboard focus, so a key still being
-        typed from the exam cannot close it."""
-        s = self.strings
-        page, layout = _screen(s["submitted_heading"])
-        intro = _message_label()
-        intro.setText(s["receipt_intro"])
-        layout.addWidget(intro)
-        self.receipt_code = QLabel("", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.receipt_code.setObjectName("receipt-code")
-        layout.addWidget(self.receipt_code, alignment=Qt.AlignmentFlag.AlignCenter)
-        after = _message_label()
-        after.setText(s["receipt_write"])
-        layout.addWidget(after)
-        self.receipt_warning = _message_label(5)
-        self.receipt_warning.setObjectName("warning")
-        layout.addWidget(self.receipt_warning)
-        self.receipt_close = QPushButton(s["close"])
-        self.receipt_close.setObjectName("receipt-close")
-        self.receipt_close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.receipt_close.setAutoDefault(False)
-        self.receipt_close.clicked.connect(self.close)
-        layout.addWidget(self.receipt_close, alignment=Qt.AlignmentFlag.AlignCenter)
-        page.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        return page
+    def _on_page_message(self, kind: str, data: dict[str, Any]) -> None:
+        screen = str(data.get("screen"))
+        if kind == MessageType.KIOSK_SHOWN:
+            seq = data.get("seq")
+            self.seen = seq if isinstance(seq, int) else self.seen
+            if screen == self.current:
+                self.shown_screen.emit(screen)
+            return
+        action = self._actions.get((screen, str(data.get("action"))))
+        if screen != self.current or action is None:  # a late click on a screen already gone
+            log.info("ignored %s on %s (showing %s)", data.get("action"), screen, self.current)
+            return
+        action(typed_values(data))
 
     def show_message(self, title: str, text: str, *, closable: bool) -> None:
-        assert self.message_title is not None
-        self.message_title.setText(title)
-        self.message_text.setText(text)
-        self.message_button.setVisible(closable)
-        self.show_screen("message")
+        buttons = [{"id": "close", "label": self.strings["close"], "primary": True}] if closable else []
+        self.show_screen("message", title=title, text=text, buttons=buttons)
 
     def _journal_crash(self) -> None:
         reports = crash_handler().reports
@@ -429,10 +349,22 @@ class KioskWindow(QWidget):
             self.room_seat.start()
             self.room_timer.start()
         if needs_office_key_override(self.session):
-            self.office_key_text.setText(missing_office_key_sentence(self.session))
-            self.show_screen("office-key")
-            self.override_pin.setFocus()
+            missing = fill(
+                self.strings["office_key_missing"], fingerprint=self.session.header.office_fingerprint
+            )
+            self.show_screen("office-key", text=missing, focus="pin")
             return
+        self._first_screen()
+
+    def _override_office_key(self, values: dict[str, str]) -> None:
+        try:
+            override_office_key(
+                self.session, values.get("pin", ""), values.get("who", ""), values.get("reason", "")
+            )
+        except KnownError as exc:
+            self.show_screen("office-key", error=str(exc), focus="pin", select=True)
+            return
+        self.screens["office-key"]["error"] = ""
         self._first_screen()
 
     def _first_screen(self) -> None:
@@ -448,16 +380,11 @@ class KioskWindow(QWidget):
         results = self.session.check_results_folder()
         if results is not None and not results.ok:
             warnings.append(results.message)
-        if warnings:
-            _set_wrapped(self.preflight_warning, "\n\n".join(warnings))
-            self.preflight_warning.show()
+        self.screens["identify"]["warning"] = "\n\n".join(warnings)
         if self.session.resuming:
             self._show_waiting()
         else:
             self.show_screen("identify")
-            first = next(iter(self.fields.values()), None)
-            if first is not None:
-                first.setFocus()
 
     def show_kiosk(self) -> None:
         if not self.full_screen:
@@ -470,48 +397,61 @@ class KioskWindow(QWidget):
             if screen is not primary:
                 self._cover(screen)
 
-    def _identify(self) -> None:
-        given = {field_id: edit.text() for field_id, edit in self.fields.items()}
-        missing = next(
-            (f for f in self.session.candidate_fields if f.required and not given.get(f.id, "").strip()), None
-        )
+    def _identify(self, values: dict[str, str]) -> None:
+        fields = self.session.candidate_fields
+        self.typed = {f.id: values.get(f.id, "") for f in fields}
+        self._identify_fields()
+        missing = next((f for f in fields if f.required and not self.typed[f.id].strip()), None)
         if missing is not None:  # said in the exam's language (the session checks it again)
-            self.identify_message.setText(fill(self.strings["fill_in"], label=missing.label))
-            self.fields[missing.id].setFocus()
+            self.show_screen(
+                "identify", error=fill(self.strings["fill_in"], label=missing.label), focus=missing.id
+            )
             return
         try:
-            self.session.identify(given)
+            self.session.identify(self.typed)
         except KnownError as exc:
-            self.identify_message.setText(str(exc))
+            self.show_screen("identify", error=str(exc), focus=None)
             return
+        self.screens["identify"].update(error="", focus=None)
         self._show_waiting()
 
     def _show_waiting(self) -> None:
+        s = self.strings
         who = self.session.candidate
         name = next((v for v in who.values() if v), "")
         key = "welcome_back" if self.session.resuming else "thank_you_wait"
-        self.waiting_text.setText(fill(self.strings[key], name=name))
-        self.back_button.setVisible(not self.session.resuming)
-        self.show_screen("waiting")
-        self.code.setFocus()
+        buttons = [{"id": "start", "label": s["start"], "primary": True}]
+        if not self.session.resuming:
+            buttons.append({"id": "back", "label": s["back_correct"]})
+        self.show_screen("waiting", text=fill(s[key], name=name), buttons=buttons, focus="start-code")
 
-    def _unlock(self) -> None:
-        if not self.code_button.isEnabled():
+    def _correct_identification(self) -> None:
+        try:
+            typed = self.session.correct_identification()
+        except KnownError as exc:
+            self.show_screen("waiting", error=str(exc))
+            return
+        self.typed = {f.id: typed.get(f.id, self.typed.get(f.id, "")) for f in self.session.candidate_fields}
+        self._identify_fields()
+        first = self.session.candidate_fields[0].id if self.session.candidate_fields else None
+        self.show_screen("identify", focus=first, select=True)
+
+    def _unlock(self, code: str) -> None:
+        if self._code_waiting:
+            self.redraw()
             return
         try:
-            self.session.unlock(self.code.text())
+            self.session.unlock(code)
         except TryAgainLater as exc:
             self._wait_for_code(exc.wait_s, self.strings["code_rejected"] if exc.reason else "")
             return
         except StartCodeRejected:
-            self.code_message.setText(self.strings["code_rejected"])
-            self.code.selectAll()
+            self.show_screen("waiting", error=self.strings["code_rejected"], select=True)
             return
         except KnownError as exc:
-            self.code_message.setText(str(exc))
-            self.code.selectAll()
+            self.show_screen("waiting", error=str(exc), select=True)
             return
-        self.code_message.setText("")
+        self.screens["waiting"].update(error="", select=False)
         plan = self.session.plan
         if plan is not None and plan.submitted:  # submitted, then interrupted before the bundle
             self._submitted(self.session.submitted_reason or "candidate")
@@ -522,8 +462,7 @@ class KioskWindow(QWidget):
     def _wait_for_code(self, wait_s: float, reason: str) -> None:
         self._code_wait_until = self.session.settings.monotonic() + wait_s
         self._code_text = reason
-        self.code_button.setEnabled(False)
-        self.code.setEnabled(False)
+        self._code_waiting = True
         self._code_countdown()
         self._code_timer.start()
 
@@ -531,43 +470,50 @@ class KioskWindow(QWidget):
         left = self._code_wait_until - self.session.settings.monotonic()
         if left <= 0:
             self._code_timer.stop()
-            self.code_button.setEnabled(True)
-            self.code.setEnabled(True)
-            self.code_message.setText(f"{self._code_text} {self.strings['try_again_now']}".strip())
-            self.code.setFocus()
-            self.code.selectAll()
+            self._code_waiting = False
+            error = f"{self._code_text} {self.strings['try_again_now']}".strip()
+            self.show_screen("waiting", disabled=False, error=error, select=True)
             return
         wait = fill(self.strings["wait_seconds"], n=round(left))
-        self.code_message.setText(f"{self._code_text} {wait}".strip())
+        self.show_screen("waiting", disabled=True, error=f"{self._code_text} {wait}".strip())
 
     def _show_instructions(self) -> None:
+        from exam_desktop.core.page.render import render_markdown
+
         exam = self.session.exam
         assert exam is not None
         plan = self.session.plan
         s = self.strings
         if plan is not None and plan.step in ("run", "submit"):
-            lines = [f"**{fill(s['time_left_now'], time=format_remaining(plan.remaining_s))}**", ""]
-            self.begin_button.setText(s["continue_exam"])
+            head, begin = (
+                fill(s["time_left_now"], time=format_remaining(plan.remaining_s)),
+                s["continue_exam"],
+            )
         else:
-            lines = [f"**{fill(s['duration'], duration=duration_text(exam.duration_minutes, s))}**", ""]
-        lines.append(exam.instructions or s["default_instructions"])
-        self.instructions.setText("\n".join(lines))
-        spoken = QTextDocument()
-        spoken.setMarkdown("\n".join(lines))
-        self.instructions.setAccessibleName(spoken.toPlainText())  # read without Markdown's asterisks
-        self._update_begin()
-        self.show_screen("instructions")
-        self.instructions_scroll.setFocus()  # arrow keys and Page Down scroll; Tab reaches Begin
+            head, begin = fill(s["duration"], duration=duration_text(exam.duration_minutes, s)), s["begin"]
+        html = render_markdown(f"**{head}**\n\n{exam.instructions or s['default_instructions']}")
+        self.screens["instructions"]["html"] = html
+        self._begin_label = begin
+        self._begin_state()
+        self.show_screen("instructions")  # arrow keys and Page Down scroll; Tab reaches Begin
+
+    def _begin_state(self) -> None:
+        """Begin is greyed, with the reason, while the session needs the invigilator."""
+        needs = self.session.needs_invigilator
+        begin = {"id": "begin", "label": self._begin_label, "primary": True, "disabled": needs}
+        self.screens["instructions"].update(
+            buttons=[begin], error=self.session.invigilator_needed_sentence() if needs else ""
+        )
 
     def _update_begin(self) -> None:
-        needs = self.session.needs_invigilator
-        self.begin_button.setEnabled(not needs)
-        if needs:
-            self.begin_message.setText(self.session.invigilator_needed_sentence())
-        else:
-            self.begin_message.setText("")
+        self._begin_state()
+        if self.current == "instructions":
+            self.redraw()
 
     def _begin(self) -> None:
+        if self.session.needs_invigilator:
+            self.redraw()
+            return
         # A damaged answer file found only now (a bad page read while the window restores the
         # answers) is said on screen, never left to escape this slot with nothing shown.
         try:
@@ -578,11 +524,11 @@ class KioskWindow(QWidget):
                 self.session.exam,
                 self.session.saving,
                 clock,
-                page=self.page,
+                page=self.page,  # the same page: it takes the view over
                 content=packaged_content(opened.figures, opened.images),  # drawn at build, from memory
             )
         except KnownError as exc:
-            self.begin_message.setText(str(exc))
+            self.show_screen("instructions", error=str(exc))
             return
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
@@ -596,7 +542,7 @@ class KioskWindow(QWidget):
             window.save_failed.connect(self.room_seat.report_error)  # the console sees a seat
             window.saved.connect(self.room_seat.clear_errors)  # that cannot save
         self.exam_window = window
-        self._add("exam", window)
+        self.stack.addWidget(window)
         self.show_screen("exam")
         self.heartbeat_timer.start()
 
@@ -641,7 +587,6 @@ class KioskWindow(QWidget):
         hold = reason in ("time", "invigilator") and self.current == "exam"
         if hold:  # the candidate may be typing: first a screen that takes no keys
             self.show_screen("time-up")
-            self.screens["time-up"].setFocus()
         try:
             written = self.session.submit(reason)
         except KnownError as exc:
@@ -662,7 +607,6 @@ class KioskWindow(QWidget):
         written = self._receipt
         if written is None:
             return
-        self.receipt_code.setText(written.receipt)
         notes = []
         if self.room_seat is not None:
             where = "collected_by_room" if self.session.collected_by_room else "kept_on_seat"
@@ -675,13 +619,11 @@ class KioskWindow(QWidget):
                     local=str(written.local_path),
                 )
             )
-        _set_wrapped(self.receipt_warning, "\n\n".join(notes))
-        self.receipt_warning.setVisible(bool(notes))
+        self._update("receipt", code=written.receipt, note="\n\n".join(notes))
         self._receipt_collected = self.session.collected_by_room
 
     def _show_receipt(self) -> None:
         self.show_screen("receipt")
-        self.screens["receipt"].setFocus()
 
     def _heartbeat(self) -> None:
         self.session.heartbeat()
@@ -734,22 +676,19 @@ class KioskWindow(QWidget):
         window = self.exam_window
         if window is not None:
             self.stack.removeWidget(window)
-            self.screens.pop("exam", None)
             window.close()
             window.deleteLater()
+        else:  # the page never went into an exam window (submitted before a restart)
+            self.page.view.deleteLater()
         self.exam_window = None
         self.finished = False
-        self.page = ExamPage()  # a fresh page: nothing of the previous candidate stays in it
-        for edit in self.fields.values():
-            edit.clear()
-        self.identify_message.setText("")
-        self.code.clear()
-        self.code_message.setText("")
+        warning = self.screens["identify"].get("warning", "")
+        self.typed = {}
+        self._define_screens()  # nothing the previous candidate typed or saw stays
+        self.screens["identify"]["warning"] = warning
+        self._new_page()  # a fresh page: nothing of the previous candidate stays in it
         self._before_panel = "identify"
         self.panel.close_panel()
-        first = next(iter(self.fields.values()), None)
-        if first is not None:
-            first.setFocus()
 
     def _apply_desk_state(self) -> None:
         desk, window = self.session.desk, self.exam_window
@@ -785,10 +724,9 @@ class KioskWindow(QWidget):
         """The room's start command: what typing the start code does (SeatOwner)."""
         if self.current != "waiting":
             raise KnownError("This seat is not waiting for the start code.")
-        self.code.setText(code)
-        self._unlock()
+        self._unlock(code)
         if self.session.exam is None:
-            raise KnownError(self.code_message.text() or "The start code was refused.")
+            raise KnownError(self.screens["waiting"].get("error") or "The start code was refused.")
 
     def end_exam(self) -> None:
         """The room ended the exam (SeatOwner)."""
@@ -966,23 +904,48 @@ def open_kiosk(
     return kiosk
 
 
-def show_refusal(text: str) -> None:
-    """Say on screen why the exam cannot start (a kiosk session has no terminal to print to)."""
+def show_refusal(text: str, language: str = "en") -> None:
+    """Say on screen why the exam cannot start (a kiosk session has no terminal to print to): a
+    full-screen page like the kiosk's, in `language` (English when the exam's is not known yet)."""
     from exam_desktop.gui.application import qt_application
 
     app = qt_application()
-    window = QWidget(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
-    window.setObjectName("kiosk")
-    window.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-    window.setStyleSheet(STYLE)
-    page, column = _screen("The exam cannot start")
-    message = _message_label(6)
-    message.setText(text)
-    column.addWidget(message)
-    close = QPushButton("Close")
-    close.clicked.connect(window.close)
-    column.addWidget(close, alignment=Qt.AlignmentFlag.AlignCenter)
-    layout = QVBoxLayout(window)
-    layout.addWidget(page)
+    window = RefusalWindow(text, language)
     window.showFullScreen()
     app.exec()
+
+
+class RefusalWindow(QWidget):
+    """The exam page with one message screen and a Close button (`show_refusal`)."""
+
+    def __init__(self, text: str, language: str = "en"):
+        super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        strings = strings_for(language)
+        self.setWindowTitle(strings["cannot_start_title"])
+        self.current = "message"
+        self.sent = self.seen = 0  # as the kiosk's: screens handed to the page, and on view
+        self.page = ExamPage()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.page.view)
+        self.screen_data = {
+            "screen": "message",
+            "language": language,
+            "title": strings["cannot_start_title"],
+            "text": text,
+            "buttons": [{"id": "close", "label": strings["close"], "primary": True}],
+        }
+        page_messages(self.page, self._on_page_message)
+        self.page.bridge.loaded.connect(self.redraw)
+        self.page.view.setFocus()
+
+    def redraw(self) -> None:
+        if self.page.bridge.is_loaded:
+            self.sent += 1
+            call_js(self.page.view.locked_page, "kiosk.show", {**self.screen_data, "seq": self.sent})
+
+    def _on_page_message(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == MessageType.KIOSK_SHOWN and isinstance(data.get("seq"), int):
+            self.seen = data["seq"]
+        elif kind == MessageType.KIOSK_ACTION and data.get("action") == "close":
+            self.close()

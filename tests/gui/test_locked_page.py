@@ -107,6 +107,20 @@ def test_the_bridge_rejects_unknown_or_malformed_messages_and_drops_them_after_t
     assert len(received) == 1
 
 
+def test_the_kiosk_screens_messages_go_to_their_own_handler_and_the_exam_never_sees_them(qapp):
+    bridge = Bridge()
+    exam, screens, loaded = [], [], []
+    bridge.loaded.connect(lambda: loaded.append(True))
+    bridge.route({"kiosk_action", "kiosk_shown"}, lambda kind, data: screens.append(kind))
+    bridge.post('{"type": "ready"}')  # the page is up, whoever listens
+    bridge.post('{"type": "kiosk_action", "screen": "identify", "action": "continue", "values": {}}')
+    assert loaded == [True] and bridge.is_loaded and screens == ["kiosk_action"]
+    bridge.set_handler(lambda kind, data: exam.append(kind))  # the exam window takes the page over
+    bridge.post('{"type": "kiosk_shown", "screen": "exam", "seq": 7}')
+    bridge.post('{"type": "flag", "question_id": "q1", "flagged": true}')
+    assert exam == ["ready", "flag"] and screens == ["kiosk_action", "kiosk_shown"]
+
+
 def test_values_reach_js_only_json_encoded():
     assert js_call("exam.showNotice", "');alert(1);//</script>") == (
         """exam.showNotice("');alert(1);//</script>");"""

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtWidgets import QPushButton
 from roomtools import broker, built, room, secrets  # noqa: F401  (fixtures)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "session"))
+from kiosktools import on_view, override_office_key, press, text, type_into
 from pagetools import js, text_of
+from sessiontools import screenshot
 
 from exam_desktop.core.seat.session import ExamSession, LaunchSettings
 from exam_desktop.gui.kiosk import open_kiosk
@@ -36,9 +38,11 @@ def test_a_kiosk_seat_is_run_from_the_console(qtbot, tmp_path, room, secrets, br
     kiosk = open_kiosk(session, full_screen=False, room_link=link)
     try:
         kiosk.resize(1280, 800)
-        for edit in kiosk.fields.values():
-            edit.setText("Katherine Johnson")
-        kiosk.findChild(QPushButton, "identify-continue").click()
+        override_office_key(qtbot, kiosk, "2468")  # the seat has no office key installed
+        on_view(qtbot, kiosk, "identify")
+        for field in session.candidate_fields:
+            type_into(kiosk, field.id, "Katherine Johnson")
+        press(qtbot, kiosk, "continue")
         qtbot.waitUntil(lambda: (console.view.row("lab-b-07") or None) is not None, timeout=TIMEOUT_MS)
 
         # The synchronised start: the console sends the start code, the seat opens its exam.
@@ -46,8 +50,9 @@ def test_a_kiosk_seat_is_run_from_the_console(qtbot, tmp_path, room, secrets, br
             "start", ["lab-b-07"], who="A. Invigilator", reason="start signal", code=built.start_code
         )
         qtbot.waitUntil(lambda: kiosk.current == "instructions", timeout=TIMEOUT_MS)
+        on_view(qtbot, kiosk, "instructions")
         with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-            kiosk.begin_button.click()
+            press(qtbot, kiosk, "begin", wait=False)
         window = kiosk.exam_window
         assert js(window, "return document.getElementById('hand').hidden") is False
 
@@ -77,13 +82,12 @@ def test_a_kiosk_seat_is_run_from_the_console(qtbot, tmp_path, room, secrets, br
         # The console ends the exam; the bundle travels to the console; the receipt says so.
         console.send("end", ["lab-b-07"], who="A. Invigilator", reason="time is over")
         qtbot.waitUntil(lambda: kiosk.finished, timeout=TIMEOUT_MS)
-        qtbot.waitUntil(
-            lambda: "collected by the room console" in kiosk.receipt_warning.text(), timeout=TIMEOUT_MS
-        )
         qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)  # after "time is up"
-        assert kiosk.receipt_code.text() == session.written.receipt
+        qtbot.waitUntil(lambda: "collected by the room console" in text(kiosk, "note"), timeout=TIMEOUT_MS)
+        on_view(qtbot, kiosk, "receipt")
+        assert text(kiosk, "code") == session.written.receipt
         assert list((room.folder / "results").glob("*.bundle"))
-        kiosk.grab().save(str(SHOTS / "kiosk-in-room-receipt.png"))
+        screenshot(qtbot, kiosk, SHOTS / "kiosk-in-room-receipt.png")
     finally:
         kiosk.finished = True
         kiosk.close()

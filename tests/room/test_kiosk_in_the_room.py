@@ -4,10 +4,15 @@ exam window, and the bundle is collected; a room that cannot be used is one sent
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent
 from roomtools import broker, built, console, make_room, room, secrets  # noqa: F401 (fixtures)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "session"))
+from kiosktools import on_view, override_office_key, press, type_into
 
 from exam_desktop.core.seat.session import ExamSession, LaunchSettings
 from exam_desktop.room.config import BrokerAddress
@@ -33,19 +38,20 @@ def test_the_room_starts_extends_and_ends_a_kiosk(qtbot, built, room, console, t
     assert link is not None and problem == ""
     kiosk = open_kiosk(session, full_screen=False, room_link=link)
     try:
-        for edit in kiosk.fields.values():
-            edit.setText("Ada Lovelace")
-        qtbot.mouseClick(
-            kiosk.findChild(type(kiosk.code_button), "identify-continue"), Qt.MouseButton.LeftButton
-        )
+        override_office_key(qtbot, kiosk, "2468")  # the seat has no office key installed
+        on_view(qtbot, kiosk, "identify")
+        for field in session.candidate_fields:
+            type_into(kiosk, field.id, "Ada Lovelace")
+        press(qtbot, kiosk, "continue")
         qtbot.waitUntil(
             lambda: (row := console.view.row("lab-01")) is not None and row.state == "waiting",
             timeout=TIMEOUT_MS,
         )
         console.send("start", ["lab-01"], who="A. Invigilator", reason="start signal", code=built.start_code)
         qtbot.waitUntil(lambda: kiosk.current == "instructions", timeout=TIMEOUT_MS)
+        on_view(qtbot, kiosk, "instructions")
         with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-            qtbot.mouseClick(kiosk.begin_button, Qt.MouseButton.LeftButton)
+            press(qtbot, kiosk, "begin", wait=False)
         console.send("extend", ["lab-01"], who="A. Invigilator", reason="late start", minutes=5)
         qtbot.waitUntil(lambda: session.clock.extension_s == 300, timeout=TIMEOUT_MS)
         qtbot.waitUntil(lambda: console.view.row("lab-01").status["extensions_s"] == 300, timeout=TIMEOUT_MS)

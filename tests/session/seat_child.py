@@ -7,9 +7,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+from kiosktools import begin, on_view, press, type_into
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QPushButton
 
 from exam_desktop.core.sealed.keys import load_public_key
 from exam_desktop.core.seat.session import ExamSession, LaunchSettings
@@ -27,16 +28,13 @@ def main() -> None:
         pin="2468",
     )
     kiosk = open_kiosk(ExamSession(settings), full_screen=False)
-    for edit in kiosk.fields.values():
-        edit.setText("Seat Child")
-    kiosk.findChild(QPushButton, "identify-continue").click()
-    kiosk.code.setText(code)
-    kiosk.code_button.click()
+    on_view(None, kiosk, "identify")
+    for field in kiosk.session.candidate_fields:
+        type_into(kiosk, field.id, "Seat Child")
+    press(None, kiosk, "continue")
+    kiosk.built = SimpleNamespace(start_code=code)
+    begin(None, kiosk)
     loop = QEventLoop()
-    kiosk.exam_ready.connect(loop.quit)
-    QTimer.singleShot(20_000, loop.quit)
-    kiosk.begin_button.click()
-    loop.exec()
     window = kiosk.exam_window
     assert window is not None and window.has_shown, "the exam did not start"
     result: dict = {}

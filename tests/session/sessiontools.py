@@ -84,14 +84,20 @@ def settings(built: Built, data_dir: Path, clock: FakeTime | None = None, **over
 
 
 def screenshot(qtbot: Any, widget: Any, path: Path, exam_window: Any = None) -> Path:
-    """Save what `widget` shows; with an exam window in it, once two grabs after drawn frames agree
-    (QtWebEngine's frames reach Qt with a lag)."""
+    """Save what `widget` shows; with an exam window or a kiosk screen in it, once two grabs after
+    drawn frames agree (QtWebEngine's frames reach Qt with a lag)."""
     image = widget.grab().toImage()
+    kiosk_screen = exam_window is None and getattr(widget, "current", "") not in ("", "exam", "invigilator")
     for round_number in range(10):
-        if exam_window is None:
+        if kiosk_screen:  # a kiosk screen in the page: drawn again, on view two frames later
+            widget.redraw()
+            drawn = widget.sent
+            qtbot.waitUntil(lambda: widget.seen >= drawn, timeout=20_000)  # noqa: B023 (waited on here)
+        elif exam_window is None:
             break
-        with qtbot.waitSignal(exam_window.painted, timeout=20_000):
-            exam_window.request_paint(f"{path.stem}-{round_number}")
+        else:
+            with qtbot.waitSignal(exam_window.painted, timeout=20_000):
+                exam_window.request_paint(f"{path.stem}-{round_number}")
         previous, image = image, widget.grab().toImage()
         if round_number and image == previous:
             break

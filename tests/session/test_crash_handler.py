@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import BANKS
+from kiosktools import begin, on_view, press, type_into
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
-from PySide6.QtWidgets import QPushButton
 from sessiontools import FakeTime, build, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
@@ -40,13 +40,12 @@ def test_a_bug_in_a_slot_keeps_the_answers_and_tells_the_candidate_calmly(qtbot,
     built = build(tmp_path / "package", BANKS / bank)
     kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", FakeTime())))
     try:
-        for edit in kiosk.fields.values():
-            edit.setText("Grace Hopper")
-        kiosk.findChild(QPushButton, "identify-continue").click()
-        kiosk.code.setText(built.start_code)
-        kiosk.code_button.click()
-        with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-            kiosk.begin_button.click()
+        kiosk.built = built
+        on_view(qtbot, kiosk, "identify")
+        for field in kiosk.session.candidate_fields:
+            type_into(kiosk, field.id, "Grace Hopper")
+        press(qtbot, kiosk, "continue")
+        begin(qtbot, kiosk)
         window = kiosk.exam_window
         text_question = next(q for q in built.exam.questions if q.kind in ("short", "essay"))
         with qtbot.waitSignal(window.shown, timeout=TIMEOUT_MS):

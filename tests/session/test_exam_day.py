@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
+from kiosktools import (
+    begin,
+    button,
+    enter_code,
+    focused,
+    identify,
+    key,
+    on_view,
+    press,
+    run_js,
+    text,
+    type_into,
+    value_of,
+)
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 from sessiontools import PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
@@ -44,20 +59,6 @@ def open_seat(qtbot, tmp_path):
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def identify(kiosk: KioskWindow, name: str = "Alan Turing", student_id: str = "S-1912") -> None:
-    kiosk.fields["name"].setText(name)
-    kiosk.fields["student_id"].setText(student_id)
-    kiosk.findChild(QPushButton, "identify-continue").click()
-
-
-def begin(qtbot, kiosk: KioskWindow) -> None:
-    kiosk.code.setText(kiosk.built.start_code)
-    kiosk.code_button.click()
-    assert kiosk.current == "instructions"
-    with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-        kiosk.begin_button.click()
-
-
 def open_panel(kiosk: KioskWindow) -> None:
     kiosk.open_invigilator_panel()
     kiosk.panel.pin.setText(PIN)
@@ -68,6 +69,8 @@ def open_panel(kiosk: KioskWindow) -> None:
 
 def shot(qtbot, kiosk: KioskWindow, name: str, web: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    if kiosk.current != "invigilator":
+        on_view(qtbot, kiosk, kiosk.current)
     screenshot(qtbot, kiosk, SHOTS / f"{name}.png", kiosk.exam_window if web else None)
 
 
@@ -77,24 +80,26 @@ def shot(qtbot, kiosk: KioskWindow, name: str, web: bool = False) -> None:
 def test_time_up_while_typing_shows_saving_then_a_receipt_no_key_can_close(qtbot, open_seat):
     time = FakeTime()
     kiosk = open_seat(time=time)
-    identify(kiosk)
+    identify(qtbot, kiosk)
     begin(qtbot, kiosk)
     time.advance(kiosk.session.clock.remaining() + 1)
     kiosk.exam_window.tick()
     assert kiosk.current == "time-up"
     shot(qtbot, kiosk, "time-up")
-    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_A):  # still typing
-        qtbot.keyClick(QApplication.focusWidget() or kiosk, key)
+    assert focused(kiosk)["tag"] == "h1", "no field or button to type into"
+    for pressed in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_A):  # still typing
+        key(qtbot, kiosk, pressed, wait=False)
     assert kiosk.current == "time-up" and kiosk.isVisible()
     with qtbot.waitSignal(kiosk.shown_screen, timeout=TIMEOUT_MS) as shown:
         pass
     assert shown.args == ["receipt"]
     written = kiosk.session.written
-    assert kiosk.receipt_code.text() == written.receipt
-    focused = QApplication.focusWidget()
-    assert not isinstance(focused, QPushButton), focused
-    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
-        qtbot.keyClick(focused or kiosk, key)
+    assert text(kiosk, "code") == written.receipt
+    assert focused(kiosk)["tag"] != "button"
+    assert button(kiosk, "close")["focusable"] is False, "Tab cannot reach it either"
+    for pressed in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Space):
+        key(qtbot, kiosk, pressed, wait=False)
+    assert text(kiosk, "code") == written.receipt, "the receipt is still there"
     assert kiosk.current == "receipt" and kiosk.isVisible()
     shot(qtbot, kiosk, "receipt")
     assert kiosk.session.submitted_reason == "time"
@@ -102,7 +107,7 @@ def test_time_up_while_typing_shows_saving_then_a_receipt_no_key_can_close(qtbot
 
 def test_ending_the_exam_and_permitting_quit_ask_the_invigilator_to_confirm(qtbot, open_seat):
     kiosk = open_seat()
-    identify(kiosk)
+    identify(qtbot, kiosk)
     begin(qtbot, kiosk)
     open_panel(kiosk)
     panel = kiosk.panel
@@ -127,7 +132,7 @@ def test_ending_the_exam_and_permitting_quit_ask_the_invigilator_to_confirm(qtbo
 
 def test_extend_time_says_why_it_is_greyed(qtbot, open_seat, tmp_path):
     kiosk = open_seat(build(tmp_path / "package", extra_time_allowed=False))
-    identify(kiosk)
+    identify(qtbot, kiosk)
     begin(qtbot, kiosk)
     open_panel(kiosk)
     assert not kiosk.panel.buttons["extend"].isEnabled()
@@ -140,14 +145,62 @@ def test_a_missing_results_folder_is_a_warning_at_identification_saying_where_th
     qtbot, open_seat, tmp_path
 ):
     kiosk = open_seat(results_dir=tmp_path / "usb-stick")
-    warning = kiosk.preflight_warning
-    assert not warning.isHidden()
-    assert str(tmp_path / "usb-stick") in warning.text() and str(tmp_path / "seat") in warning.text()
-    needed = warning.heightForWidth(warning.width())
-    assert warning.height() >= needed, "the warning is shown whole"
+    on_view(qtbot, kiosk, "identify")
+    warning = text(kiosk, "warning")
+    assert str(tmp_path / "usb-stick") in warning and str(tmp_path / "seat") in warning
+    whole = "const w = document.getElementById('kiosk-warning'); return w.scrollHeight <= w.clientHeight"
+    assert run_js(kiosk, whole), "the warning is shown whole"
     shot(qtbot, kiosk, "identify-results-warning")
-    identify(kiosk)
+    identify(qtbot, kiosk)
     assert kiosk.current == "waiting", "the exam can go ahead"
+
+
+def test_the_screens_are_keyboard_first_and_a_late_click_on_a_screen_gone_does_nothing(qtbot, open_seat):
+    kiosk = open_seat()
+    on_view(qtbot, kiosk, "identify")
+    assert focused(kiosk) == {"tag": "input", "id": "field-name", "label": "Full name"}
+    tab_order = (  # no positive tabindex anywhere: Tab follows the document, skipping the rest
+        'if (document.querySelector(\'[tabindex]:not([tabindex="-1"]):not([tabindex="0"])\')) return null;'
+        " return [...document.querySelectorAll('#kiosk input, #kiosk button, #kiosk [tabindex=\"0\"]')]"
+        ".filter(e => e.tabIndex >= 0 && !e.disabled && !e.inert).map(e => e.id)"
+    )
+    assert run_js(kiosk, tab_order) == ["field-name", "field-student_id", "kiosk-continue"]
+    assert run_js(kiosk, "return document.getElementById('layout').inert") is True, (
+        "nothing behind it reachable"
+    )
+    identify(qtbot, kiosk)
+    assert kiosk.current == "waiting"
+    # The identification screen's Continue, sent again after it has gone (a double click): ignored.
+    late = {"screen": "identify", "action": "continue", "values": {"name": "Mallory", "student_id": "S-0"}}
+    run_js(kiosk, f"exam.post('kiosk_action', {json.dumps(late)}); return true")
+    type_into(kiosk, "start-code", "AAAA-BBBB-CCCC-DDDD")
+    key(qtbot, kiosk, Qt.Key.Key_Return)  # the page's messages arrive in order: the late one first
+    assert kiosk.current == "waiting" and kiosk.session.candidate["name"] == "Alan Turing"
+    assert "does not open" in text(kiosk, "error")
+
+
+def test_long_instructions_scroll_with_the_keys_and_begin_stays_on_screen(qtbot, open_seat, tmp_path):
+    import dataclasses
+
+    from sessiontools import ML_BANK
+
+    from exam_desktop.core.bank import load_bank
+
+    rules = "\n".join(f"{i}. Rule {i} of the exam room, a line long enough to be read." for i in range(1, 61))
+    exam = dataclasses.replace(load_bank(ML_BANK), instructions=rules)
+    kiosk = open_seat(build(tmp_path / "package", exam=exam))
+    kiosk.resize(1280, 800)
+    identify(qtbot, kiosk)
+    enter_code(qtbot, kiosk, kiosk.built.start_code)
+    box = "const h = document.getElementById('kiosk-html');"
+    assert run_js(kiosk, box + " return h.scrollHeight > h.clientHeight"), "more than fits: it scrolls"
+    assert (
+        run_js(kiosk, "return document.getElementById('kiosk-begin').getBoundingClientRect().bottom") <= 800
+    )
+    assert "Rule 60 of the exam room" in text(kiosk, "html"), "complete"
+    assert focused(kiosk)["id"] == "kiosk-html"
+    key(qtbot, kiosk, Qt.Key.Key_PageDown, wait=False)
+    qtbot.waitUntil(lambda: run_js(kiosk, box + " return h.scrollTop") > 0, timeout=TIMEOUT_MS)
 
 
 # -------------------------------------------------------------------------------- the whole day
@@ -170,12 +223,13 @@ def test_a_candidate_with_a_roster_profile_lives_the_whole_exam_day(qtbot, open_
     built = build(tmp_path / "package", roster=parse_roster(ROSTER))
     kiosk = open_seat(built, time=time, rules=SessionRules.parse("focus-lost=lock"))
     # Identification, a typo, back to correct it.
-    identify(kiosk, "Alan Turing", "S-1921")
+    identify(qtbot, kiosk, "Alan Turing", "S-1921")
     assert kiosk.current == "waiting"
-    kiosk.back_button.click()
-    assert kiosk.current == "identify" and kiosk.fields["student_id"].text() == "S-1921"
+    press(qtbot, kiosk, "back")
+    assert kiosk.current == "identify" and value_of(kiosk, "student_id") == "S-1921"
+    assert focused(kiosk)["id"] == "field-name", "focus in the first field"
     assert not kiosk.session.path.exists(), "the mistyped identification left no answer file"
-    identify(kiosk, "Alan Turing", "S-1912")
+    identify(qtbot, kiosk, "Alan Turing", "S-1912")
     begin(qtbot, kiosk)
     clock = kiosk.session.clock
     assert clock.total_s == pytest.approx(105 * 60 * 1.25), "+25 % from the roster"
@@ -234,9 +288,9 @@ def test_a_candidate_with_a_roster_profile_lives_the_whole_exam_day(qtbot, open_
     assert kiosk.current == "time-up"
     qtbot.keyClicks(QApplication.focusWidget() or kiosk, "  \r")
     assert kiosk.current == "time-up"
-    qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)
+    on_view(qtbot, kiosk, "receipt")
     qtbot.keyClicks(QApplication.focusWidget() or kiosk, " \r")
-    assert kiosk.current == "receipt" and kiosk.receipt_code.text() == kiosk.session.written.receipt
+    assert kiosk.current == "receipt" and text(kiosk, "code") == kiosk.session.written.receipt
     kinds = [e["type"] for e in events(kiosk)]
     for expected in ("profile_applied", "clock_stopped", "break_started", "break_ended", "submitted"):
         assert expected in kinds, expected
@@ -248,25 +302,28 @@ def test_a_second_candidate_sits_on_the_same_seat_and_the_first_session_is_archi
     results = tmp_path / "results"
     results.mkdir()
     kiosk = open_seat(results_dir=results)
-    identify(kiosk, "Ada Lovelace", "S-1815")
+    identify(qtbot, kiosk, "Ada Lovelace", "S-1815")
     begin(qtbot, kiosk)
     kiosk.exam_window.submit("candidate")
     assert kiosk.current == "receipt"
-    first_receipt = kiosk.receipt_code.text()
+    on_view(qtbot, kiosk, "receipt")
+    first_receipt = text(kiosk, "code")
     first_file = kiosk.session.path
     open_panel(kiosk)
     assert kiosk.panel.buttons["new-candidate"].isEnabled()
     kiosk.panel.buttons["new-candidate"].click()
     assert "Ada Lovelace" in kiosk.panel.confirm_text.text()
     kiosk.panel.confirm_yes.click()
-    assert kiosk.current == "identify" and kiosk.fields["name"].text() == ""
+    on_view(qtbot, kiosk, "identify")
+    assert kiosk.current == "identify" and value_of(kiosk, "name") == ""
     archived = list((tmp_path / "seat" / "archive").glob(f"*{first_receipt}*/{first_file.name}"))
     assert len(archived) == 1 and not first_file.exists()
-    identify(kiosk, "Grace Hopper", "S-1906")
+    identify(qtbot, kiosk, "Grace Hopper", "S-1906")
     begin(qtbot, kiosk)
     assert kiosk.session.candidate["name"] == "Grace Hopper"
     kiosk.exam_window.submit("candidate")
-    assert kiosk.current == "receipt" and kiosk.receipt_code.text() != first_receipt
+    on_view(qtbot, kiosk, "receipt")
+    assert kiosk.current == "receipt" and text(kiosk, "code") not in ("", first_receipt)
     assert len(list(results.glob("*.bundle"))) == 2
     # The second hand-over archives beside the first, never over it.
     open_panel(kiosk)
@@ -279,4 +336,6 @@ def test_a_seat_without_the_office_key_says_so_on_the_first_screen(qtbot, open_s
     is installed or the invigilator overrides with the PIN (core/seat/trust.py)."""
     kiosk = open_seat(office_public_key=None)
     assert kiosk.current == "office-key"
-    assert "exam-desktop keys install" in kiosk.office_key_text.text()
+    on_view(qtbot, kiosk, "office-key")
+    assert "exam-desktop keys install" in text(kiosk, "all")
+    assert focused(kiosk)["id"] == "field-pin"

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from kiosktools import button, enter_code, on_view, press, run_js, text, type_into
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 from sessiontools import ML_BANK, PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
@@ -22,7 +23,7 @@ from exam_desktop.core.page.strings import strings_for
 from exam_desktop.core.sealed.roster import parse_roster
 from exam_desktop.core.seat.incidents import SessionRules
 from exam_desktop.core.seat.session import ExamSession
-from exam_desktop.gui.kiosk import KioskWindow
+from exam_desktop.gui.kiosk import KioskWindow, RefusalWindow
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 SHOTS = (
@@ -50,11 +51,18 @@ INSTRUCTIONS = {
 def shoot(qtbot, kiosk: KioskWindow, language: str, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     web = kiosk.current == "exam"
+    if kiosk.current not in ("exam", "invigilator"):
+        on_view(qtbot, kiosk, kiosk.current)
     for width, height in SIZES:
         kiosk.resize(width, height)
         QApplication.processEvents()
         path = SHOTS / f"{language}-{width}x{height}-{name}.png"
         screenshot(qtbot, kiosk, path, kiosk.exam_window if web else None)
+        if kiosk.current not in ("exam", "invigilator"):
+            whole = (
+                "const b = document.querySelector('.kiosk-box'); return b.scrollHeight <= b.clientHeight + 1"
+            )
+            assert run_js(kiosk, whole), f"{name} at {width}×{height}: nothing cut off"
 
 
 def page(kiosk: KioskWindow, script: str):
@@ -72,24 +80,32 @@ def test_every_kiosk_screen_in_the_exam_language_at_two_sizes(qtbot, tmp_path, l
     rules = SessionRules.parse("focus-lost=lock")
     kiosk = KioskWindow(ExamSession(settings(built, tmp_path / "seat", time, rules=rules)), full_screen=False)
     try:
+        kiosk.built = built
         kiosk.start()
-        assert kiosk.current == "identify" and not kiosk.preflight_warning.isHidden()
-        assert kiosk.findChild(QPushButton, "identify-continue").text() == s["continue"]
-        kiosk.fields["name"].setText(name)
+        on_view(qtbot, kiosk, "identify")
+        assert "usb-stick" in text(kiosk, "warning")
+        assert button(kiosk, "continue")["label"] == s["continue"]
+        assert s["identify_prompt"] in text(kiosk, "all")
+        assert run_js(kiosk, "return document.documentElement.lang") == language
+        type_into(kiosk, "name", name)
         shoot(qtbot, kiosk, language, "01-identify")
-        kiosk.fields["student_id"].setText(student_id)
-        kiosk.findChild(QPushButton, "identify-continue").click()
-        kiosk.code.setText("AAAA-BBBB-CCCC-DDDD")
-        kiosk.code_button.click()
-        assert kiosk.back_button.text() == s["back_correct"]
+        type_into(kiosk, "student_id", student_id)
+        press(qtbot, kiosk, "continue")
+        enter_code(qtbot, kiosk, "AAAA-BBBB-CCCC-DDDD")
+        assert button(kiosk, "back")["label"] == s["back_correct"]
+        assert text(kiosk, "error") == s["code_rejected"]
+        assert (
+            run_js(kiosk, "return document.querySelector('label[for=field-start-code]').textContent")
+            == (s["start_code"])
+        )
         shoot(qtbot, kiosk, language, "02-start-code")
-        kiosk.code.setText(built.start_code)
-        kiosk.code_button.click()
-        assert kiosk.current == "instructions" and kiosk.begin_button.text() == s["begin"]
-        assert "12." in kiosk.instructions.text(), "the instructions are there whole"
+        enter_code(qtbot, kiosk, built.start_code)
+        assert kiosk.current == "instructions" and button(kiosk, "begin")["label"] == s["begin"]
+        last_rule = INSTRUCTIONS[language].splitlines()[-1].split(". ", 1)[1]
+        assert last_rule in text(kiosk, "html"), "the instructions are there whole"
         shoot(qtbot, kiosk, language, "03-instructions")
         with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-            kiosk.begin_button.click()
+            press(qtbot, kiosk, "begin", wait=False)
         assert (
             page(kiosk, "return document.getElementById('candidate').textContent") == f"{name} · {student_id}"
         )
@@ -124,10 +140,12 @@ def test_every_kiosk_screen_in_the_exam_language_at_two_sizes(qtbot, tmp_path, l
         kiosk.exam_window.tick()
         assert kiosk.current == "time-up"
         shoot(qtbot, kiosk, language, "09-time-up")
-        qtbot.waitUntil(lambda: kiosk.current == "receipt", timeout=TIMEOUT_MS)
-        assert not kiosk.receipt_warning.isHidden(), "the results folder was missing"
+        on_view(qtbot, kiosk, "receipt")
+        assert "usb-stick" in text(kiosk, "note"), "the results folder was missing"
+        assert text(kiosk, "code") == kiosk.session.written.receipt
         shoot(qtbot, kiosk, language, "10-receipt")
         kiosk.show_message(s["saved_here_title"], kiosk.session.results_warning, closable=True)
+        assert button(kiosk, "close")["label"] == s["close"]
         shoot(qtbot, kiosk, language, "11-error")
         kiosk.open_invigilator_panel()
         kiosk.panel.pin.setText(PIN)
@@ -137,6 +155,42 @@ def test_every_kiosk_screen_in_the_exam_language_at_two_sizes(qtbot, tmp_path, l
         shoot(qtbot, kiosk, language, "12-invigilator-new-candidate")
     finally:
         kiosk.finished = True
+        kiosk.close()
+        kiosk.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.mark.parametrize("language", ["en", "it", "fr"])
+def test_the_office_key_override_and_the_refusal_in_the_exam_language(qtbot, tmp_path, language):
+    s = strings_for(language)
+    exam = dataclasses.replace(load_bank(ML_BANK), language=language)
+    built = build(tmp_path / "package", exam=exam)
+    session = ExamSession(settings(built, tmp_path / "seat", FakeTime(), office_public_key=None))
+    kiosk = KioskWindow(session, full_screen=False)
+    refusal = RefusalWindow("The package exam.exam cannot be read: it is not an exam package.", language)
+    try:
+        kiosk.start()
+        on_view(qtbot, kiosk, "office-key")
+        assert text(kiosk, "title") == s["office_key_title"]
+        assert button(kiosk, "override")["label"] == s["override_start"]
+        shoot(qtbot, kiosk, language, "00-office-key")
+        refusal.resize(1280, 800)
+        refusal.show()
+        on_view(qtbot, refusal, "message")
+        assert (
+            run_js(refusal, "return document.getElementById('kiosk-title').textContent")
+            == s["cannot_start_title"]
+        )
+        assert run_js(refusal, "return document.getElementById('kiosk-close').textContent") == s["close"]
+        for width, height in SIZES:
+            refusal.resize(width, height)
+            QApplication.processEvents()
+            screenshot(qtbot, refusal, SHOTS / f"{language}-{width}x{height}-13-cannot-start.png")
+        run_js(refusal, "document.getElementById('kiosk-close').click(); return true")
+        qtbot.waitUntil(lambda: not refusal.isVisible(), timeout=TIMEOUT_MS)
+    finally:
+        refusal.close()
+        refusal.deleteLater()
         kiosk.close()
         kiosk.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from kiosktools import button, enter_code, identify, on_view, press, text, type_into
 from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtWidgets import QPushButton
 from sessiontools import PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
@@ -56,12 +56,11 @@ def test_a_damaged_answer_is_said_on_screen_and_the_invigilator_continues(qtbot,
 
     kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", time)))
     kiosks.append(kiosk)
-    kiosk.code.setText(built.start_code)
-    kiosk.code_button.click()
+    enter_code(qtbot, kiosk, built.start_code)
     assert kiosk.current == "instructions"
-    assert not kiosk.begin_button.isEnabled()
-    assert "answer file on this machine is damaged" in kiosk.begin_message.text()
-    assert questions[0].id in kiosk.begin_message.text()
+    assert not button(kiosk, "begin")["enabled"]
+    assert "answer file on this machine is damaged" in text(kiosk, "error")
+    assert questions[0].id in text(kiosk, "error")
     screenshot(qtbot, kiosk, SHOTS / "kiosk-damaged-answer-file.png")
 
     kiosk.open_invigilator_panel()
@@ -73,11 +72,11 @@ def test_a_damaged_answer_is_said_on_screen_and_the_invigilator_continues(qtbot,
     panel.act("continue")  # an irreversible decision: the panel asks once more
     assert "Alan Turing" in panel.confirm_text.text()
     panel.confirm_yes.click()
-    assert kiosk.begin_button.isEnabled() and kiosk.begin_message.text() == ""
     panel.closed.emit()
-    assert kiosk.current == "instructions"
+    on_view(qtbot, kiosk, "instructions")
+    assert button(kiosk, "begin")["enabled"] and text(kiosk, "error") == ""
     with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-        kiosk.begin_button.click()
+        press(qtbot, kiosk, "begin", wait=False)
     assert kiosk.current == "exam"
     kiosk.exam_window.submit("candidate")
     qtbot.waitUntil(lambda: kiosk.finished, timeout=TIMEOUT_MS)
@@ -91,22 +90,20 @@ def test_without_an_office_key_the_kiosk_waits_for_the_invigilators_pin(qtbot, t
     kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", FakeTime(), office_public_key=None)))
     kiosks.append(kiosk)
     assert kiosk.current == "office-key"
-    assert "No exam office key is installed" in kiosk.office_key_text.text()
+    on_view(qtbot, kiosk, "office-key")
+    assert "No exam office key is installed" in text(kiosk, "all")
     screenshot(qtbot, kiosk, SHOTS / "kiosk-no-office-key.png")
-    press = kiosk.findChild(QPushButton, "override-office-key")
 
-    kiosk.override_pin.setText("not-the-pin")
-    kiosk.override_who.setText("R. Invigilator")
-    kiosk.override_reason.setText("key not yet installed on this lab")
-    press.click()
-    assert kiosk.current == "office-key" and "not the invigilator PIN" in kiosk.override_message.text()
+    type_into(kiosk, "pin", "not-the-pin")
+    type_into(kiosk, "who", "R. Invigilator")
+    type_into(kiosk, "reason", "key not yet installed on this lab")
+    press(qtbot, kiosk, "override")
+    assert kiosk.current == "office-key" and "not the invigilator PIN" in text(kiosk, "error")
 
-    kiosk.override_pin.setText(PIN)
-    press.click()
+    type_into(kiosk, "pin", PIN)
+    press(qtbot, kiosk, "override")
     assert kiosk.current == "identify"
-    kiosk.fields["name"].setText("Alan Turing")
-    kiosk.fields["student_id"].setText("S-1912")
-    kiosk.findChild(QPushButton, "identify-continue").click()
+    identify(qtbot, kiosk)
     events = kiosk.session.store.events()
     override = next(e for e in events if e["type"] == "office_key_override")
     assert override["data"]["who"] == "R. Invigilator"

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from kiosktools import focused, key, on_view, press, run_js, text, type_into
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QAccessible
 from sessiontools import ML_BANK, FakeTime, screenshot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
@@ -38,8 +38,8 @@ def cli(capsys, *argv: object) -> str:
     return out
 
 
-def shoot(kiosk: KioskWindow, folder: Path, name: str, qtbot=None) -> Path:
-    return screenshot(qtbot, kiosk, folder / f"{name}.png", kiosk.exam_window if qtbot else None)
+def shoot(kiosk: KioskWindow, folder: Path, name: str, qtbot, web: bool = False) -> Path:
+    return screenshot(qtbot, kiosk, folder / f"{name}.png", kiosk.exam_window if web else None)
 
 
 @pytest.fixture
@@ -60,10 +60,11 @@ def launch():
 
 
 def enter_code(qtbot, kiosk: KioskWindow, code: str) -> None:
-    # a screen reader names the field (its placeholder is only the code's shape)
-    assert QAccessible.queryAccessibleInterface(kiosk.code).text(QAccessible.Text.Name) == "Start code"
-    kiosk.code.setText(code)
-    qtbot.mouseClick(kiosk.code_button, Qt.MouseButton.LeftButton)
+    on_view(qtbot, kiosk, "waiting")
+    # focus in the field, which a screen reader names (its placeholder is only the code's shape)
+    assert focused(kiosk) == {"tag": "input", "id": "field-start-code", "label": "Start code"}
+    type_into(kiosk, "start-code", code)
+    key(qtbot, kiosk, Qt.Key.Key_Return)  # Enter submits
 
 
 def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkeypatch, launch):
@@ -105,26 +106,28 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     assert kiosk.windowFlags() & Qt.WindowType.FramelessWindowHint
     assert kiosk.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
     assert kiosk.isFullScreen()
-    kiosk.fields["name"].setText("Grace Hopper")
-    shoot(kiosk, shots, "1-identify-missing")
-    qtbot.mouseClick(kiosk.findChild(type(kiosk.code_button), "identify-continue"), Qt.MouseButton.LeftButton)
-    assert "Student ID" in kiosk.identify_message.text()
-    shoot(kiosk, shots, "1-identify-missing")
-    kiosk.fields["student_id"].setText("S-1906")
-    qtbot.mouseClick(kiosk.findChild(type(kiosk.code_button), "identify-continue"), Qt.MouseButton.LeftButton)
+    on_view(qtbot, kiosk, "identify")
+    assert focused(kiosk) == {"tag": "input", "id": "field-name", "label": "Full name"}
+    type_into(kiosk, "name", "Grace Hopper")
+    key(qtbot, kiosk, Qt.Key.Key_Return)
+    assert "Student ID" in text(kiosk, "error")
+    assert focused(kiosk)["id"] == "field-student_id", "focus goes to the field still empty"
+    shoot(kiosk, shots, "1-identify-missing", qtbot)
+    type_into(kiosk, "student_id", "S-1906")
+    key(qtbot, kiosk, Qt.Key.Key_Return)
     assert kiosk.current == "waiting"
 
     enter_code(qtbot, kiosk, "AAAA-BBBB-CCCC-DDDD")
-    assert "does not open" in kiosk.code_message.text()
-    shoot(kiosk, shots, "2-waiting-wrong-code")
+    assert "does not open" in text(kiosk, "error")
+    shoot(kiosk, shots, "2-waiting-wrong-code", qtbot)
     enter_code(qtbot, kiosk, start_code)
     assert kiosk.current == "instructions"
-    name = QAccessible.queryAccessibleInterface(kiosk.instructions).text(QAccessible.Text.Name)
-    assert name.startswith("Duration: ") and "*" not in name  # read as text, not as Markdown
-    shoot(kiosk, shots, "3-instructions")
+    assert text(kiosk, "html").startswith("Duration: "), "read as text, not as Markdown"
+    assert focused(kiosk)["id"] == "kiosk-html", "arrow keys and Page Down scroll the instructions"
+    shoot(kiosk, shots, "3-instructions", qtbot)
 
     with qtbot.waitSignal(kiosk.exam_ready, timeout=TIMEOUT_MS):
-        qtbot.mouseClick(kiosk.begin_button, Qt.MouseButton.LeftButton)
+        press(qtbot, kiosk, "begin", wait=False)
     window = kiosk.exam_window
     click(window, "#opt-1")
     first_id = window.current_id
@@ -132,7 +135,7 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     time.advance(600)
     window.tick()
     assert js(window, "return document.getElementById('timer').textContent") == "1:35:00 left"
-    shoot(kiosk, shots, "4-exam", qtbot)
+    shoot(kiosk, shots, "4-exam", qtbot, web=True)
 
     # The exam cannot be closed while it runs, neither by the window manager nor with Escape.
     kiosk.close()
@@ -158,11 +161,24 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     panel.reason.setText("extra time agreed with disability services")
     panel.minutes.setValue(10)
     panel.act("extend")
-    shoot(kiosk, shots, "5-invigilator-panel")
+    shoot(kiosk, shots, "5-invigilator-panel", qtbot)
     panel.close_panel()
     assert kiosk.current == "exam"
     total = 105 * 60 + 600
     assert kiosk.session.clock.remaining() == pytest.approx(total - 600)
+
+    # The candidate reads better in high contrast: chosen in the exam, it stays for every screen.
+    click(window, "#contrast-toggle")
+    key(
+        qtbot, kiosk, Qt.Key.Key_Plus, modifier=Qt.KeyboardModifier.ControlModifier, wait=False
+    )  # larger text
+
+    def comfort() -> dict:
+        return kiosk.session.saving.page_state().comfort
+
+    qtbot.waitUntil(
+        lambda: comfort().get("theme") == "contrast" and comfort().get("zoom_step") == 1, timeout=TIMEOUT_MS
+    )
 
     # A forced kill: the process state is dropped, nothing is closed or flushed on purpose.
     time.advance(300)
@@ -173,21 +189,26 @@ def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkey
     time.advance(90)  # the machine restarts
 
     again = launch(settings)
-    assert again.current == "waiting" and "Welcome back, Grace Hopper" in again.waiting_text.text()
-    shoot(again, shots, "6-resume-waiting")
+    on_view(qtbot, again, "waiting")
+    assert "Welcome back, Grace Hopper" in text(again, "all")
+    assert run_js(again, "return document.body.classList.contains('contrast')"), "in the colours chosen"
+    assert again.page.view.zoomFactor() > 1, "and the text size"
+    assert text(again, "back") == "", "nothing to correct after a restart"
+    shoot(again, shots, "6-resume-waiting", qtbot)
     enter_code(qtbot, again, start_code)
-    assert "Time left: 1:40:00" in again.instructions.text()
-    shoot(again, shots, "7-resume-instructions")
+    assert "Time left: 1:40:00" in text(again, "html")
+    shoot(again, shots, "7-resume-instructions", qtbot)
     with qtbot.waitSignal(again.exam_ready, timeout=TIMEOUT_MS):
-        qtbot.mouseClick(again.begin_button, Qt.MouseButton.LeftButton)
+        press(qtbot, again, "begin", wait=False)
     assert again.session.clock.remaining() == pytest.approx(total - 900, abs=2)
     assert again.exam_window.current_id == first_id
     assert js(again.exam_window, "return document.querySelector('#opt-1').checked") is True
-    shoot(again, shots, "8-resumed-exam", qtbot)
+    shoot(again, shots, "8-resumed-exam", qtbot, web=True)
 
     again.exam_window.submit("candidate")
-    assert again.current == "receipt" and again.receipt_code.text() == again.session.written.receipt
-    shoot(again, shots, "9-submitted")
+    on_view(qtbot, again, "receipt")
+    assert text(again, "code") == again.session.written.receipt
+    shoot(again, shots, "9-submitted", qtbot)
     bundles = list((tmp_path / "results").glob("*.bundle"))
     assert len(bundles) == 1
     bundle = read_bundle(bundles[0], exam_id="ml-engineers-test")

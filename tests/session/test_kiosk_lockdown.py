@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from kiosktools import begin, button, enter_code, identify, on_view, run_js, text
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 from sessiontools import PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from pagetools import TIMEOUT_MS, js
+from pagetools import js
 
 from exam_desktop.core.seat.incidents import SessionRules
 from exam_desktop.core.seat.meta import Meta
@@ -41,9 +42,8 @@ def seat(qtbot, tmp_path):
     rules = SessionRules.parse("focus-lost=lock,foreign-paste=warn")
     time = FakeTime()
     kiosk = open_kiosk(ExamSession(settings(built, tmp_path / "seat", time, rules=rules)))
-    kiosk.fields["name"].setText("Alan Turing")
-    kiosk.fields["student_id"].setText("S-1912")
-    kiosk.findChild(QPushButton, "identify-continue").click()
+    kiosk.built = built
+    identify(qtbot, kiosk)
     yield Seat(kiosk, time, built.start_code)
     kiosk.finished = True
     kiosk.close()
@@ -54,27 +54,24 @@ def seat(qtbot, tmp_path):
 @pytest.fixture
 def kiosk(qtbot, seat):
     """A kiosk with the exam running."""
-    seat.kiosk.code.setText(seat.start_code)
-    seat.kiosk.code_button.click()
-    with qtbot.waitSignal(seat.kiosk.exam_ready, timeout=TIMEOUT_MS):
-        seat.kiosk.begin_button.click()
+    begin(qtbot, seat.kiosk)
     return seat.kiosk
 
 
 def test_wrong_start_codes_make_the_candidate_wait_longer(qtbot, seat):
     kiosk = seat.kiosk
     for _ in range(3):
-        kiosk.code.setText("AAAA-AAAA-AAAA-AAAA")
-        kiosk.code_button.click()
-    assert not kiosk.code_button.isEnabled() and not kiosk.code.isEnabled()
-    assert "does not open the exam" in kiosk.code_message.text()
-    assert "wait 5 seconds" in kiosk.code_message.text()
+        enter_code(qtbot, kiosk, "AAAA-AAAA-AAAA-AAAA")
+    assert not button(kiosk, "start")["enabled"]
+    assert run_js(kiosk, "return document.getElementById('field-start-code').disabled") is True
+    assert "does not open the exam" in text(kiosk, "error")
+    assert "wait 5 seconds" in text(kiosk, "error")
     screenshot(qtbot, kiosk, SHOTS / "kiosk-start-code-backoff.png")
     seat.time.advance(5)
-    qtbot.waitUntil(kiosk.code_button.isEnabled, timeout=3000)  # the countdown's next tick
-    assert "try again now" in kiosk.code_message.text()
-    kiosk.code.setText(seat.start_code)
-    kiosk.code_button.click()
+    qtbot.waitUntil(lambda: "try again now" in kiosk.screens["waiting"]["error"], timeout=3000)  # next tick
+    on_view(qtbot, kiosk, "waiting")
+    assert button(kiosk, "start")["enabled"] and "try again now" in text(kiosk, "error")
+    enter_code(qtbot, kiosk, seat.start_code)
     assert kiosk.current == "instructions"
 
 
@@ -185,9 +182,7 @@ def test_the_launch_command_opens_the_kiosk_with_its_options(qtbot, tmp_path):
     try:
         assert kiosk.current == "identify" and kiosk.isFullScreen()
         assert "preflight" in kiosk.session.results
-        kiosk.fields["name"].setText("Kurt Gödel")
-        kiosk.fields["student_id"].setText("S-1906")
-        kiosk.findChild(QPushButton, "identify-continue").click()
+        identify(qtbot, kiosk, "Kurt Gödel", "S-1906")
         store = kiosk.session.store
         assert store.get_meta(Meta.RULES) == {
             "incidents": {**SessionRules().actions, "screen-added": "lock"},

@@ -21,12 +21,9 @@ def main(package: str, data_dir: str, start_code: str) -> int:
         LaunchSettings(package=Path(package), data_dir=Path(data_dir), needed_bytes=1 << 20)
     )
     kiosk = open_kiosk(session)
-    kiosk.fields["name"].setText("Xvfb Candidate")
-    kiosk.fields["student_id"].setText("S-42")
-    kiosk._identify()
-    kiosk.code.setText(start_code)
-    kiosk._unlock()
-    assert kiosk.engaged, kiosk.code_message.text()
+    kiosk._identify({"name": "Xvfb Candidate", "student_id": "S-42"})  # what the page would send
+    kiosk._unlock(start_code)
+    assert kiosk.engaged, kiosk.screens["waiting"].get("error")
     kiosk.activateWindow()
     other: list[subprocess.Popen] = []
     result = {"code": 1}

@@ -25,15 +25,6 @@ def needs_office_key_override(session: ExamSession) -> bool:
     return session.settings.office_public_key is None and not session.office_key_overridden
 
 
-def missing_office_key_sentence(session: ExamSession) -> str:
-    return (
-        "No exam office key is installed on this machine, so nothing proves that this package "
-        f"comes from the exam office (it says it was signed by key {session.header.office_fingerprint}). "
-        "Install the office key with `exam-desktop keys install`, or, invigilator, type the PIN to "
-        "start it anyway: the decision is recorded with the results."
-    )
-
-
 def check_invigilator_pin(session: ExamSession, pin: str) -> bool:
     """The session's PIN: the one kept in its answer file (a relaunch), else the one set at
     build, else the one given at this launch (before the answer file exists)."""
