@@ -105,7 +105,7 @@ def start(args: argparse.Namespace) -> KioskWindow:
         if on_screen():  # a kiosk session has no terminal: say it on the screen too
             from exam_desktop.gui.kiosk import show_refusal
 
-            show_refusal(str(exc))
+            show_refusal(str(exc), _language_of(args.package))
         raise
     from exam_desktop.gui.application import qt_application  # Qt only once the checks passed
     from exam_desktop.gui.kiosk import open_kiosk
@@ -187,3 +187,14 @@ def recover(settings: LaunchSettings) -> None:
     print(f"Recovered into {recovery.path} ({state}); the damaged file was kept next to it.")
     for line in recovery.lines():
         print(f"  {line}")
+
+
+def _language_of(package: Path) -> str:
+    """The exam's language, for a refusal: from the package's public header when it can be read
+    (a refusal may be about the package itself), else English."""
+    from exam_desktop.core.sealed.package import read_package_header
+
+    try:
+        return read_package_header(package).language
+    except (KnownError, OSError, ValueError):
+        return "en"

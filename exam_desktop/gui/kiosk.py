@@ -379,7 +379,7 @@ class KioskWindow(QWidget):
             warnings.append(self.strings["no_office_key"])
         results = self.session.check_results_folder()
         if results is not None and not results.ok:
-            warnings.append(results.message)
+            warnings.append(results_folder_warning(results.facts, self.strings))
         self.screens["identify"]["warning"] = "\n\n".join(warnings)
         if self.session.resuming:
             self._show_waiting()
@@ -874,6 +874,17 @@ class KioskWindow(QWidget):
         cover = self.covers.pop(screen, None)
         if cover is not None:
             cover.close()
+
+
+def results_folder_warning(facts: dict[str, str], s: dict[str, str]) -> str:
+    """The results folder cannot be used (core/seat/preflight.py `check_results_folder`), in the
+    table's words: why, and where the results go instead."""
+    why = (
+        s["results_missing"]
+        if facts["reason"] == "missing"
+        else fill(s["results_read_only"], error=facts["error"])
+    )
+    return fill(s["results_folder_unusable"], folder=facts["folder"], why=why, local=facts["local"])
 
 
 def format_clock_time(timestamp: float, language: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -24,11 +25,12 @@ from kiosktools import (
 )
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QApplication
-from sessiontools import PIN, FakeTime, build, screenshot, settings
+from sessiontools import ML_BANK, PIN, FakeTime, build, screenshot, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
 from pagetools import TIMEOUT_MS, js
 
+from exam_desktop.core.bank import load_bank
 from exam_desktop.core.seat.incidents import SessionRules
 from exam_desktop.core.seat.session import ExamSession
 from exam_desktop.gui.kiosk import KioskWindow, open_kiosk
@@ -153,6 +155,17 @@ def test_a_missing_results_folder_is_a_warning_at_identification_saying_where_th
     shot(qtbot, kiosk, "identify-results-warning")
     identify(qtbot, kiosk)
     assert kiosk.current == "waiting", "the exam can go ahead"
+
+
+def test_the_results_folder_warning_is_in_the_exams_language(qtbot, open_seat, tmp_path):
+    italian = dataclasses.replace(load_bank(ML_BANK), language="it")
+    kiosk = open_seat(build(tmp_path / "package", exam=italian), results_dir=tmp_path / "usb-stick")
+    on_view(qtbot, kiosk, "identify")
+    warning = text(kiosk, "warning")
+    assert warning.startswith(
+        f"La cartella dei risultati {tmp_path / 'usb-stick'} non può essere usata: non esiste"
+    )
+    assert f"salvati su questo computer in {tmp_path / 'seat'}" in warning
 
 
 def test_the_screens_are_keyboard_first_and_a_late_click_on_a_screen_gone_does_nothing(qtbot, open_seat):

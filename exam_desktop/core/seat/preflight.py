@@ -16,7 +16,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,9 +69,10 @@ class PreflightFailed(KnownError):
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # "local-disk" | "free-space" | "test-write" | "clock"
+    name: str  # "local-disk" | "free-space" | "test-write" | "clock" | "results-folder"
     ok: bool
     message: str
+    facts: dict[str, str] = field(default_factory=dict)  # what a screen needs to say it in words
 
 
 def mount_of(path: Path, mounts_file: Path = Path("/proc/mounts")) -> tuple[str, str] | None:
@@ -225,6 +226,7 @@ def check_results_folder(results_dir: Path, local_dir: Path) -> Check:
     """The results folder (often a USB stick) exists and takes a file; a warning, never a refusal:
     the results are always written to `local_dir` too, and can be copied from there later."""
     folder = Path(results_dir)
+    facts = {"folder": str(folder), "local": str(local_dir), "reason": "missing", "error": ""}
     if not folder.is_dir():
         why = "it does not exist (is the drive connected?)"
     else:
@@ -235,6 +237,7 @@ def check_results_folder(results_dir: Path, local_dir: Path) -> Check:
             return Check("results-folder", True, f"results go to {folder}")
         except OSError as exc:
             why = f"nothing can be written there ({exc.strerror or exc})"
+            facts.update(reason="read-only", error=str(exc.strerror or exc))
         finally:
             with contextlib.suppress(OSError):
                 probe.unlink(missing_ok=True)
@@ -244,6 +247,7 @@ def check_results_folder(results_dir: Path, local_dir: Path) -> Check:
         f"The results folder {folder} cannot be used: {why}. The exam can go ahead: the results "
         f"will be saved on this machine in {local_dir}, and can be copied later with "
         "`exam-desktop export-results`.",
+        facts,
     )
 
 
