@@ -13,19 +13,7 @@ window.kiosk = (() => {
     if (window.exam && exam.post) exam.post(type, data);
   }
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "text") node.textContent = value;
-      else if (key === "html") node.innerHTML = value; // sanitised HTML from Python only
-      else if (key === "class") node.className = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children) if (child) node.append(child);
-    return node;
-  }
+  const el = (...args) => exam.el(...args); // the page's one element builder (shell.js)
 
   // Several paragraphs from one text: "\n\n" separates them.
   function paragraphs(text, attrs) {

@@ -956,7 +956,7 @@ window.exam = (() => {
   document.addEventListener("DOMContentLoaded", start);
 
   return {
-    post, // kiosk.js speaks through the same channel
+    post, el, // kiosk.js speaks through the same channel and builds with the same helper
     init, setStatus, showQuestion, prefetch, showReview, showResults, showMessage, numberFeedback,
     setTimer, setSaveState, showBanner, showNotice, setLocked, setHighContrast, whenPainted, contentHeight,
     guardCopying, setRoom, setHand, showAnnouncement, setSeat, openInstructions, setCover, answerFeedback,
