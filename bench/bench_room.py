@@ -23,6 +23,9 @@ ticked on its own 0.25 s room tick as the kiosk does (a hand raised just after a
 0.25 s, as at a real seat); the other seats run as `room simulate` processes of
 `--seats-per-process` seats, standing for the other machines (all still share this machine's
 cores). Run it on a quiet machine: seats, console and broker share its cores.
+
+This bench has no window: the figure "the console's UI thread never blocks > 100 ms" is
+measured by bench/bench_console.py, with the real window and N seats.
 """
 
 from __future__ import annotations
