@@ -419,12 +419,12 @@ class ConsoleJournal:
                 "type": type,
                 "data": data,
                 "prev_hash": prev_hash,
-                "hash": event_hash(seq, at_wall, type, data, prev_hash),
+                "hash": (entry_hash := event_hash(seq, at_wall, type, data, prev_hash)),
             }
             out.seek(0, os.SEEK_END)
             out.write(json.dumps(entry, sort_keys=True) + "\n")
             out.flush()
-            self._tail = (stat.st_ino, os.fstat(out.fileno()).st_size, seq, entry["hash"])
+            self._tail = (stat.st_ino, os.fstat(out.fileno()).st_size, seq, entry_hash)
 
     def entries(self) -> list[dict[str, Any]]:
         try:
