@@ -17,6 +17,7 @@ Run it on a quiet machine: seats, console and broker share its cores.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import secrets
 import socket
@@ -105,38 +106,57 @@ def main() -> int:
     stalls: list[float] = []
     seen: dict[str, float] = {}
     measuring = {"from": None}
-    original_refresh = window.refresh
+    original_refresh, original_show = window.refresh, window.show_rows
 
     refresh_ms: list[float] = []
 
-    def refresh() -> None:
+    def refresh() -> bool:
         started = time.perf_counter()
-        original_refresh()
-        refresh_ms.append((time.perf_counter() - started) * 1000)
+        did = original_refresh()
+        if did:
+            refresh_ms.append((time.perf_counter() - started) * 1000)
+        return did
+
+    def show_rows(rows: list) -> None:
+        original_show(rows)
         if measuring["from"] is None:
             return
         now = time.time()
-        for row in console.view.rows(now):
-            sent = row.status_at
+        for row in rows:
+            sent = row.data["status_sent_at"]
             if sent is not None and seen.get(row.seat) != sent:
                 seen[row.seat] = sent
                 latencies.append(now - sent)
 
+    window.show_rows = show_rows  # type: ignore[method-assign]
     window.timer.timeout.disconnect()
     window.timer.timeout.connect(refresh)
     clock = QElapsedTimer()
     clock.start()
-    last = {"at": clock.elapsed()}
+    last = {"at": clock.elapsed(), "cpu": time.thread_time()}
+    stall_cpu: list[tuple[float, float]] = []  # (stall ms, the window thread's own CPU ms meanwhile)
 
     def tick() -> None:
-        now = clock.elapsed()
+        now, cpu = clock.elapsed(), time.thread_time()
         if measuring["from"] is not None:
             stalls.append(now - last["at"] - 10)
-        last["at"] = now
+            stall_cpu.append((stalls[-1], (cpu - last["cpu"]) * 1000))
+        last["at"], last["cpu"] = now, cpu
 
     heartbeat = QTimer(interval=10)
     heartbeat.timeout.connect(tick)
     heartbeat.start()
+
+    gc_ms: list[tuple[float, int]] = []  # Python's collector stops every thread of this process
+    gc_started = {"at": 0.0}
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_started["at"] = time.perf_counter()
+        elif measuring["from"] is not None:
+            gc_ms.append(((time.perf_counter() - gc_started["at"]) * 1000, info["generation"]))
+
+    gc.callbacks.append(on_gc)
 
     def check() -> None:
         running = sum(1 for r in console.view.rows() if r.state == "running")
@@ -175,6 +195,17 @@ def main() -> int:
         f"  of which the table and feed refresh: longest {max(refresh_ms):.0f} ms, "
         f"p99 {percentile(refresh_ms, 99):.0f} ms over {len(refresh_ms)} refreshes"
     )
+    longest = sorted(stall_cpu, reverse=True)[:5]
+    print(
+        "  the longest stalls and the window thread's own CPU time in them (the rest it waited for "
+        "a core or for the GIL): " + ", ".join(f"{wall:.0f} ms ({cpu:.0f} ms CPU)" for wall, cpu in longest)
+    )
+    if gc_ms:
+        longest_gc = max(gc_ms)
+        print(
+            f"  Python's garbage collector: {len(gc_ms)} runs, longest {longest_gc[0]:.1f} ms "
+            f"(generation {longest_gc[1]}; {sum(1 for _, g in gc_ms if g == 2)} full collections)"
+        )
     return 0
 
 

@@ -13,12 +13,15 @@ raised), and the room's feed. This window shows them:
   cannot be undone, a confirmation): start, extend, pause, resume, unlock, end, permit quitting,
   announce, acknowledge a raised hand.
 
-The engine calls its listeners on the network thread; the window only sets a flag there and reads
-the view on its own thread from a timer, so the interface never waits for the network.
+The engine calls its listeners on the network thread; the window only sets a flag there. The
+table's rows are built from the view on a thread of their own (`room.view.ViewSnapshots`), and the
+window's thread, from a timer, only copies the cells that changed into Qt's own item model; painting
+the table runs no Python. So the interface never waits for the network nor for the room's size.
 """
 
 from __future__ import annotations
 
+import gc
 import getpass
 import logging
 import re
@@ -28,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -47,6 +49,8 @@ from PySide6.QtGui import (
     QPainter,
     QPixmap,
     QShortcut,
+    QStandardItem,
+    QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -73,11 +77,12 @@ from PySide6.QtWidgets import (
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.room.console import RoomConsole
-from exam_desktop.room.view import RoomView
+from exam_desktop.room.view import ViewSnapshots
 
 log = logging.getLogger(__name__)
 
-REFRESH_MS = 250  # the table follows the room at most this late
+REFRESH_MS = 250  # the rows are rebuilt at most this often (on their own thread)
+TAKE_MS = 50  # how often this window looks for rows built meanwhile
 FEED_SHOWN = 300  # feed entries kept in the list
 Index = QModelIndex | QPersistentModelIndex
 
@@ -158,158 +163,228 @@ COLUMNS = (
 )
 
 
-class SeatTableModel(QAbstractTableModel):
-    """The room's seats as table rows, in the view's attention order."""
+@dataclass(frozen=True)
+class ShownRow:
+    """One seat as the table shows it, made off the window's thread (`shown_row`): plain Python."""
+
+    seat: str
+    data: dict[str, Any]  # the seat's `room status --json` object
+    texts: tuple[str, ...]  # one per column
+    icon: tuple[str, str]  # colour, mark
+    background: str  # "" or an attention colour
+    tooltip: str
+    sort_key: str  # attention rank, then seat name: the order of RoomView.rows()
+    filter_key: str  # changes whenever a filter's answer for this seat may change
+
+
+def shown_row(data: dict[str, Any], rank: int) -> ShownRow:
+    """What one seat's row shows (ViewSnapshots calls it on its own thread)."""
+    attention = data["attention"]
+    return ShownRow(
+        seat=data["seat"],
+        data=data,
+        texts=tuple(cell_text(data, column.key) for column in COLUMNS),
+        icon=icon_key(data),
+        background=ATTENTION_COLOURS[attention[0]] if attention else "",
+        tooltip=tooltip_text(data),
+        sort_key=f"{rank}:{data['seat']}",
+        filter_key="|".join(
+            (
+                data["state"],
+                ",".join(attention),
+                str(data["submitted"]),
+                str(data["collected"]),
+                str(data["online"]),
+                cell_text(data, "candidate"),
+            )
+        ),
+    )
+
+
+def cell_text(row: dict[str, Any], key: str) -> str:
+    if key == "seat":
+        return str(row["seat"])
+    if key == "candidate":
+        who = row.get("candidate") or {}
+        name = str(who.get("name") or "")
+        student = str(who.get("student_id") or "")
+        return f"{name} ({student})" if name and student else name or student or "–"
+    if key == "state":
+        label = STATES.get(row["state"], (row["state"].capitalize(), ""))[0]
+        if row["state"] == "locked" and row.get("latest_incident"):
+            label += f" — {row['latest_incident']}"
+        return label
+    if key == "answered":
+        return f"{row['answered']} of {row['questions']}" if row.get("questions") else "–"
+    if key == "time_left":
+        if row["submitted"]:
+            return "ended"
+        text = clock_text(row["time_left_s"])
+        if row.get("extensions_s"):
+            text += f" (+{round(row['extensions_s'] / 60)} min)"
+        return text
+    if key == "saved":
+        age = row["last_save_age_s"]
+        return "–" if age is None else ("just now" if age < 5 else f"{clock_text(age)} ago")
+    if key == "online":
+        return "online" if row["online"] else f"offline since {row['offline_since'] or '?'}"
+    if key == "results":
+        if row["collected"]:
+            return f"collected ({row['receipt']})" if row.get("receipt") else "collected"
+        return "NOT collected" if row["submitted"] else "–"
+    if key == "attention":
+        reasons = list(row["attention"])
+        if row.get("errors"):
+            reasons.append("; ".join(str(e) for e in row["errors"]))
+        if not row.get("genuine", True):
+            reasons.append("a status not signed by this session")
+        return ", ".join(reasons)
+    return ""
+
+
+def icon_key(row: dict[str, Any]) -> tuple[str, str]:
+    attention = row["attention"]
+    if "locked" in attention:
+        return ("#c62828", "!")
+    if "offline" in attention:
+        return ("#616161", "×")
+    if "hand raised" in attention:
+        return ("#b88600", "?")
+    if "error" in attention or "not saving" in attention:
+        return ("#e65100", "!")
+    colour = STATES.get(row["state"], ("", "#9e9e9e"))[1]
+    return (colour, "✓" if row["submitted"] else "")
+
+
+def tooltip_text(row: dict[str, Any]) -> str:
+    lines = [f"{row['seat']}: {STATES.get(row['state'], (row['state'], ''))[0]}"]
+    if row.get("ends_at"):
+        lines.append(f"ends at {time.strftime('%H:%M:%S', time.localtime(row['ends_at']))}")
+    if row.get("incidents"):
+        lines.append(f"{row['incidents']} incident(s), latest: {row.get('latest_incident')}")
+    if row.get("flagged"):
+        lines.append(f"{row['flagged']} flagged")
+    return "\n".join(lines)
+
+
+ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+RIGHT_ALIGNED = {i for i, column in enumerate(COLUMNS) if column.key in ("answered", "time_left", "saved")}
+STATE_COLUMN = next(i for i, column in enumerate(COLUMNS) if column.key == "state")
+
+
+class SeatTableModel(QStandardItemModel):
+    """The room's seats, one row per seat in the order they first reported; `SeatFilter` on top
+    of it sorts them by attention (SORT_ROLE) and filters them.
+
+    The cells live in Qt (QStandardItem), so painting the table calls no Python. `show(snapshot)`
+    copies what changed since the last snapshot: each changed cell emits `dataChanged` for itself
+    alone (a row that moves up emits a sort-key change, which the proxy turns into a move); the
+    model is never reset. `rows` is the room in attention order, as plain dicts."""
 
     SEAT_ROLE = Qt.ItemDataRole.UserRole + 1
-    ATTENTION_ROLE = Qt.ItemDataRole.UserRole + 2
+    SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+    FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
 
-    def __init__(self, view: RoomView, wall: Any = time.time):
-        super().__init__()
-        self.view = view
-        self.wall = wall
-        self.rows: list[dict[str, Any]] = []
+    def __init__(self) -> None:
+        super().__init__(0, len(COLUMNS))
+        self.setHorizontalHeaderLabels([column.title for column in COLUMNS])
+        self.rows: list[dict[str, Any]] = []  # attention order
+        self.by_source_row: list[dict[str, Any]] = []  # this model's row order
+        self._shown: dict[str, ShownRow] = {}
+        self._row_of: dict[str, int] = {}
         self._icons: dict[tuple[str, str], QIcon] = {}
-
-    def refresh(self) -> None:
-        now = self.wall()
-        rows = self.view.to_json(now)
-        if [r["seat"] for r in rows] == [r["seat"] for r in self.rows]:
-            self.rows = rows
-            if rows:
-                last = self.index(len(rows) - 1, len(COLUMNS) - 1)
-                self.dataChanged.emit(self.index(0, 0), last)
-            return
-        # Seats came, went or changed place: keep the selection and current cell on their seats.
-        self.layoutAboutToBeChanged.emit()
-        old = {r["seat"]: i for i, r in enumerate(self.rows)}
-        self.rows = rows
-        new = {r["seat"]: i for i, r in enumerate(rows)}
-        moved_from, moved_to = [], []
-        for index in self.persistentIndexList():
-            seat = next((s for s, i in old.items() if i == index.row()), None)
-            moved_from.append(index)
-            if seat is not None and seat in new:
-                moved_to.append(self.index(new[seat], index.column()))
-            else:
-                moved_to.append(QModelIndex())
-        self.changePersistentIndexList(moved_from, moved_to)
-        self.layoutChanged.emit()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt API)
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section].title
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        key = COLUMNS[index.column()].key
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, key)
-        if role == Qt.ItemDataRole.DecorationRole and key == "state":
-            return self._icon(row)
-        if role == Qt.ItemDataRole.BackgroundRole and row["attention"]:
-            return QBrush(QColor(ATTENTION_COLOURS[row["attention"][0]]))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("answered", "time_left", "saved"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == self.SEAT_ROLE:
-            return row["seat"]
-        if role == self.ATTENTION_ROLE:
-            return row["attention"]
-        return None
+        self._brushes: dict[str, QBrush] = {}
 
     def seat_row(self, seat: str) -> dict[str, Any] | None:
-        return next((r for r in self.rows if r["seat"] == seat), None)
+        shown = self._shown.get(seat)
+        return shown.data if shown else None
 
-    @staticmethod
-    def _text(row: dict[str, Any], key: str) -> str:
-        if key == "seat":
-            return row["seat"]
-        if key == "candidate":
-            who = row.get("candidate") or {}
-            name = str(who.get("name") or "")
-            student = str(who.get("student_id") or "")
-            return f"{name} ({student})" if name and student else name or student or "–"
-        if key == "state":
-            label = STATES.get(row["state"], (row["state"].capitalize(), ""))[0]
-            if row["state"] == "locked" and row.get("latest_incident"):
-                label += f" — {row['latest_incident']}"
-            return label
-        if key == "answered":
-            return f"{row['answered']} of {row['questions']}" if row.get("questions") else "–"
-        if key == "time_left":
-            if row["submitted"]:
-                return "ended"
-            text = clock_text(row["time_left_s"])
-            if row.get("extensions_s"):
-                text += f" (+{round(row['extensions_s'] / 60)} min)"
-            return text
-        if key == "saved":
-            age = row["last_save_age_s"]
-            return "–" if age is None else ("just now" if age < 5 else f"{clock_text(age)} ago")
-        if key == "online":
-            return "online" if row["online"] else f"offline since {row['offline_since'] or '?'}"
-        if key == "results":
-            if row["collected"]:
-                return f"collected ({row['receipt']})" if row.get("receipt") else "collected"
-            return "NOT collected" if row["submitted"] else "–"
-        if key == "attention":
-            reasons = list(row["attention"])
-            if row.get("errors"):
-                reasons.append("; ".join(str(e) for e in row["errors"]))
-            if not row.get("genuine", True):
-                reasons.append("a status not signed by this session")
-            return ", ".join(reasons)
-        return ""
+    def show(self, rows: list[ShownRow]) -> int:
+        """Bring the table to `rows` (attention order); returns how many cells changed."""
+        changed = 0
+        for row in rows:
+            at = self._row_of.get(row.seat)
+            if at is None:
+                self._add(row)
+                continue
+            old = self._shown[row.seat]
+            if old == row:
+                continue
+            self._shown[row.seat] = row
+            self.by_source_row[at] = row.data
+            for column, text in enumerate(row.texts):
+                if text != old.texts[column]:
+                    self.item(at, column).setData(text, Qt.ItemDataRole.DisplayRole)
+                    changed += 1
+            if row.icon != old.icon:
+                self.item(at, STATE_COLUMN).setData(self._icon(row.icon), Qt.ItemDataRole.DecorationRole)
+                changed += 1
+            for column in range(len(COLUMNS)):
+                item = self.item(at, column)
+                if row.background != old.background:
+                    item.setData(self._brush(row.background), Qt.ItemDataRole.BackgroundRole)
+                    changed += 1
+                if row.tooltip != old.tooltip:
+                    item.setData(row.tooltip, Qt.ItemDataRole.ToolTipRole)
+            first = self.item(at, 0)
+            if row.filter_key != old.filter_key:
+                first.setData(row.filter_key, self.FILTER_ROLE)
+            if row.sort_key != old.sort_key:
+                first.setData(row.sort_key, self.SORT_ROLE)
+        gone = self._shown.keys() - {row.seat for row in rows}
+        for seat in sorted(gone, key=lambda s: -self._row_of[s]):  # RoomView never drops a seat
+            self.removeRow(self._row_of[seat])
+            del self._shown[seat]
+            self.by_source_row.pop(self._row_of.pop(seat))
+            self._row_of = {s: i for i, s in enumerate(r["seat"] for r in self.by_source_row)}
+        self.rows = [row.data for row in rows]
+        return changed
 
-    def _icon(self, row: dict[str, Any]) -> QIcon:
-        attention = row["attention"]
-        if "locked" in attention:
-            key = ("#c62828", "!")
-        elif "offline" in attention:
-            key = ("#616161", "×")
-        elif "hand raised" in attention:
-            key = ("#b88600", "?")
-        elif "error" in attention or "not saving" in attention:
-            key = ("#e65100", "!")
-        else:
-            colour = STATES.get(row["state"], ("", "#9e9e9e"))[1]
-            key = (colour, "✓" if row["submitted"] else "")
+    def _add(self, row: ShownRow) -> None:
+        items = []
+        for column, text in enumerate(row.texts):
+            item = QStandardItem(text)
+            item.setEditable(False)
+            item.setToolTip(row.tooltip)
+            if row.background:
+                item.setData(self._brush(row.background), Qt.ItemDataRole.BackgroundRole)
+            if column in RIGHT_ALIGNED:
+                item.setData(ALIGN_RIGHT, Qt.ItemDataRole.TextAlignmentRole)
+            items.append(item)
+        items[STATE_COLUMN].setData(self._icon(row.icon), Qt.ItemDataRole.DecorationRole)
+        items[0].setData(row.seat, self.SEAT_ROLE)
+        items[0].setData(row.sort_key, self.SORT_ROLE)
+        items[0].setData(row.filter_key, self.FILTER_ROLE)
+        # Before the row exists in Qt: the proxy asks the filter about it while it is inserted.
+        self._row_of[row.seat] = len(self.by_source_row)
+        self.by_source_row.append(row.data)
+        self._shown[row.seat] = row
+        self.appendRow(items)
+
+    def _icon(self, key: tuple[str, str]) -> QIcon:
         if key not in self._icons:
             self._icons[key] = state_icon(*key)
         return self._icons[key]
 
-    @staticmethod
-    def _tooltip(row: dict[str, Any]) -> str:
-        lines = [f"{row['seat']}: {STATES.get(row['state'], (row['state'], ''))[0]}"]
-        if row.get("ends_at"):
-            lines.append(f"ends at {time.strftime('%H:%M:%S', time.localtime(row['ends_at']))}")
-        if row.get("incidents"):
-            lines.append(f"{row['incidents']} incident(s), latest: {row.get('latest_incident')}")
-        if row.get("flagged"):
-            lines.append(f"{row['flagged']} flagged")
-        return "\n".join(lines)
+    def _brush(self, colour: str) -> QBrush | None:
+        if not colour:
+            return None
+        if colour not in self._brushes:
+            self._brushes[colour] = QBrush(QColor(colour))
+        return self._brushes[colour]
 
 
 class SeatFilter(QSortFilterProxyModel):
-    """Text (seat or candidate) and a state category; keeps the view's attention order."""
+    """Text (seat or candidate) and a state category; sorted in the view's attention order."""
 
     def __init__(self) -> None:
         super().__init__()
         self.category = FILTERS[0]
         self.text = ""
+        self.setSortRole(SeatTableModel.SORT_ROLE)
+        self.setFilterRole(SeatTableModel.FILTER_ROLE)  # a changed cell text asks no filter again
+        self.setDynamicSortFilter(True)
+        self.sort(0, Qt.SortOrder.AscendingOrder)
 
     def set_category(self, category: str) -> None:
         self.beginFilterChange()
@@ -324,9 +399,9 @@ class SeatFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, SeatTableModel)
-        row = model.rows[source_row]
+        row = model.by_source_row[source_row]
         if self.text:
-            words = f"{row['seat']} {model._text(row, 'candidate')}".casefold()
+            words = f"{row['seat']} {cell_text(row, 'candidate')}".casefold()
             if self.text not in words:
                 return False
         category = self.category
@@ -523,13 +598,16 @@ class RoomConsoleWindow(QMainWindow):
         self.room_title = title or console.room.name or "Exam room"
         self.setWindowTitle(f"{self.room_title} — room console")
         self.resize(1400, 860)
-        self._dirty = True
+        self._dirty = True  # the feed, summary and buttons need a look
         self._last_entry: object = None  # the newest feed entry shown
         self.projector: ProjectorClock | None = None
         self.last_error = ""
+        self.shown_version = -1  # RoomView.version of the rows shown
         console.view.listeners.append(self._on_room_change)
+        # The rows are built on their own thread; this window only copies what changed.
+        self.snapshots = ViewSnapshots(console.view, shown_row, min_interval_s=REFRESH_MS / 1000)
 
-        self.model = SeatTableModel(console.view, wall)
+        self.model = SeatTableModel()
         self.proxy = SeatFilter()
         self.proxy.setSourceModel(self.model)
 
@@ -551,10 +629,16 @@ class RoomConsoleWindow(QMainWindow):
         self.message.setWordWrap(True)
         outer.addWidget(self.message)
 
-        self.timer = QTimer(self, interval=REFRESH_MS)
+        self.show_rows(self.snapshots.build(self.wall()).rows)  # the room as it is now, at once
+        # Python's full garbage collection walks every object and holds the GIL meanwhile: with Qt's
+        # bindings and the room loaded that was 100-270 ms without Python on this window's thread.
+        # What exists now lives as long as the window; the collector no longer walks it.
+        gc.freeze()
+        self.snapshots.start()
+        self.timer = QTimer(self, interval=TAKE_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
-        self._seconds = QTimer(self, interval=1000)  # times and ages move on between messages
+        self._seconds = QTimer(self, interval=1000)  # the clock
         self._seconds.timeout.connect(self._tick)
         self._seconds.start()
         self._tick()
@@ -667,24 +751,30 @@ class RoomConsoleWindow(QMainWindow):
     # ---------------------------------------------------------------------------- the room
 
     def _on_room_change(self, _seat: str) -> None:
-        """On the network thread: only a flag (the timer reads the view on this window's thread)."""
+        """On the network thread: only a flag (the feed is read on this window's thread)."""
         self._dirty = True
 
     def _tick(self) -> None:
-        self._dirty = True
         now = self.wall()
         self.clock.setText(time.strftime("%H:%M:%S", time.localtime(now)))
         if self.projector is not None:
             self.projector.update_clock(now, common_end(self.model.rows))
 
-    def refresh(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        self.model.refresh()
-        self._update_feed()
-        self._update_summary()
-        self._selection_changed()
+    def refresh(self) -> bool:
+        """Show rows built since the last look, and the feed; False when nothing was new."""
+        snapshot = self.snapshots.take()
+        dirty, self._dirty = self._dirty, False
+        if snapshot is not None:
+            self.show_rows(snapshot.rows)
+            self.shown_version = snapshot.version
+            self._update_summary()
+            self._selection_changed()
+        if dirty or snapshot is not None:
+            self._update_feed()
+        return dirty or snapshot is not None
+
+    def show_rows(self, rows: list[ShownRow]) -> None:
+        self.model.show(rows)
 
     def _update_summary(self) -> None:
         rows = self.model.rows
@@ -789,6 +879,7 @@ class RoomConsoleWindow(QMainWindow):
         )
         self.acted.emit(spec.action, seats)
         self._dirty = True
+        self.snapshots.poke()
         return True
 
     def acknowledge_hands(self) -> None:
@@ -802,6 +893,7 @@ class RoomConsoleWindow(QMainWindow):
         if seats:
             self.show_message(f"Hand acknowledged: {', '.join(seats)}.")
         self._dirty = True
+        self.snapshots.poke()
 
     def show_error(self, text: str) -> None:
         self.last_error = text
@@ -827,6 +919,7 @@ class RoomConsoleWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
         self._seconds.stop()
+        self.snapshots.stop()
         if self._on_room_change in self.console.view.listeners:
             self.console.view.listeners.remove(self._on_room_change)
         if self.projector is not None:

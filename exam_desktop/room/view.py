@@ -3,8 +3,9 @@
 `RoomView` is Qt-free and thread-safe: the console's network thread feeds it (`update_status`,
 `update_presence`, `record_ack`, `record_collected`, `note`), readers take `rows()` and `feed()`
 snapshots. `room status` prints it; the console window shows it through a Qt model. The window must
-not read it from paho's thread: connect `on_change` to a queued Qt signal (or poll `version` from a
-QTimer) and call `rows()` on the GUI thread.
+not read it from paho's thread, nor build its rows on its own thread (100 seats are milliseconds of
+Python every refresh): `ViewSnapshots` rebuilds them on a thread of its own when the room changes
+and at least every second (times and ages move on), and the window takes the newest finished one.
 
 Attention order (first = needs someone now): locked, offline, error, not saving, hand raised, then
 every other seat by name. `SeatRow.attention()` gives the reasons; `SeatRow.to_json()` is one object
@@ -13,14 +14,18 @@ of `room status --json` (seat, state, answered, time_left_s, last_save_age_s, on
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from exam_desktop.room.protocol import SeatMessage
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ATTENTION = ("locked", "offline", "error", "not saving", "hand raised")
 NOT_SAVING_S = 30.0  # a running seat whose last durable save is older than this
@@ -127,6 +132,7 @@ class SeatRow:
             "genuine": self.genuine,
             "attention": self.attention(now),
             "session_id": s.get("session_id", ""),
+            "status_sent_at": self.status_at,
         }
 
 
@@ -153,10 +159,16 @@ class RoomView:
     # ---------------------------------------------------------------------------- reading
 
     def rows(self, now: float | None = None) -> list[SeatRow]:
+        return [row for row, _ in self.ranked_rows(now)]
+
+    def ranked_rows(self, now: float | None = None) -> list[tuple[SeatRow, int]]:
+        """The rows in attention order, each with its rank (the index of its first reason in
+        ATTENTION; len(ATTENTION) for a seat that needs nobody)."""
         now = self._wall() if now is None else now
         with self._lock:
             rows = list(self._rows.values())
-        return sorted(rows, key=lambda r: r.sort_key(now))
+        keyed = sorted(((row.sort_key(now), row) for row in rows), key=lambda pair: pair[0])
+        return [(row, key[0]) for key, row in keyed]
 
     def row(self, seat: str) -> SeatRow | None:
         with self._lock:
@@ -267,6 +279,96 @@ class RoomView:
             self.version += 1
         for listener in list(self.listeners):
             listener(seat)
+
+
+@dataclass(frozen=True)
+class Snapshot(Generic[T]):
+    """The room at one moment: every row in attention order, shaped for its reader."""
+
+    at: float  # the wall clock the rows were computed for
+    version: int  # RoomView.version when they were read (changes after it make a new snapshot)
+    rows: list[T]
+
+
+class ViewSnapshots(Generic[T]):
+    """The view's rows, rebuilt off the reader's thread: `shape(row_json, rank)` makes each row.
+
+    A daemon thread waits for a change of the view (or `poke()`), rebuilds the rows (at most once
+    every `min_interval_s`, and at least every `every_s`: time left and save ages move on without
+    messages) and keeps the newest; `take()` hands it over once. Nothing here knows Qt: the console
+    window polls `take()` from a timer and only copies the rows into its table."""
+
+    def __init__(
+        self,
+        view: RoomView,
+        shape: Callable[[dict[str, Any], int], T],
+        *,
+        min_interval_s: float = 0.25,
+        every_s: float = 1.0,
+    ):
+        self.view = view
+        self.shape = shape
+        self.min_interval_s = min_interval_s
+        self.every_s = every_s
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._newest: Snapshot[T] | None = None
+        self._thread: threading.Thread | None = None
+        self.problem = ""  # the last failure to build a snapshot (logged; the thread carries on)
+
+    def start(self) -> ViewSnapshots[T]:
+        self.view.listeners.append(self._changed)
+        self._thread = threading.Thread(target=self._run, name="room-view-snapshots", daemon=True)
+        self._thread.start()
+        self._wake.set()
+        return self
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        if self._changed in self.view.listeners:
+            self.view.listeners.remove(self._changed)
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout_s)
+
+    def poke(self) -> None:
+        """Rebuild soon (something the reader did changed what it shows)."""
+        self._wake.set()
+
+    def take(self) -> Snapshot[T] | None:
+        """The newest snapshot not taken yet, or None."""
+        with self._lock:
+            newest, self._newest = self._newest, None
+        return newest
+
+    def build(self, now: float | None = None) -> Snapshot[T]:
+        """One snapshot, on the calling thread."""
+        now = self.view._wall() if now is None else now
+        version = self.view.version
+        rows = [self.shape(row.to_json(now), rank) for row, rank in self.view.ranked_rows(now)]
+        return Snapshot(now, version, rows)
+
+    def _changed(self, _seat: str) -> None:  # on the network thread: only a flag
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.every_s)
+            if self._stopping.is_set():
+                return
+            self._wake.clear()
+            started = time.monotonic()
+            try:
+                snapshot = self.build()
+            except Exception as exc:  # a bad row must not stop the window following the room
+                self.problem = f"{type(exc).__name__}: {exc}"
+                log.exception("building the room's rows failed")
+            else:
+                with self._lock:
+                    self._newest = snapshot
+            # Changes during the pause are gathered into the next snapshot.
+            self._stopping.wait(max(0.0, self.min_interval_s - (time.monotonic() - started)))
 
 
 def format_table(view: RoomView, now: float | None = None) -> str:

@@ -65,8 +65,8 @@ def test_the_console_shows_every_seat_attention_first_and_acts_on_them(qtbot, co
     locked.session.desk.lock("focus-lost")
     hand.seat.raise_hand()
     qtbot.waitUntil(lambda: shown_seats(window)[:2] == [locked.name, hand.name], timeout=TIMEOUT_MS)
-    assert "locked" in window.model.index(0, 8).data()
-    assert "hand raised" in window.model.index(1, 8).data()
+    assert "locked" in window.proxy.index(0, 8).data()
+    assert "hand raised" in window.proxy.index(1, 8).data()
     window.search.setText(hand.name)
     assert shown_seats(window) == [hand.name]
     window.search.clear()
@@ -100,7 +100,7 @@ def test_the_console_shows_every_seat_attention_first_and_acts_on_them(qtbot, co
         lambda: sum("applied" in window.feed.item(i).text() for i in range(window.feed.count())) >= 6,
         timeout=TIMEOUT_MS,
     )
-    qtbot.waitUntil(lambda: "(+10 min)" in window.model.index(0, 4).data(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "(+10 min)" in window.proxy.index(0, 4).data(), timeout=TIMEOUT_MS)
 
     # A reason is required: without one the console refuses and says so.
     assert not window.act(SPEC["pause"], {"reason": "  "})
@@ -110,7 +110,7 @@ def test_the_console_shows_every_seat_attention_first_and_acts_on_them(qtbot, co
     assert window.act(SPEC["end"], {"reason": "time is over in the room"})
     qtbot.waitUntil(lambda: all(s.submitted for s in seats.seats), timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: all(r["collected"] for r in window.model.rows), timeout=TIMEOUT_MS)
-    assert window.model.index(0, 7).data().startswith("collected")
+    assert window.proxy.index(0, 7).data().startswith("collected")
     window.grab().save(str(SHOTS / "room-console-ended.png"))
     window.close()
 
@@ -155,7 +155,7 @@ def test_forty_seats_with_a_locked_an_offline_and_a_raised_hand_seat(qtbot, room
         qtbot.waitUntil(
             lambda: shown_seats(window)[:3] == [locked.name, offline.name, hand.name], timeout=TIMEOUT_MS
         )
-        assert "offline since" in window.model.index(1, 6).data()
+        assert "offline since" in window.proxy.index(1, 6).data()
         assert "1 locked" in window.summary.text() and "1 offline" in window.summary.text()
         assert "1 hand raised" in window.summary.text()
         window.grab().save(str(SHOTS / "room-console-40-seats.png"))

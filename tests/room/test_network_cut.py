@@ -103,6 +103,10 @@ def test_a_seat_cut_off_for_two_minutes(built, tmp_path, namespace):
         wait_for(lambda: console.view.row("sim-001").online(time.time()), timeout_s=30, what="back online")
         wait_for(lambda: console.wait_acks(sent, 0)[sent[0].seq] is not None, timeout_s=10, what="applied")
         assert console.wait_acks(sent, 0)[sent[0].seq].ok
+        # The seat acknowledges, then publishes its status: the two messages may arrive apart.
+        wait_for(
+            lambda: console.view.row("sim-001").status["extensions_s"] > 0, timeout_s=10, what="extended"
+        )
         row = console.view.row("sim-001")
         assert row.status["extensions_s"] == 60 and row.status["answered"] >= answered_at_cut
         console.send("end", ["sim-001"], who="A. Invigilator", reason="done")
