@@ -42,7 +42,7 @@ from exam_desktop.core.seat.timer import ExamClock
 from exam_desktop.gui.application import match_display_thread_priority
 from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.crash import crash_handler
-from exam_desktop.gui.exam_page import LAST_SCRIPT, ExamPage
+from exam_desktop.gui.exam_page import ExamPage
 from exam_desktop.gui.speech import ReadAloud
 
 log = logging.getLogger(__name__)
@@ -218,21 +218,16 @@ class ExamWindow(QMainWindow):
         self.current_id = (
             self._saved_position if self._saved_position in self.responses else self.pages.order[0]
         )
-        if LAST_SCRIPT in self.view.scheme_handler.served:
-            QTimer.singleShot(0, self._prepare_first_page)
-        else:
-            self.view.scheme_handler.file_served.connect(self._prepare_first_page)
         self.bridge.set_handler(self._on_message)
         crash = crash_handler()  # a bug anywhere: what is typed is saved, the candidate is told
         crash.language = exam.language
         crash.keep_safe["answers"] = self.flush
         crash.notify = self.show_notice
 
-    def _prepare_first_page(self, served: str = LAST_SCRIPT) -> None:
-        """Build the first question's page data and the instructions while QtWebEngine parses
-        MathJax, not after."""
-        if served != LAST_SCRIPT:
-            return
+    def _prepare_first_page(self) -> None:
+        """The first question's page data and the instructions, built when the page says it is
+        ready: by then it has asked for all its files, MathJax last, and QtWebEngine compiles and
+        runs MathJax meanwhile (built any earlier, they would keep the page's files waiting)."""
         if self.current_id is not None:
             self.pages.question(self.current_id)
         if "instructions_html" not in self.seat:

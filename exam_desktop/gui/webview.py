@@ -133,12 +133,12 @@ class ExamSchemeHandler(QWebEngineUrlSchemeHandler):
                 log.exception("cannot read %s", target)
                 job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
                 return
-        self.served.append(url.path())
-        self.file_served.emit(url.path())
         buffer = QBuffer(job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         job.reply(_mime_type(path), buffer)
+        self.served.append(url.path())
+        self.file_served.emit(url.path())  # after the reply: work done on it never holds the page back
 
 
 class RequestBlocker(QWebEngineUrlRequestInterceptor):
