@@ -5,11 +5,30 @@ Anything else that escapes is a bug and goes to the crash handler.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 
 class KnownError(Exception):
-    """A problem with the user's input or environment, with a message meant for people."""
+    """A problem with the user's input or environment, with a message meant for people.
+
+    The message is English (the terminal, the logs). An error a window shows in the exam's
+    language also names its sentence in the language table: `key` (core/page/strings.py,
+    `error_<key>`), with `values` for its blanks; `core.page.strings.said` words it.
+    """
+
+    key: str | None = None
+    values: Mapping[str, object] = MappingProxyType({})
+
+
+class WordedError(KnownError):
+    """A KnownError with its sentence in the language table (`key`) as well as in English."""
+
+    def __init__(self, message: str, key: str, **values: object):
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.core.page.strings import fill, said, strings_for
 from exam_desktop.core.seat.session import Backoff, ExamSession
 
 SHORTCUT = "Ctrl+Alt+Shift+I"
@@ -174,8 +174,8 @@ class InvigilatorPanel(QWidget):
             desk.open(self.pin.text())
         except KnownError as exc:
             wait = self.backoff.failed()
-            extra = f" Wait {round(wait)} seconds before the next try." if wait else ""
-            self.pin_message.setText(f"{exc}{extra}")
+            extra = " " + fill(self.s["inv_pin_wait"], n=round(wait)) if wait else ""
+            self.pin_message.setText(said(exc, self.s) + extra)
             self.pin.selectAll()
             if wait:
                 self.pin_ok.setEnabled(False)
@@ -264,7 +264,7 @@ class InvigilatorPanel(QWidget):
                 return
         except KnownError as exc:
             self.message.setStyleSheet("color: #b00020;")
-            self.message.setText(str(exc))
+            self.message.setText(said(exc, self.s))
             return
         self.message.setStyleSheet("color: #1b5e20;")
         self.message.setText(fill(self.s["inv_done"], action=self.buttons[action].text().lower()))

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QVBoxLayout,
 
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
-from exam_desktop.core.page.strings import fill, strings_for
+from exam_desktop.core.page.strings import fill, said, strings_for
 from exam_desktop.core.sealed.bundle import WrittenBundle
 from exam_desktop.core.sealed.package import StartCodeRejected
 from exam_desktop.core.seat.incidents import warning_text
@@ -362,7 +362,7 @@ class KioskWindow(QWidget):
                 self.session, values.get("pin", ""), values.get("who", ""), values.get("reason", "")
             )
         except KnownError as exc:
-            self.show_screen("office-key", error=str(exc), focus="pin", select=True)
+            self.show_screen("office-key", error=said(exc, self.strings), focus="pin", select=True)
             return
         self.screens["office-key"]["error"] = ""
         self._first_screen()
@@ -372,7 +372,7 @@ class KioskWindow(QWidget):
             if "preflight" not in self.session.results:  # `exam-desktop launch` ran it already
                 self.session.preflight()
         except KnownError as exc:
-            self.show_message(self.strings["not_ready_title"], str(exc), closable=True)
+            self.show_message(self.strings["not_ready_title"], said(exc, self.strings), closable=True)
             return
         warnings = []  # for the invigilator, on the first screen (nobody reads the terminal)
         if self.session.settings.office_public_key is None:
@@ -410,7 +410,7 @@ class KioskWindow(QWidget):
         try:
             self.session.identify(self.typed)
         except KnownError as exc:
-            self.show_screen("identify", error=str(exc), focus=None)
+            self.show_screen("identify", error=said(exc, self.strings), focus=None)
             return
         self.screens["identify"].update(error="", focus=None)
         self._show_waiting()
@@ -429,7 +429,7 @@ class KioskWindow(QWidget):
         try:
             typed = self.session.correct_identification()
         except KnownError as exc:
-            self.show_screen("waiting", error=str(exc))
+            self.show_screen("waiting", error=said(exc, self.strings))
             return
         self.typed = {f.id: typed.get(f.id, self.typed.get(f.id, "")) for f in self.session.candidate_fields}
         self._identify_fields()
@@ -449,7 +449,7 @@ class KioskWindow(QWidget):
             self.show_screen("waiting", error=self.strings["code_rejected"], select=True)
             return
         except KnownError as exc:
-            self.show_screen("waiting", error=str(exc), select=True)
+            self.show_screen("waiting", error=said(exc, self.strings), select=True)
             return
         self.screens["waiting"].update(error="", select=False)
         plan = self.session.plan
@@ -528,7 +528,7 @@ class KioskWindow(QWidget):
                 content=packaged_content(opened.figures, opened.images),  # drawn at build, from memory
             )
         except KnownError as exc:
-            self.show_screen("instructions", error=str(exc))
+            self.show_screen("instructions", error=said(exc, self.strings))
             return
         window.setWindowFlags(Qt.WindowType.Widget)
         window.ready.connect(self._exam_ready)
@@ -578,7 +578,7 @@ class KioskWindow(QWidget):
                 self.session.end_break()
         except KnownError as exc:
             if self.exam_window is not None:
-                self.exam_window.show_notice(str(exc))
+                self.exam_window.show_notice(said(exc, self.strings))
             return
         self._apply_desk_state()
 
@@ -591,7 +591,7 @@ class KioskWindow(QWidget):
             written = self.session.submit(reason)
         except KnownError as exc:
             # The answers stay in the answer file; the next launch tries to write the results again.
-            self.show_message(self.strings["saved_here_title"], str(exc), closable=True)
+            self.show_message(self.strings["saved_here_title"], said(exc, self.strings), closable=True)
             return
         self.finished = True
         self._receipt = written
@@ -669,7 +669,7 @@ class KioskWindow(QWidget):
         try:
             self.session.seat_next_candidate()
         except KnownError as exc:
-            self.panel.message.setText(str(exc))
+            self.panel.message.setText(said(exc, self.strings))
             return
         self.heartbeat_timer.stop()
         self.release()

@@ -470,7 +470,7 @@ class RoomSeat:
     def _desk_action(self, command: Command, who: str) -> None:
         desk = self.session.desk
         if desk is None:
-            raise InvigilatorError("The candidate has not identified yet.")
+            raise InvigilatorError("The candidate has not identified yet.", "not_identified")
         desk.authenticated = True  # the console's signature stands for the PIN
         try:
             if command.action == "extend":

@@ -168,6 +168,21 @@ def test_the_results_folder_warning_is_in_the_exams_language(qtbot, open_seat, t
     assert f"salvati su questo computer in {tmp_path / 'seat'}" in warning
 
 
+def test_the_invigilators_refusals_are_in_the_exams_language(qtbot, open_seat, tmp_path):
+    italian = dataclasses.replace(load_bank(ML_BANK), language="it")
+    kiosk = open_seat(build(tmp_path / "package", exam=italian))
+    identify(qtbot, kiosk)
+    begin(qtbot, kiosk)
+    kiosk.open_invigilator_panel()
+    kiosk.panel.pin.setText("0000")
+    kiosk.panel.check_pin()
+    assert kiosk.panel.pin_message.text().startswith("Questo non è il PIN del sorvegliante per questo esame.")
+    open_panel(kiosk)
+    kiosk.panel.reason.clear()
+    kiosk.panel.act("pause")
+    assert kiosk.panel.message.text() == "Digita un motivo: viene registrato con l'azione."
+
+
 def test_the_screens_are_keyboard_first_and_a_late_click_on_a_screen_gone_does_nothing(qtbot, open_seat):
     kiosk = open_seat()
     on_view(qtbot, kiosk, "identify")

@@ -16,9 +16,13 @@ reading Python. An entry left empty shows the English text.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from exam_desktop.core.page.languages import babel_locale, base_language
 from exam_desktop.paths import ASSETS_DIR
+
+if TYPE_CHECKING:
+    from exam_desktop.core.errors import KnownError
 
 TRANSLATIONS_DIR = ASSETS_DIR / "translations"
 
@@ -495,6 +499,23 @@ INVIGILATOR_EN: dict[str, str] = {
     "inv_confirm_permit-quit": "Permit {who}'s exam window to close without submitting? The candidate can then leave the exam; it can be resumed only by launching it again.",
     "inv_confirm_new-candidate": "Seat a new candidate? {who}'s submitted session is archived on this machine and the seat shows the identification screen again.",
     "inv_confirm_continue": "Continue {who}'s exam after the interruption? The interruption will not count against their time, and this is recorded.",
+    "inv_pin_wait": "Wait {n} seconds before the next try.",
+    # refusals of the invigilator's desk (core/seat/invigilator.py: InvigilatorError.key)
+    "error_pin_empty": "The invigilator PIN is empty. Choose a PIN of a few digits.",
+    "error_no_pin_set": "No invigilator PIN was set for this exam (set one with --pin at build or launch).",
+    "error_pin_rejected": "That is not the invigilator PIN for this exam.",
+    "error_no_extra_time": "This exam's package does not allow extra time for single candidates (the exam office builds it with --extra-time-allowed). For an interruption use pause.",
+    "error_extension_range": "Give the extension in minutes, up to 8 hours.",
+    "error_already_paused": "The exam is already paused.",
+    "error_not_paused": "The exam is not paused.",
+    "error_not_locked": "The screen is not locked.",
+    "error_break_running": "A break is already running.",
+    "error_no_breaks_left": "No rest breaks are left.",
+    "error_not_started": "The exam has not started yet.",
+    "error_pin_first": "Type the invigilator PIN first.",
+    "error_who_missing": "Type your name or initials: they are recorded with the action.",
+    "error_reason_missing": "Type a reason: it is recorded with the action.",
+    "error_not_identified": "The candidate has not identified yet.",
 }
 INVIGILATOR_IT: dict[str, str] = {
     "inv_pin_title": "Sorvegliante",
@@ -536,6 +557,22 @@ INVIGILATOR_IT: dict[str, str] = {
     "inv_confirm_permit-quit": "Permettere che la finestra dell'esame di {who} si chiuda senza inviare? Il candidato può allora lasciare l'esame; si riprende solo avviandolo di nuovo.",
     "inv_confirm_new-candidate": "Far sedere un nuovo candidato? La sessione inviata di {who} viene archiviata su questo computer e la postazione mostra di nuovo l'identificazione.",
     "inv_confirm_continue": "Far continuare l'esame di {who} dopo l'interruzione? L'interruzione non conta nel suo tempo, e viene registrato.",
+    "inv_pin_wait": "Attendi {n} secondi prima del prossimo tentativo.",
+    "error_pin_empty": "Il PIN del sorvegliante è vuoto. Scegli un PIN di alcune cifre.",
+    "error_no_pin_set": "Per questo esame non è stato impostato un PIN del sorvegliante (impostalo con --pin alla preparazione o all'avvio).",
+    "error_pin_rejected": "Questo non è il PIN del sorvegliante per questo esame.",
+    "error_no_extra_time": "Il pacchetto di questo esame non permette tempo aggiuntivo per singoli candidati (l'ufficio esami lo prepara con --extra-time-allowed). Per un'interruzione usa la pausa.",
+    "error_extension_range": "Indica il prolungamento in minuti, fino a 8 ore.",
+    "error_already_paused": "L'esame è già in pausa.",
+    "error_not_paused": "L'esame non è in pausa.",
+    "error_not_locked": "Lo schermo non è bloccato.",
+    "error_break_running": "Una pausa di riposo è già in corso.",
+    "error_no_breaks_left": "Non restano pause di riposo.",
+    "error_not_started": "L'esame non è ancora cominciato.",
+    "error_pin_first": "Digita prima il PIN del sorvegliante.",
+    "error_who_missing": "Digita il tuo nome o le tue iniziali: vengono registrati con l'azione.",
+    "error_reason_missing": "Digita un motivo: viene registrato con l'azione.",
+    "error_not_identified": "Il candidato non si è ancora identificato.",
 }
 EN.update({**SEAT_EN, **PLURAL_EN, **INVIGILATOR_EN, "_language": "en"})
 IT.update(
@@ -741,6 +778,13 @@ def percent(fraction: float, language: str) -> str:
     from babel.numbers import format_percent
 
     return format_percent(fraction, locale=babel_locale(language))
+
+
+def said(error: KnownError, strings: dict[str, str]) -> str:
+    """An error's sentence in the table's language when the table has it (`error.key`), else its
+    own (English) message."""
+    template = strings.get(f"error_{error.key}") if error.key else None
+    return fill(template, **error.values) if template else str(error)
 
 
 def fill(template: str, **values: object) -> str:

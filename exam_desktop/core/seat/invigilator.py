@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from exam_desktop.core.errors import KnownError
+from exam_desktop.core.errors import WordedError
 from exam_desktop.core.sealed.keys import DEFAULT_SCRYPT, ScryptParams, check_secret, hash_secret
 from exam_desktop.core.seat.answer_file import AnswerStore
 from exam_desktop.core.seat.meta import Meta
@@ -26,8 +26,9 @@ ACTIONS = ("extend", "pause", "resume", "unlock", "end", "permit-quit", "continu
 MAX_EXTENSION_S = 8 * 3600
 
 
-class InvigilatorError(KnownError):
-    """An invigilator action was refused; the message says why."""
+class InvigilatorError(WordedError):
+    """An invigilator action (or a candidate's break) was refused; the message says why, in
+    English and through its `key` in the exam's language."""
 
 
 class PinRejected(InvigilatorError):
@@ -41,7 +42,7 @@ class NoPinSet(InvigilatorError):
 def hash_pin(pin: str, kdf: ScryptParams = DEFAULT_SCRYPT) -> dict[str, Any]:
     """The salted scrypt hash of a PIN, ready to store; the PIN itself is never stored."""
     if not pin.strip():
-        raise InvigilatorError("The invigilator PIN is empty. Choose a PIN of a few digits.")
+        raise InvigilatorError("The invigilator PIN is empty. Choose a PIN of a few digits.", "pin_empty")
     return hash_secret(pin, kdf)
 
 
@@ -102,11 +103,12 @@ class InvigilatorDesk:
         """Check the PIN and open the desk; a wrong PIN is journaled and raises PinRejected."""
         if self.pin_record is None:
             raise NoPinSet(
-                "No invigilator PIN was set for this exam (set one with --pin at build or launch)."
+                "No invigilator PIN was set for this exam (set one with --pin at build or launch).",
+                "no_pin_set",
             )
         if not pin_matches(pin, self.pin_record):
             self.store.append_event("invigilator_pin_rejected", {})
-            raise PinRejected("That is not the invigilator PIN.")
+            raise PinRejected("That is not the invigilator PIN.", "pin_rejected")
         self.authenticated = True
         self.store.append_event("invigilator_desk_opened", {})
 
@@ -120,17 +122,18 @@ class InvigilatorDesk:
         if not self.extra_time_allowed:
             raise InvigilatorError(
                 "This exam's package does not allow extra time for single candidates (the exam "
-                "office builds it with --extra-time-allowed). For an interruption use pause."
+                "office builds it with --extra-time-allowed). For an interruption use pause.",
+                "no_extra_time",
             )
         if not -MAX_EXTENSION_S <= seconds <= MAX_EXTENSION_S or seconds == 0:
-            raise InvigilatorError("Give the extension in minutes, up to 8 hours.")
+            raise InvigilatorError("Give the extension in minutes, up to 8 hours.", "extension_range")
         clock = self._require_clock()
         self._record("extend", who, reason, seconds=seconds, change=lambda: clock.extend(seconds))
 
     def pause(self, who: str, reason: str) -> None:
         clock = self._require_clock()
         if self.state.paused:
-            raise InvigilatorError("The exam is already paused.")
+            raise InvigilatorError("The exam is already paused.", "already_paused")
 
         def change() -> None:
             clock.pause()
@@ -141,7 +144,7 @@ class InvigilatorDesk:
     def resume(self, who: str, reason: str) -> None:
         self._require_clock()
         if not self.state.paused:
-            raise InvigilatorError("The exam is not paused.")
+            raise InvigilatorError("The exam is not paused.", "not_paused")
 
         def change() -> None:
             self.state.paused = False
@@ -180,7 +183,7 @@ class InvigilatorDesk:
 
     def unlock(self, who: str, reason: str) -> None:
         if not self.state.locked:
-            raise InvigilatorError("The screen is not locked.")
+            raise InvigilatorError("The screen is not locked.", "not_locked")
 
         def change() -> None:
             self.state.locked = False
@@ -196,9 +199,9 @@ class InvigilatorDesk:
         stops. Needs no PIN: journaled as the candidate's own action."""
         clock = self._require_clock()
         if self.state.on_break:
-            raise InvigilatorError("A break is already running.")
+            raise InvigilatorError("A break is already running.", "break_running")
         if self.state.breaks_taken >= allowed:
-            raise InvigilatorError("No rest breaks are left.")
+            raise InvigilatorError("No rest breaks are left.", "no_breaks_left")
         self.state.on_break = True
         self.state.breaks_taken += 1
         self.apply_clock()
@@ -254,17 +257,19 @@ class InvigilatorDesk:
     def _require_clock(self) -> ExamClock:
         clock = self._clock()
         if clock is None:
-            raise InvigilatorError("The exam has not started yet.")
+            raise InvigilatorError("The exam has not started yet.", "not_started")
         return clock
 
     def _record(self, action: str, who: str, reason: str, *, change: Callable[[], None], **data: Any) -> None:
         if not self.authenticated:
-            raise InvigilatorError("Type the invigilator PIN first.")
+            raise InvigilatorError("Type the invigilator PIN first.", "pin_first")
         who, reason = who.strip(), reason.strip()
         if not who:
-            raise InvigilatorError("Type your name or initials: every action records who took it.")
+            raise InvigilatorError(
+                "Type your name or initials: every action records who took it.", "who_missing"
+            )
         if not reason:
-            raise InvigilatorError("Type a reason: every action records why it was taken.")
+            raise InvigilatorError("Type a reason: every action records why it was taken.", "reason_missing")
         change()
         clock = self._clock()
         self._persist_clock()

@@ -40,12 +40,12 @@ def override_office_key(session: ExamSession, pin: str, who: str, reason: str) -
     """The invigilator starts a package this machine cannot check; journaled (queued until the
     answer file exists)."""
     if not check_invigilator_pin(session, pin):
-        raise InvigilatorError("That is not the invigilator PIN for this exam.")
+        raise InvigilatorError("That is not the invigilator PIN for this exam.", "pin_rejected")
     who, reason = who.strip(), reason.strip()
     if not who:
-        raise InvigilatorError("Type your name or initials: the override records who took it.")
+        raise InvigilatorError("Type your name or initials: the override records who took it.", "who_missing")
     if not reason:
-        raise InvigilatorError("Type a reason: the override records why it was taken.")
+        raise InvigilatorError("Type a reason: the override records why it was taken.", "reason_missing")
     session.office_key_overridden = True
     session.journal(
         OVERRIDE_EVENT,
