@@ -61,6 +61,7 @@ def main() -> int:
     from exam_desktop.room.broker import EmbeddedBroker
     from exam_desktop.room.config import BrokerAddress, init_room, load_console_secrets
     from exam_desktop.room.console import RoomConsole
+    from exam_desktop.room.simulate import simulate_command
 
     app = qt_application()
     folder = Path(tempfile.mkdtemp(prefix="bench-console-"))
@@ -77,23 +78,14 @@ def main() -> int:
     console.start()
     console.wait_connected()
     seats = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "exam_desktop",
-            "room",
-            "simulate",
-            str(room.folder),
-            str(package),
-            "--code",
+        simulate_command(
+            room.folder,
+            package,
             built.start_code,
-            "--seats",
-            str(args.seats),
-            "--answer-every",
-            "10",
-            "--status-every",
-            str(args.status_every),
-        ],
+            args.seats,
+            answer_every=10,
+            status_every=args.status_every,
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,

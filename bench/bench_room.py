@@ -46,11 +46,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from exam_desktop.core.bank import load_bank
 from exam_desktop.core.sealed.keys import ScryptParams
 from exam_desktop.core.sealed.package import build_package
-from exam_desktop.room.broker import EmbeddedBroker, _die_with_parent, find_mosquitto
+from exam_desktop.room.broker import EmbeddedBroker, die_with_parent, find_mosquitto
 from exam_desktop.room.config import BrokerAddress, init_room, load_console_secrets
 from exam_desktop.room.console import RoomConsole
 from exam_desktop.room.protocol import Command
-from exam_desktop.room.simulate import SimulatedRoom, SimulationSettings
+from exam_desktop.room.simulate import SimulatedRoom, SimulationSettings, simulate_command
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = ROOT / "banks" / "sample-every-kind.md"
@@ -112,31 +112,20 @@ def run_room(
     for number, first in enumerate(range(0, seats - probes, per_process), start=1):
         load_seats.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "exam_desktop",
-                    "room",
-                    "simulate",
-                    str(room.folder),
-                    str(package),
-                    "--code",
+                simulate_command(
+                    room.folder,
+                    package,
                     built.start_code,
-                    "--seats",
-                    str(min(per_process, seats - probes - first)),
-                    "--answer-every",
-                    "10",
-                    "--status-every",
-                    str(status_every),
-                    "--seat-prefix",
-                    f"load{number}",
-                    "--data-dir",
-                    str(folder / f"load{number}"),
-                ],
+                    min(per_process, seats - probes - first),
+                    answer_every=10,
+                    status_every=status_every,
+                    seat_prefix=f"load{number}",
+                    data_dir=folder / f"load{number}",
+                ),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent(),
+                preexec_fn=die_with_parent(),
             )
         )
     simulation = SimulatedRoom(

@@ -231,7 +231,7 @@ class ExamWindow(QMainWindow):
         if self.current_id is not None:
             self.pages.question(self.current_id)
         if "instructions_html" not in self.seat:
-            self.seat["instructions_html"] = self._instructions_html()
+            self.seat["instructions_html"] = instructions_html(self.exam, self.strings)
 
     # ---------------------------------------------------------------------------- public API
 
@@ -266,15 +266,6 @@ class ExamWindow(QMainWindow):
         self.locked = on
         if self.is_ready:
             self._js("exam.setCover", on, text or self.strings["locked"], end_break_label)
-
-    def _instructions_html(self) -> str:
-        from exam_desktop.core.page.render import render_markdown
-
-        text = self.exam.instructions or self.strings["default_instructions"]
-        head = fill(
-            self.strings["duration"], duration=duration_text(self.exam.duration_minutes, self.strings)
-        )
-        return render_markdown(f"**{head}**\n\n{text}")
 
     def guard_copying(self) -> None:
         """A proctored session: question text cannot be copied or dragged out of the page."""
@@ -829,6 +820,16 @@ class ExamWindow(QMainWindow):
             crash.notify = None
         self.bridge.close()
         super().closeEvent(event)
+
+
+def instructions_html(exam: Exam, strings: dict[str, str], head: str | None = None) -> str:
+    """The exam's instructions as the page shows them, under `head` in bold (by default its
+    duration): on the kiosk's instructions screen and when reopened during the exam."""
+    from exam_desktop.core.page.render import render_markdown
+
+    if head is None:
+        head = fill(strings["duration"], duration=duration_text(exam.duration_minutes, strings))
+    return render_markdown(f"**{head}**\n\n{exam.instructions or strings['default_instructions']}")
 
 
 def duration_text(minutes: int, strings: dict[str, str]) -> str:

@@ -57,7 +57,7 @@ from exam_desktop.core.seat.trust import (
 from exam_desktop.gui.bridge import MessageType, call_js
 from exam_desktop.gui.crash import crash_handler
 from exam_desktop.gui.exam_page import ExamPage
-from exam_desktop.gui.exam_window import ZOOM_STEPS, ExamWindow, duration_text, format_remaining
+from exam_desktop.gui.exam_window import ZOOM_STEPS, ExamWindow, format_remaining, instructions_html
 from exam_desktop.gui.invigilator import SHORTCUT, InvigilatorPanel
 from exam_desktop.room.seat import Applied, RoomSeat, SeatLink
 
@@ -478,8 +478,6 @@ class KioskWindow(QWidget):
         self.show_screen("waiting", disabled=True, error=f"{self._code_text} {wait}".strip())
 
     def _show_instructions(self) -> None:
-        from exam_desktop.core.page.render import render_markdown
-
         exam = self.session.exam
         assert exam is not None
         plan = self.session.plan
@@ -490,9 +488,8 @@ class KioskWindow(QWidget):
                 s["continue_exam"],
             )
         else:
-            head, begin = fill(s["duration"], duration=duration_text(exam.duration_minutes, s)), s["begin"]
-        html = render_markdown(f"**{head}**\n\n{exam.instructions or s['default_instructions']}")
-        self.screens["instructions"]["html"] = html
+            head, begin = None, s["begin"]  # the exam's duration
+        self.screens["instructions"]["html"] = instructions_html(exam, s, head)
         self._begin_label = begin
         self._begin_state()
         self.show_screen("instructions")  # arrow keys and Page Down scroll; Tab reaches Begin

@@ -947,7 +947,6 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
     import shutil
     import signal
     import subprocess
-    import sys
     import tempfile
     from pathlib import Path
 
@@ -958,8 +957,9 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
     from exam_desktop.core.sealed.package import build_package
     from exam_desktop.gui.application import qt_application
     from exam_desktop.paths import BANKS_DIR
-    from exam_desktop.room.broker import EmbeddedBroker, _die_with_parent
+    from exam_desktop.room.broker import EmbeddedBroker, die_with_parent
     from exam_desktop.room.config import BrokerAddress, init_room, load_console_secrets
+    from exam_desktop.room.simulate import simulate_command
 
     app = qt_application()
     folder = Path(tempfile.mkdtemp(prefix="exam-room-demo-"))
@@ -999,23 +999,9 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
             console.start()
             console.wait_connected()
             simulation = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "exam_desktop",
-                    "room",
-                    "simulate",
-                    str(room.folder),
-                    str(package),
-                    "--code",
-                    built.start_code,
-                    "--seats",
-                    str(seats),
-                    "--answer-every",
-                    "15",
-                ],
+                simulate_command(room.folder, package, built.start_code, seats, answer_every=15),
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent(),  # the seats stop with the demo, however it ends
+                preexec_fn=die_with_parent(),  # the seats stop with the demo, however it ends
             )
             print(
                 f"Demo room in {folder}: {seats} simulated seats join it; close the window to stop.",

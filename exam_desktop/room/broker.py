@@ -74,7 +74,7 @@ class EmbeddedBroker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent(),
+                preexec_fn=die_with_parent(),
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -116,7 +116,7 @@ class EmbeddedBroker:
         return " | ".join(text.strip().splitlines()[-lines:]) or "(empty log)"
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def die_with_parent() -> Callable[[], None] | None:
     """Linux: the broker stops when the console dies, even killed (so a new console can start).
     The C function is looked up before the fork; the child only calls it."""
     if not sys.platform.startswith("linux"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -244,3 +245,15 @@ class SimulatedRoom:
                 seat.session.close()
             except Exception:  # closing one seat must not stop the others
                 log.exception("closing %s failed", seat.name)
+
+
+def simulate_command(
+    room_folder: Path, package: Path, start_code: str, seats: int, **flags: object
+) -> list[str]:
+    """The `exam-desktop room simulate` command line, for seats run by another process (the room
+    demo, the benches): `flags` by name, e.g. answer_every=10 for `--answer-every 10`."""
+    command = [sys.executable, "-m", "exam_desktop", "room", "simulate", str(room_folder), str(package)]
+    command += ["--code", start_code, "--seats", str(seats)]
+    for name, value in flags.items():
+        command += ["--" + name.replace("_", "-"), str(value)]
+    return command
