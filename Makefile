@@ -14,11 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
 	touch $(STAMP)
 
+## The package's bytecode, as an installed or frozen app has it (an editable install has none, and
+## where PYTHONDONTWRITEBYTECODE is set every start would compile the app's ~120 modules again).
 setup: $(STAMP)
+	$(BIN)/python -m compileall -q exam_desktop
 
 ## The app's main job: the 1h45 Machine Learning Engineers Test in practice mode.
 ## Without a screen (a server, an SSH session) it renders the test's questions to out/demo/ instead.
-run: $(STAMP)
+run: setup
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
 		$(BIN)/exam-desktop demo; \
 	else \

@@ -1,5 +1,6 @@
 """Speed of the candidate's exam window, measured against a bare QtWebEngine page in the same run.
 
+    make setup                                        # the package byte-compiled, as installed
     .venv/bin/python bench/bench_window.py            # all figures below
     .venv/bin/python bench/bench_window.py --rounds 5
 

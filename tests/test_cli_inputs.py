@@ -12,7 +12,8 @@ from conftest import BANKS
 
 from exam_desktop.cli import main
 from exam_desktop.core.responses import Response
-from exam_desktop.core.seat.answer_file import AnswerStore, StorageWriteError
+from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.storage_errors import StorageWriteError
 
 BANK = BANKS / "ml-engineers-test.md"
 

@@ -16,16 +16,15 @@ import pytest
 from exam_desktop.core.errors import KnownError
 from exam_desktop.core.journal import verify_chain
 from exam_desktop.core.responses import Response
-from exam_desktop.core.seat.answer_file import (
-    SCHEMA_STEPS,
-    AnswerStore,
+from exam_desktop.core.seat.answer_file import SCHEMA_STEPS, AnswerStore
+from exam_desktop.core.seat.recovery import recover_answers
+from exam_desktop.core.seat.storage_errors import (
     CorruptStoreError,
     NotAnAnswerFile,
     SchemaTooNew,
     StorageWriteError,
     StoreInUse,
 )
-from exam_desktop.core.seat.recovery import recover_answers
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -184,7 +183,8 @@ def test_an_io_error_fails_the_save_and_the_store_stays_usable(store_path):
     result = run_python(
         f"""
         import os, resource, signal
-        from exam_desktop.core.seat.answer_file import AnswerStore, StorageWriteError
+        from exam_desktop.core.seat.answer_file import AnswerStore
+        from exam_desktop.core.seat.storage_errors import StorageWriteError
         from exam_desktop.core.responses import Response
         path = {str(store_path)!r}
         store = AnswerStore.open(path)

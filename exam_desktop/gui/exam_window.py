@@ -36,8 +36,8 @@ from exam_desktop.core.page.question_data import QuestionPages
 from exam_desktop.core.page.review_state import review_state
 from exam_desktop.core.page.strings import fill, number, plural, strings_for
 from exam_desktop.core.responses import Response
-from exam_desktop.core.seat.answer_file import StorageWriteError
 from exam_desktop.core.seat.saving import AnswerSaving
+from exam_desktop.core.seat.storage_errors import StorageWriteError
 from exam_desktop.core.seat.timer import ExamClock
 from exam_desktop.gui.application import match_display_thread_priority
 from exam_desktop.gui.bridge import MessageType, call_js

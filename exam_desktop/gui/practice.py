@@ -21,7 +21,8 @@ def open_practice(bank: Path) -> tuple[ExamWindow, PracticeAnswers]:
     Returns the window and its answer file (the caller closes that after the window).
 
     The page starts loading first: QtWebEngine starts its processes and parses MathJax while the
-    bank is read on a worker thread; then the answer file is opened and the window built.
+    bank is read on a worker thread; then the window is built. The run's new answer file is made
+    on a worker thread once the first question is on screen (nothing is saved in it before).
     """
     app = qt_application()
     page = ExamPage()
@@ -33,15 +34,16 @@ def open_practice(bank: Path) -> tuple[ExamWindow, PracticeAnswers]:
 
     app.processEvents()
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    answers = PracticeAnswers.open(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")
+    answers = PracticeAnswers.new(data_dir() / "practice" / f"{exam.id}-{stamp}.sqlite")
     window = ExamWindow(exam, answers, ExamClock(exam.duration_minutes * 60), practice=True, page=page)
+    window.ready.connect(answers.open_in_background)
     window.show()
     return window, answers
 
 
 def _read_bank(bank: Path) -> Exam:
     """The bank, read off the GUI thread; with it the Qt-free modules the window needs are loaded
-    there too (sqlite-utils for the answer file and Markdown for the page take the longest)."""
+    there too (Markdown for the page takes the longest)."""
     import exam_desktop.core.page.question_data
     import exam_desktop.core.seat.saving  # noqa: F401
     from exam_desktop.core.bank import load_bank

@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage
 from exam_desktop.cli import main
 from exam_desktop.cli.cmd_demo import DEFAULT_BANK
 from exam_desktop.core.bank import find_banks, load_bank
+from exam_desktop.core.seat.saving import PracticeAnswers
 from exam_desktop.gui.practice import open_practice
 from exam_desktop.gui.preview import wait_for
 
@@ -52,7 +53,7 @@ def test_preview_reports_an_unknown_question_id(qapp, tmp_path, capsys):
 
 def test_demo_opens_the_ml_test_in_practice_mode_and_ends_with_full_results(qtbot, qapp):
     exam = load_bank(DEFAULT_BANK)
-    window, _answers = open_practice(DEFAULT_BANK)  # what `exam-desktop demo` opens
+    window, answers = open_practice(DEFAULT_BANK)  # what `exam-desktop demo` opens
     try:
         if not window.has_shown:
             wait_for(window.ready, lambda: True, "loading")
@@ -83,3 +84,7 @@ def test_demo_opens_the_ml_test_in_practice_mode_and_ends_with_full_results(qtbo
         )
     finally:
         close_window(window)
+        answers.close()
+    with PracticeAnswers.open(answers.path) as saved:  # the run's file, made after the first question
+        assert saved.saved_responses()[exam.questions[0].id].answered
+        assert saved.page_state().submitted == "candidate"

@@ -27,46 +27,16 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from exam_desktop.core.errors import KnownError
 from exam_desktop.core.journal import GENESIS_HASH, canonical_text, event_hash
 from exam_desktop.core.responses import Response
 from exam_desktop.core.seat.meta import Meta
-
-
-class StorageError(KnownError):
-    """The answer file cannot be used; the message says why and what to do."""
-
-    def __init__(self, message: str, path: Path | str | None = None):
-        super().__init__(message)
-        self.path = Path(path) if path is not None else None
-
-
-class StorageWriteError(StorageError):
-    """A write failed (disk full, I/O error); nothing committed before it is lost.
-
-    `reason` says what the disk said, as data a window can put in the candidate's language:
-    "full", "read-only", "busy", "refused" (an I/O error or a file size limit) or "other"."""
-
-    def __init__(self, message: str, path: Path | str | None = None, reason: str = "other"):
-        super().__init__(message, path)
-        self.reason = reason
-
-
-class CorruptStoreError(StorageError):
-    """The answer file is damaged; it must be kept for the invigilator, never replaced silently."""
-
-
-class SchemaTooNew(StorageError):
-    """The answer file was written by a newer version of the app."""
-
-
-class StoreInUse(StorageError):
-    """Another program (another copy of the app?) holds the answer file."""
-
-
-class NotAnAnswerFile(StorageError):
-    """The file is an SQLite database, but not one of ours."""
-
+from exam_desktop.core.seat.storage_errors import (
+    CorruptStoreError,
+    NotAnAnswerFile,
+    SchemaTooNew,
+    StorageWriteError,
+    StoreInUse,
+)
 
 # --------------------------------------------------------------------------------------------
 # Schema. Steps are applied in order and never edited once released; add new ones at the end.
@@ -195,11 +165,13 @@ class AnswerStore:
         *,
         wall: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        any_thread: bool = False,
     ) -> AnswerStore:
         """Open (or create) the answer file at `path`, migrating an older schema.
 
         Raises CorruptStoreError for a damaged file, SchemaTooNew for a newer one, NotAnAnswerFile
         for a foreign database and StorageWriteError when it cannot be created or migrated.
+        `any_thread`: the file will be used from another thread than this one (one at a time).
         """
         path = Path(path)
         try:
@@ -213,7 +185,7 @@ class AnswerStore:
         if _empty_file(path):  # SQLite would take it for a new database and start an empty exam
             raise _corrupt(path, "the file is empty: 0 bytes")
         try:
-            db = Database(sqlite3.connect(str(path)), execute_plugins=False)
+            db = Database(sqlite3.connect(str(path), check_same_thread=not any_thread), execute_plugins=False)
         except sqlite3.Error as exc:
             raise StorageWriteError(f"The answer file {path} cannot be opened ({exc}).", path) from exc
         try:

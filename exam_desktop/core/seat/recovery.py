@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from exam_desktop.core.journal import canonical_text, damaged_entries
-from exam_desktop.core.seat.answer_file import (
-    AnswerStore,
+from exam_desktop.core.seat.answer_file import AnswerStore
+from exam_desktop.core.seat.storage_errors import (
     CorruptStoreError,
     NotAnAnswerFile,
     StorageError,

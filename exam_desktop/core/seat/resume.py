@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from exam_desktop.core.errors import KnownError
-from exam_desktop.core.seat.answer_file import AnswerStore, CorruptStoreError
+from exam_desktop.core.seat.answer_file import AnswerStore
 from exam_desktop.core.seat.meta import Meta
 from exam_desktop.core.seat.recovery import Recovery, recover_answers
+from exam_desktop.core.seat.storage_errors import CorruptStoreError
 
 SESSIONS_FOLDER = "sessions"
 

@@ -16,14 +16,17 @@ when the disk refuses; the window shows it and tries again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from exam_desktop.core.responses import Response
-from exam_desktop.core.seat.answer_file import AnswerStore
 from exam_desktop.core.seat.meta import Meta
+
+if TYPE_CHECKING:
+    from exam_desktop.core.seat.answer_file import AnswerStore
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,12 @@ class AnswerFileSaving:
     """`AnswerSaving` over one answer file; the seat's session adds the journal and the clock."""
 
     def __init__(self, store: AnswerStore, on_submitted: Callable[[str, int], None] | None = None):
-        self.store = store
+        self._store = store
         self._on_submitted = on_submitted
+
+    @property
+    def store(self) -> AnswerStore:
+        return self._store
 
     def saved_responses(self) -> dict[str, Response]:
         return self.store.responses()
@@ -111,17 +118,73 @@ class AnswerFileSaving:
 
 
 class PracticeAnswers(AnswerFileSaving):
-    """A practice run's (or a preview's) own answer file."""
+    """A practice run's (or a preview's) own answer file.
+
+    `open(path)` opens (or creates) the file before returning. `new(path)` is for a run's fresh
+    file: a file not made yet holds no answers, so the window can show the first question without
+    it; `open_in_background()` then makes it on a worker thread (sqlite-utils alone takes about a
+    tenth of a second to load), and whatever needs the file first waits for it. A file that cannot
+    be made fails that first write with the disk's reason, as any failed save does, and is tried
+    again on the next.
+    """
+
+    def __init__(self, path: Path | str, store: AnswerStore | None = None):
+        self.path = Path(path)
+        self._opened = store
+        self._opening: threading.Thread | None = None
+        self._on_submitted = None
 
     @classmethod
     def open(cls, path: Path | str) -> PracticeAnswers:
-        return cls(AnswerStore.open(path))
+        from exam_desktop.core.seat.answer_file import AnswerStore
+
+        return cls(path, AnswerStore.open(path))
+
+    @classmethod
+    def new(cls, path: Path | str) -> PracticeAnswers:
+        """A fresh practice file at `path`, made when first needed (an existing one is opened)."""
+        return cls.open(path) if Path(path).exists() else cls(path)
+
+    def open_in_background(self) -> None:
+        """Make the file now on a worker thread, unless it is made or being made already."""
+        if self._opened is None and self._opening is None:
+            self._opening = threading.Thread(target=self._open, name="practice-answers", daemon=True)
+            self._opening.start()
+
+    def _open(self) -> None:
+        from exam_desktop.core.seat.answer_file import AnswerStore
+
+        try:
+            self._opened = AnswerStore.open(self.path, any_thread=True)
+        except Exception:  # made again where it is first needed, which raises the reason
+            self._opened = None
+
+    @property
+    def store(self) -> AnswerStore:
+        if self._opening is not None:
+            self._opening.join()
+            self._opening = None
+        if self._opened is None:
+            from exam_desktop.core.seat.answer_file import AnswerStore
+
+            self._opened = AnswerStore.open(self.path)
+        return self._opened
+
+    def _not_made(self) -> bool:
+        return self._opened is None and self._opening is None
+
+    def saved_responses(self) -> dict[str, Response]:
+        return {} if self._not_made() else super().saved_responses()
+
+    def page_state(self) -> PageState:
+        return PageState() if self._not_made() else super().page_state()
 
     def record_tool(self, tool: str, opened: bool) -> None:
         """Practice journals nothing but the submission."""
 
     def close(self) -> None:
-        self.store.close()
+        if self._opening is not None or self._opened is not None:
+            self.store.close()
 
     def __enter__(self) -> PracticeAnswers:
         return self

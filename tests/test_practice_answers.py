@@ -1,0 +1,60 @@
+"""A practice run's answer file: made while the first question is on screen, every answer kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from exam_desktop.core.responses import Response
+from exam_desktop.core.seat.saving import PageState, PracticeAnswers
+from exam_desktop.core.seat.storage_errors import StorageWriteError
+
+
+def test_a_new_practice_file_is_made_on_a_worker_thread_and_keeps_the_answers(tmp_path):
+    path = tmp_path / "practice" / "ml-test.sqlite"
+    answers = PracticeAnswers.new(path)
+    assert not path.exists()  # nothing made before the window asks for it
+    assert answers.saved_responses() == {}
+    assert answers.page_state() == PageState()
+    answers.open_in_background()
+    answers.save_answer(Response("q1", "b"))  # waits for the file if it is still being made
+    answers.remember_position("q1")
+    answers.close()
+    with PracticeAnswers.open(path) as again:
+        assert again.saved_responses()["q1"].value == "b"
+        assert again.page_state().position == "q1"
+
+
+def test_a_practice_file_that_cannot_be_made_fails_the_first_save_and_is_made_once_it_can(tmp_path):
+    in_the_way = tmp_path / "practice"
+    in_the_way.write_text("a file where the folder should be")
+    path = in_the_way / "ml-test.sqlite"
+    answers = PracticeAnswers.new(path)
+    answers.open_in_background()
+    with pytest.raises(StorageWriteError, match="cannot be created"):
+        answers.save_answer(Response("q1", "b"))
+    in_the_way.unlink()  # the invigilator frees the folder; the window's retry saves the answer
+    answers.save_answer(Response("q1", "b"))
+    answers.close()
+    with PracticeAnswers.open(path) as again:
+        assert again.saved_responses()["q1"].value == "b"
+
+
+def test_an_existing_practice_file_is_opened_with_what_it_holds(tmp_path):
+    path = tmp_path / "run.sqlite"
+    with PracticeAnswers.open(path) as first:
+        first.save_answer(Response("q2", "a"))
+    answers = PracticeAnswers.new(path)
+    try:
+        assert answers.saved_responses()["q2"].value == "a"
+    finally:
+        answers.close()
+
+
+def test_the_exam_window_loads_without_the_answer_files_libraries():
+    """Start-up: the window's modules do not import sqlite-utils (a tenth of a second)."""
+    code = "import sys, exam_desktop.gui.exam_window; print('sqlite_utils' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
