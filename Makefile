@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
+	$(BIN)/python -m compileall -q exam_desktop
 	touch $(STAMP)
 
 ## The package's bytecode, as an installed or frozen app has it (an editable install has none, and

@@ -225,6 +225,15 @@ def store_alone(count: int = 300) -> list[float]:
     return times
 
 
+def bytecode_compiled() -> bool:
+    """Whether the app's modules have their bytecode (as an installed or frozen app has)."""
+    import importlib.util
+
+    import exam_desktop.gui.exam_window as window
+
+    return Path(importlib.util.cache_from_source(window.__file__)).is_file()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -236,6 +245,11 @@ def main() -> int:
         print(process_s, page_s)
         return 0
 
+    if not bytecode_compiled():
+        print(
+            "note: the package has no bytecode (run `make setup`); each start compiles it, so the "
+            "start figures are slower than an installed app's"
+        )
     runs: dict[str, list[tuple[float, float]]] = {"bare": [], "exam": [], "demo": []}
     for _ in range(args.rounds):  # interleaved, so a busy moment hits all three alike
         for kind in runs:

@@ -54,12 +54,15 @@ window.exam = (() => {
   let mathQueue = Promise.resolve();
   let speechQueued = false;
 
+  // Resolves once the frame being built now has been painted (work queued behind it waits).
+  const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
   function typeset(node) {
     const job = mathQueue.then(() => typesetNow(node));
     mathQueue = job.catch(() => {});
-    if (!speechQueued) { // spoken math once the first question is up (mathjax-config.js)
+    if (!speechQueued) { // spoken math once the first question is on screen (mathjax-config.js)
       speechQueued = true;
-      mathQueue = mathQueue.then(() => window.mathSpeech())
+      mathQueue = mathQueue.then(afterPaint).then(() => window.mathSpeech())
         .catch((error) => post("page_error", { message: "math speech: " + String(error) }));
     }
     return job;
