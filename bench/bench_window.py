@@ -113,13 +113,19 @@ def child_exam() -> tuple[float, float]:
 
 
 def child_demo() -> tuple[float, float]:
-    """What `exam-desktop demo` does (the page starts loading first), until the first question."""
+    """What `exam-desktop demo` does (its command line read, the page started loading first),
+    until the first question."""
+    from exam_desktop.cli import build_parser
+    from exam_desktop.cli.environment import clear_overrides
+
+    clear_overrides()
+    args = build_parser("demo").parse_args(["demo"])  # the default bank: the ML Engineers Test
     from exam_desktop.gui.application import qt_application
     from exam_desktop.gui.practice import open_practice
 
     app = qt_application()
     page_started = time.perf_counter()
-    window, _answers = open_practice(REPO / "banks" / "ml-engineers-test.md")
+    window, _answers = open_practice(args.bank)
     done: dict[str, float] = {}
 
     def ready() -> None:

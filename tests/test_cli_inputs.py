@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,24 @@ def test_a_closed_output_pipe_ends_the_command_quietly() -> None:
     run.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert run.returncode == 141
+
+
+def test_a_command_loads_only_its_own_verb_and_help_lists_every_verb():
+    """`exam-desktop check` does not load the key, room or grading verbs (a quicker start)."""
+    code = (
+        "import sys\n"
+        "from exam_desktop.cli import main\n"
+        "main(['check', 'banks/ml-engineers-test.md'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('exam_desktop.cli.cmd_')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=BANKS.parent
+    )
+    assert out.stdout.strip().splitlines()[-1] == "['exam_desktop.cli.cmd_check']"
+    listed = subprocess.run(
+        [sys.executable, "-m", "exam_desktop", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    verbs = {line.split()[0] for line in listed.splitlines() if line.startswith("    ") and line.split()}
+    assert {"build", "check", "demo", "export-results", "grade", "keys", "launch", "room", "verify"} <= verbs
+    wrong = subprocess.run([sys.executable, "-m", "exam_desktop", "chek"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "invalid choice: 'chek'" in wrong.stderr and "'check'" in wrong.stderr

@@ -20,20 +20,26 @@ from exam_desktop import __version__
 from exam_desktop.core.errors import KnownError
 
 
-def verb_modules() -> list[ModuleType]:
+def verb_modules(verb: str | None = None) -> list[ModuleType]:
+    """Every verb's module; only `verb`'s when it names one (`cmd_<verb>.py`, a `-` written `_`),
+    so that a command loads its own module and not all the others (a key's, a room's, ...)."""
     package = sys.modules[__name__]
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("cmd_"))
+    wanted = "cmd_" + verb.replace("-", "_") if verb else None
+    if wanted in names:
+        names = [wanted]
     return [importlib.import_module(f"{__name__}.{name}") for name in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `verb`, only that verb's subcommand when it names one."""
     parser = argparse.ArgumentParser(
         prog="exam-desktop",
         description="Proctored exams on lab machines: banks, candidate window, packages, grading.",
     )
     parser.add_argument("--version", action="version", version=f"exam-desktop {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for module in verb_modules():
+    for module in verb_modules(verb):
         sub = verbs.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
@@ -44,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     from exam_desktop.cli.environment import clear_overrides
 
     clear_overrides()  # before anything imports Qt
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    verb = argv[0] if argv and not argv[0].startswith("-") else None
+    parser = build_parser(verb)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
