@@ -17,7 +17,7 @@ from exam_desktop.core.page.code_style import highlight_css
 from exam_desktop.gui.bridge import Bridge, attach_bridge
 from exam_desktop.gui.webview import LockedWebView
 
-LAST_SCRIPT = "/mathjax/tex-svg-full.js"  # the shell's last <script>
+LAST_SCRIPT = "/shell.js"  # the shell's last <script>: the page has asked for all its files
 POLL_MS = 5  # how often loading is checked (each check takes the interpreter from the worker)
 T = TypeVar("T")
 

@@ -226,8 +226,8 @@ class ExamWindow(QMainWindow):
 
     def _prepare_first_page(self) -> None:
         """The first question's page data and the instructions, built when the page says it is
-        ready: by then it has asked for all its files, MathJax last, and QtWebEngine compiles and
-        runs MathJax meanwhile (built any earlier, they would keep the page's files waiting)."""
+        ready: by then it has asked for all its files (built any earlier, they would keep the
+        page's files waiting), and MathJax, asked for first, is compiled or being compiled."""
         if self.current_id is not None:
             self.pages.question(self.current_id)
         if "instructions_html" not in self.seat:
