@@ -12,9 +12,12 @@ For each bank a package is built first (not timed). Then, in fresh processes, in
   of the time: on a seat it runs while the page has long finished loading;
 - **bare**: a bare QWebEngineView page loading the same MathJax from disk and typesetting one formula.
 
-Both are timed from interpreter start to the first question / formula typeset (target: ratio ≤ 1.3),
-and at that moment the proportional set size (PSS, /proc/PID/smaps_rollup) of the process and all its
-children (QtWebEngine's renderer, GPU and zygote processes) is summed (target: ratio ≤ 1.3).
+Both are timed from interpreter start to the first question / formula typeset, and at that moment
+the proportional set size (PSS, /proc/PID/smaps_rollup) of the process and all its children
+(QtWebEngine's renderer, GPU and zygote processes) is summed (target: ratio ≤ 1.3). The start has
+no target of its own: here every step runs back to back, the page waiting while the start code is
+checked, whereas on a seat the page loads while the candidate identifies (the start target is
+`exam-desktop demo`'s, bench/bench_window.py).
 Medians of the rounds. Linux only (reads /proc).
 """
 
@@ -221,7 +224,7 @@ def main() -> int:
             "memory_ratio": round(pss / bare_pss, 2),
         }
         print(
-            f"seat, {bank}: {seconds:.3f} s (ratio {seconds / bare_s:.2f}, target <= 1.3), "
+            f"seat, {bank}: {seconds:.3f} s (ratio {seconds / bare_s:.2f}), "
             f"PSS {pss / 1024:.0f} MiB (ratio {pss / bare_pss:.2f}, target <= 1.3)"
         )
     print(json.dumps(report))
