@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage
 from exam_desktop.cli import main
 from exam_desktop.cli.cmd_demo import DEFAULT_BANK
 from exam_desktop.core.bank import find_banks, load_bank
+from exam_desktop.core.errors import BankError
 from exam_desktop.core.seat.saving import PracticeAnswers
 from exam_desktop.gui.practice import open_practice
 from exam_desktop.gui.preview import wait_for
@@ -88,3 +89,19 @@ def test_demo_opens_the_ml_test_in_practice_mode_and_ends_with_full_results(qtbo
     with PracticeAnswers.open(answers.path) as saved:  # the run's file, made after the first question
         assert saved.saved_responses()[exam.questions[0].id].answered
         assert saved.page_state().submitted == "candidate"
+
+
+def test_demo_of_a_broken_bank_raises_its_lines_and_leaves_no_answer_file(qapp, tmp_path, monkeypatch):
+    """The bank is read on a worker thread while the page loads; its error reaches the caller."""
+    monkeypatch.setenv("EXAM_DESKTOP_DATA", str(tmp_path / "data"))
+    bank = tmp_path / "broken.md"
+    bank.write_text(
+        "---\nid: broken\ntitle: Broken\nduration: 1h75\n---\n"
+        "## One {#one single}\nPick one.\n\n- [ ] a\n- [ ] b\n"
+    )
+    with pytest.raises(BankError) as info:
+        open_practice(bank)
+    message = str(info.value)
+    assert f"{bank}:4:" in message and "1h75" in message  # the duration's line
+    assert f"{bank}:6:" in message  # the question without a right answer
+    assert not (tmp_path / "data" / "practice").exists()
