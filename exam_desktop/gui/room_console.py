@@ -965,13 +965,15 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
     folder = Path(tempfile.mkdtemp(prefix="exam-room-demo-"))
     running = {"exec": False}
 
-    def stop(_signum: int, _frame: object) -> None:  # SIGTERM ends the demo as closing its window does
+    def stop(signum: int, _frame: object) -> None:  # Ctrl+C or SIGTERM: as closing its window does
         if running["exec"]:
             QTimer.singleShot(0, app.closeAllWindows)
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt
         else:
-            raise SystemExit(128 + signal.SIGTERM)
+            raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     wake = QTimer()  # Python runs a signal handler only when it runs: let it, five times a second
     wake.timeout.connect(lambda: None)
     wake.start(200)
@@ -1023,7 +1025,8 @@ def run_demo(seats: int = 40, bank: str = "ml-engineers-test.md") -> int:
             broker.stop()
     finally:
         wake.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         shutil.rmtree(folder, ignore_errors=True)  # the demo's package, keys and results
 
 

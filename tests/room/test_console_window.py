@@ -230,13 +230,14 @@ def test_room_demo_runs_a_whole_room_and_stops_with_its_window(tmp_path):
     assert leftovers == [], f"the broker or the seats outlived the demo: {leftovers}"
 
 
-def test_room_demo_ended_by_sigterm_removes_its_temporary_folder(tmp_path):
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_room_demo_ended_by_sigterm_or_ctrl_c_removes_its_temporary_folder(tmp_path, signum):
     import signal
 
     demo = _start_demo(tmp_path)
     try:
         assert list(tmp_path.glob("exam-room-demo-*"))
-        demo.send_signal(signal.SIGTERM)
+        demo.send_signal(getattr(signal, signum))  # SIGINT: what Ctrl+C in its terminal sends
         assert demo.wait(30) == 0
     finally:
         if demo.poll() is None:
