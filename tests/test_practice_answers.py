@@ -35,7 +35,7 @@ def test_a_practice_file_that_cannot_be_made_fails_the_first_save_and_is_made_on
     answers.open_in_background()
     with pytest.raises(StorageWriteError, match="cannot be created"):
         answers.save_answer(Response("q1", "b"))
-    in_the_way.unlink()  # the invigilator frees the folder; the window's retry saves the answer
+    in_the_way.unlink()  # the folder can be made now; the window's retry saves the answer
     answers.save_answer(Response("q1", "b"))
     answers.close()
     with PracticeAnswers.open(path) as again:
@@ -58,3 +58,12 @@ def test_the_exam_window_loads_without_the_answer_files_libraries():
     code = "import sys, exam_desktop.gui.exam_window; print('sqlite_utils' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_closing_a_practice_file_that_could_not_be_made_makes_none_and_raises_nothing(tmp_path):
+    in_the_way = tmp_path / "practice"
+    in_the_way.write_text("a file where the folder should be")
+    answers = PracticeAnswers.new(in_the_way / "ml-test.sqlite")
+    answers.open_in_background()
+    answers.close()
+    assert in_the_way.is_file()

@@ -183,8 +183,12 @@ class PracticeAnswers(AnswerFileSaving):
         """Practice journals nothing but the submission."""
 
     def close(self) -> None:
-        if self._opening is not None or self._opened is not None:
-            self.store.close()
+        """Close the file if it was made (closing never makes one)."""
+        if self._opening is not None:
+            self._opening.join()
+            self._opening = None
+        if self._opened is not None:
+            self._opened.close()
 
     def __enter__(self) -> PracticeAnswers:
         return self
