@@ -72,7 +72,7 @@ window.kiosk = (() => {
 
   // data: {screen, seq, language, theme, title, warning, text, html (sanitised), html_label, fields: [{id,
   //        label, optional, required, secret, placeholder, description, value}], code, after, error,
-  //        note, buttons: [{id, label, primary, disabled, focusable}], submit (the button Enter
+  //        status (what is being done: "Checking the start code…"), note, buttons: [{id, label, primary, disabled, focusable}], submit (the button Enter
   //        presses), disabled (a wait: fields and the submit button), focus (a field id or "html"),
   //        select}
   function show(data) {
@@ -118,6 +118,7 @@ window.kiosk = (() => {
     if (data.code) box.append(el("p", { id: "kiosk-code", class: "kiosk-code", text: data.code }));
     for (const p of paragraphs(data.after, { class: "kiosk-text" })) box.append(p);
     box.append(el("div", { id: errorId, class: "kiosk-error", role: "alert" }, ...paragraphs(data.error)));
+    if (data.status) box.append(el("p", { id: "kiosk-status", class: "kiosk-status", role: "status", text: data.status }));
     if (data.note) box.append(el("div", { id: "kiosk-note", class: "kiosk-warning", role: "note" }, ...paragraphs(data.note)));
     if (data.buttons && data.buttons.length) {
       const row = el("div", { class: "kiosk-buttons" });

@@ -26,6 +26,7 @@ application cannot block is in docs/lockdown.md.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -47,7 +48,7 @@ from exam_desktop.core.errors import KnownError
 from exam_desktop.core.page.figures import packaged_content
 from exam_desktop.core.page.strings import fill, said, strings_for
 from exam_desktop.core.sealed.bundle import WrittenBundle
-from exam_desktop.core.sealed.package import StartCodeRejected
+from exam_desktop.core.sealed.package import OpenedPackage, StartCodeRejected
 from exam_desktop.core.seat.incidents import warning_text
 from exam_desktop.core.seat.session import ExamSession, TryAgainLater
 from exam_desktop.core.seat.trust import (
@@ -113,12 +114,22 @@ def typed_values(data: dict[str, Any]) -> dict[str, str]:
     return {str(k): v[:MAX_TYPED] for k, v in raw.items() if isinstance(v, str)}
 
 
+def _returned(outcome: object) -> OpenedPackage:
+    """What a worker's `ExamSession.open_with` returned, or what it raised, raised again here."""
+    if isinstance(outcome, BaseException):
+        raise outcome
+    assert isinstance(outcome, OpenedPackage)
+    return outcome
+
+
 class KioskWindow(QWidget):
     """One proctored session, full screen. Emits `shown_screen(name)` once a screen is on view."""
 
     # office-key | identify | waiting | instructions | exam | invigilator | time-up | receipt | message
     shown_screen = Signal(str)
     exam_ready = Signal()
+    start_code_checked = Signal(bool)  # a typed start code was checked: whether it opened the exam
+    _code_outcome = Signal(str, object)  # from the worker checking a code: (code, its outcome)
 
     def __init__(self, session: ExamSession, *, full_screen: bool = True, room_link: SeatLink | None = None):
         super().__init__(None, Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
@@ -138,6 +149,8 @@ class KioskWindow(QWidget):
         self.screens: dict[str, dict[str, Any]] = {}  # what each page screen says, as last shown
         self.typed: dict[str, str] = {}  # the identification as given
         self._code_waiting = False
+        self._code_checking = False
+        self._code_outcome.connect(self._code_opened)
         self._begin_label = self.strings["begin"]
         self.sent = 0  # screens handed to the page so far (each one numbered)
         self.seen = 0  # the number of the last one the page says is on view
@@ -160,7 +173,7 @@ class KioskWindow(QWidget):
         self._actions: dict[tuple[str, str], Callable[[dict[str, str]], object]] = {
             ("office-key", "override"): self._override_office_key,
             ("identify", "continue"): self._identify,
-            ("waiting", "start"): lambda values: self._unlock(values.get("start-code", "")),
+            ("waiting", "start"): lambda values: self._check_code(values.get("start-code", "")),
             ("waiting", "back"): lambda _values: self._correct_identification(),
             ("instructions", "begin"): lambda _values: self._begin(),
             ("message", "close"): lambda _values: self.close(),
@@ -436,12 +449,47 @@ class KioskWindow(QWidget):
         first = self.session.candidate_fields[0].id if self.session.candidate_fields else None
         self.show_screen("identify", focus=first, select=True)
 
-    def _unlock(self, code: str) -> None:
+    def _check_code(self, code: str) -> None:
+        """The start code the candidate typed, checked on a worker thread: its key derivation takes
+        about half a second on purpose (against guessing), and meanwhile the screen says so and
+        everything else on the seat goes on. The result is applied here, if the seat still waits."""
+        if self._code_waiting or self._code_checking:
+            self.redraw()
+            self.start_code_checked.emit(False)
+            return
+        if self.session.start_code_backoff.wait_s() > 0:  # refused at once, nothing to derive
+            self._unlock(code)
+            self.start_code_checked.emit(False)
+            return
+        self._code_checking = True
+        self.show_screen("waiting", disabled=True, error="", status=self.strings["code_checking"])
+
+        def check() -> None:
+            try:
+                outcome: object = self.session.open_with(code)
+            except Exception as exc:  # its reason is given on the GUI thread, by unlock
+                outcome = exc
+            try:
+                self._code_outcome.emit(code, outcome)
+            except RuntimeError:  # the window has gone meanwhile: nobody waits for the code
+                log.info("the start code was checked after its window closed")
+
+        threading.Thread(target=check, name="start-code", daemon=True).start()
+
+    def _code_opened(self, code: str, outcome: object) -> None:
+        self._code_checking = False
+        self.screens["waiting"].update(disabled=False, status="")
+        # Unless the invigilator's desk is open, or the room started the seat meanwhile
+        if self.current == "waiting" and self.session.exam is None:
+            self._unlock(code, lambda: _returned(outcome))
+        self.start_code_checked.emit(self.session.exam is not None)
+
+    def _unlock(self, code: str, opening: Callable[[], OpenedPackage] | None = None) -> None:
         if self._code_waiting:
             self.redraw()
             return
         try:
-            self.session.unlock(code)
+            self.session.unlock(code, opening)
         except TryAgainLater as exc:
             self._wait_for_code(exc.wait_s, self.strings["code_rejected"] if exc.reason else "")
             return

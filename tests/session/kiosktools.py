@@ -158,9 +158,25 @@ def identify(qtbot: Any, kiosk: KioskWindow, name: str = "Alan Turing", student_
 
 
 def enter_code(qtbot: Any, kiosk: KioskWindow, code: str) -> None:
+    """Type the start code and press Start; returns once it is checked and the answer is on view."""
     on_view(qtbot, kiosk, "waiting")
     type_into(kiosk, "start-code", code)
-    press(qtbot, kiosk, "start")
+    checked = start_code_watch(kiosk)
+    press(qtbot, kiosk, "start", wait=False)
+    code_checked(qtbot, kiosk, checked)
+
+
+def start_code_watch(kiosk: KioskWindow) -> list[bool]:
+    """Collects the kiosk's `start_code_checked` results from now on."""
+    checked: list[bool] = []
+    kiosk.start_code_checked.connect(checked.append)
+    return checked
+
+
+def code_checked(qtbot: Any, kiosk: KioskWindow, checked: list[bool]) -> None:
+    """Wait until a start code watched by `checked` has been checked and the screen after it is on
+    view (checking derives the code's key on a worker thread)."""
+    until(qtbot, lambda: bool(checked) and kiosk.seen == kiosk.sent)
 
 
 def begin(qtbot: Any, kiosk: KioskWindow, code: str | None = None) -> None:

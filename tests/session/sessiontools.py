@@ -55,11 +55,12 @@ class Built:
 
 
 def build(folder: Path, bank: Path = ML_BANK, *, exam: Exam | None = None, **options: Any) -> Built:
-    """Build `bank` (or `exam`) into folder/<id>.exam with a cheap KDF."""
+    """Build `bank` (or `exam`) into folder/<id>.exam with a cheap KDF (unless `kdf` is given)."""
     exam = exam or load_bank(bank)
     office_key = Ed25519PrivateKey.generate()
     options.setdefault("extra_time_allowed", True)
-    built = build_package(exam, office_key, kdf=CHEAP, draw_figures=False, **options)
+    options.setdefault("kdf", CHEAP)
+    built = build_package(exam, office_key, draw_figures=False, **options)
     folder.mkdir(parents=True, exist_ok=True)
     package = folder / f"{exam.id}.exam"
     package.write_bytes(built.package_bytes)

@@ -12,6 +12,7 @@ import pytest
 from kiosktools import (
     begin,
     button,
+    code_checked,
     enter_code,
     focused,
     identify,
@@ -19,8 +20,10 @@ from kiosktools import (
     on_view,
     press,
     run_js,
+    start_code_watch,
     text,
     type_into,
+    until,
     value_of,
 )
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
@@ -31,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
 from pagetools import TIMEOUT_MS, js
 
 from exam_desktop.core.bank import load_bank
+from exam_desktop.core.sealed.keys import ScryptParams
 from exam_desktop.core.seat.incidents import SessionRules
 from exam_desktop.core.seat.session import ExamSession
 from exam_desktop.gui.kiosk import KioskWindow, open_kiosk
@@ -77,6 +81,27 @@ def shot(qtbot, kiosk: KioskWindow, name: str, web: bool = False) -> None:
 
 
 # -------------------------------------------------------------------------------- a safe end
+
+
+def test_the_start_code_is_checked_while_the_screen_says_so_and_the_seat_answers(qtbot, open_seat, tmp_path):
+    """Its key derivation takes about half a second on purpose (the real cost here): it runs on a
+    worker thread, the screen says the code is being checked, and the window goes on answering."""
+    built = build(tmp_path / "real-cost", kdf=ScryptParams())
+    kiosk = open_seat(built)
+    identify(qtbot, kiosk)
+    on_view(qtbot, kiosk, "waiting")
+    type_into(kiosk, "start-code", built.start_code)
+    checked = start_code_watch(kiosk)
+    press(qtbot, kiosk, "start", wait=False)
+    until(qtbot, lambda: text(kiosk, "status") == "Checking the start code…")  # the page asked, answered
+    assert text(kiosk, "error") == ""
+    assert checked == [], "the key is still being derived"
+    assert not button(kiosk, "start")["enabled"]
+    assert run_js(kiosk, "return document.getElementById('field-start-code').disabled") is True
+    code_checked(qtbot, kiosk, checked)
+    assert checked == [True] and kiosk.current == "instructions"
+    assert kiosk.session.exam is not None
+    assert "package_unlocked" in [e["type"] for e in kiosk.session.store.events()]
 
 
 def test_time_up_while_typing_shows_saving_then_a_receipt_no_key_can_close(qtbot, open_seat):
@@ -202,7 +227,11 @@ def test_the_screens_are_keyboard_first_and_a_late_click_on_a_screen_gone_does_n
     late = {"screen": "identify", "action": "continue", "values": {"name": "Mallory", "student_id": "S-0"}}
     run_js(kiosk, f"exam.post('kiosk_action', {json.dumps(late)}); return true")
     type_into(kiosk, "start-code", "AAAA-BBBB-CCCC-DDDD")
-    key(qtbot, kiosk, Qt.Key.Key_Return)  # the page's messages arrive in order: the late one first
+    checked = start_code_watch(kiosk)
+    key(
+        qtbot, kiosk, Qt.Key.Key_Return, wait=False
+    )  # the page's messages arrive in order: the late one first
+    code_checked(qtbot, kiosk, checked)
     assert kiosk.current == "waiting" and kiosk.session.candidate["name"] == "Alan Turing"
     assert "does not open" in text(kiosk, "error")
 

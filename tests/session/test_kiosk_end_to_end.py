@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from kiosktools import focused, key, on_view, press, run_js, text, type_into
+from kiosktools import code_checked, focused, key, on_view, press, run_js, start_code_watch, text, type_into
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from sessiontools import ML_BANK, FakeTime, screenshot
 
@@ -64,7 +64,9 @@ def enter_code(qtbot, kiosk: KioskWindow, code: str) -> None:
     # focus in the field, which a screen reader names (its placeholder is only the code's shape)
     assert focused(kiosk) == {"tag": "input", "id": "field-start-code", "label": "Start code"}
     type_into(kiosk, "start-code", code)
-    key(qtbot, kiosk, Qt.Key.Key_Return)  # Enter submits
+    checked = start_code_watch(kiosk)
+    key(qtbot, kiosk, Qt.Key.Key_Return, wait=False)  # Enter submits
+    code_checked(qtbot, kiosk, checked)
 
 
 def test_build_launch_extend_crash_resume_submit(qtbot, capsys, tmp_path, monkeypatch, launch):

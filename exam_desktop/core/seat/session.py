@@ -221,6 +221,9 @@ class IdentifyStep(Step):
 class UnlockStep(Step):
     name: ClassVar[str] = "unlock"
     start_code: str
+    # The package already opened with this code (`ExamSession.open_with`, e.g. on a worker
+    # thread): returns it, or raises what opening it raised. None: opened here.
+    opening: Callable[[], OpenedPackage] | None = None
 
     def perform(self, session: ExamSession) -> OpenedPackage:
         backoff = session.start_code_backoff
@@ -228,9 +231,7 @@ class UnlockStep(Step):
         if wait > 0:
             raise TryAgainLater("", wait)
         try:
-            opened = open_package(
-                session.settings.package, self.start_code, session.settings.office_public_key
-            )
+            opened = self.opening() if self.opening else session.open_with(self.start_code)
         except StartCodeRejected as exc:
             wait = backoff.failed()
             session.journal("start_code_rejected", {"attempt": backoff.failures})
@@ -381,8 +382,17 @@ class ExamSession:
     def identify(self, candidate: dict[str, str] | None = None) -> dict[str, str]:
         return self.perform(IdentifyStep(candidate or {}))
 
-    def unlock(self, start_code: str) -> OpenedPackage:
-        return self.perform(UnlockStep(start_code))
+    def unlock(self, start_code: str, opening: Callable[[], OpenedPackage] | None = None) -> OpenedPackage:
+        """Open the package with the typed start code (refused during a back-off after wrong
+        codes, each wrong code journaled). `opening`: the result of `open_with(start_code)` run
+        elsewhere — it returns the package or raises what opening raised."""
+        return self.perform(UnlockStep(start_code, opening))
+
+    def open_with(self, start_code: str) -> OpenedPackage:
+        """The package checked and opened with `start_code` (its key derivation takes about half a
+        second on purpose). It reads the package and changes nothing of the session, so a window
+        may run it on a worker thread and hand the result to `unlock`."""
+        return open_package(self.settings.package, start_code, self.settings.office_public_key)
 
     def enter_kiosk(self, lockdown: Lockdown | None = None) -> None:
         self.perform(KioskStep(lockdown))
