@@ -104,6 +104,22 @@ def test_the_start_code_is_checked_while_the_screen_says_so_and_the_seat_answers
     assert "package_unlocked" in [e["type"] for e in kiosk.session.store.events()]
 
 
+def test_a_start_code_checked_after_the_room_started_the_seat_changes_nothing(qtbot, open_seat, tmp_path):
+    built = build(tmp_path / "real-cost", kdf=ScryptParams())
+    kiosk = open_seat(built)
+    identify(qtbot, kiosk)
+    on_view(qtbot, kiosk, "waiting")
+    type_into(kiosk, "start-code", built.start_code)
+    checked = start_code_watch(kiosk)
+    press(qtbot, kiosk, "start", wait=False)
+    until(qtbot, lambda: text(kiosk, "status") != "")
+    kiosk.start_with_code(built.start_code)  # the room's start command, while the typed one is checked
+    assert kiosk.current == "instructions"
+    code_checked(qtbot, kiosk, checked)
+    assert checked == [True] and kiosk.current == "instructions"
+    assert [e["type"] for e in kiosk.session.store.events()].count("package_unlocked") == 1
+
+
 def test_time_up_while_typing_shows_saving_then_a_receipt_no_key_can_close(qtbot, open_seat):
     time = FakeTime()
     kiosk = open_seat(time=time)
