@@ -54,8 +54,12 @@ window.exam = (() => {
   let mathQueue = Promise.resolve();
   let speechQueued = false;
 
-  // Resolves once the frame being built now has been painted (work queued behind it waits).
-  const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  // Resolves once the frame being built now has been painted (work queued behind it waits), or
+  // after 100 ms: a page out of sight paints no frames, and nothing may wait on it for ever.
+  const afterPaint = () => new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100);
+  });
 
   function typeset(node) {
     const job = mathQueue.then(() => typesetNow(node));

@@ -276,3 +276,27 @@ def test_review_lists_unanswered_and_flagged_then_submit_after_confirmation(qtbo
     # after submit the page no longer changes answers
     window.bridge.post('{"type": "answer_changed", "question_id": "hpo", "value": "late"}')
     assert saved(store_path)["hpo"].value != "late"
+
+
+def test_a_window_out_of_sight_from_the_start_still_moves_between_questions(qtbot, qapp, tmp_path):
+    """A page out of sight paints no frames: nothing the page does may wait for one for ever
+    (MathJax's speech waits for the first question's frame, and the next questions wait for it)."""
+    from exam_desktop.core.seat.saving import PracticeAnswers
+    from exam_desktop.core.seat.timer import ExamClock
+    from exam_desktop.gui.exam_window import ExamWindow
+    from exam_desktop.gui.preview import wait_for
+
+    exam = load_bank(BANKS / "ml-engineers-test.md")
+    window = ExamWindow(exam, PracticeAnswers.open(tmp_path / "answers.sqlite"), ExamClock(6000))
+    try:
+        window.show()
+        window.hide()  # minimised, or covered by another screen, before its first frame
+        wait_for(window.ready, lambda: True, "loading")
+        assert js(window, "return document.visibilityState") == "hidden"
+        second = exam.questions[1].id
+        with qtbot.waitSignal(
+            window.shown, timeout=TIMEOUT, check_params_cb=lambda _v, shown: shown == second
+        ):
+            window.go_to(second)
+    finally:
+        close_window(window)
