@@ -246,3 +246,7 @@ def test_a_command_loads_only_its_own_verb_and_help_lists_every_verb():
     assert {"build", "check", "demo", "export-results", "grade", "keys", "launch", "room", "verify"} <= verbs
     wrong = subprocess.run([sys.executable, "-m", "exam_desktop", "chek"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "invalid choice: 'chek'" in wrong.stderr and "'check'" in wrong.stderr
+    near = subprocess.run(
+        [sys.executable, "-m", "exam_desktop", "export_results"], capture_output=True, text=True
+    )
+    assert near.returncode == 2 and "'export-results'" in near.stderr and "'check'" in near.stderr

@@ -67,3 +67,41 @@ def test_closing_a_practice_file_that_could_not_be_made_makes_none_and_raises_no
     answers.open_in_background()
     answers.close()
     assert in_the_way.is_file()
+
+
+def test_a_practice_file_the_disk_refuses_while_it_is_made_fails_the_save_and_is_made_later(tmp_path):
+    """SQLite creates the file before the disk refuses to write its schema (a file-size limit);
+    the half-made file is removed, so the next try makes it anew instead of finding it damaged."""
+    import textwrap
+
+    path = tmp_path / "practice" / "ml-test.sqlite"
+    code = f"""
+        import resource, signal
+        from exam_desktop.core.responses import Response
+        from exam_desktop.core.seat.saving import PracticeAnswers
+        from exam_desktop.core.seat.storage_errors import StorageWriteError
+        path = {str(path)!r}
+        answers = PracticeAnswers.new(path)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.RLIM_INFINITY))
+        answers.open_in_background()
+        try:
+            answers.save_answer(Response("q1", "b"))
+            print("saved anyway")
+        except StorageWriteError as exc:
+            print("refused:", exc.reason)
+        import os
+        print("left:", sorted(os.listdir(os.path.dirname(path))))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        answers.save_answer(Response("q1", "b"))
+        answers.close()
+        print("saved")
+        """
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "refused: refused" in result.stdout and "left: []" in result.stdout
+    assert "saved" in result.stdout.splitlines()[-1]
+    with PracticeAnswers.open(path) as again:
+        assert again.saved_responses()["q1"].value == "b"

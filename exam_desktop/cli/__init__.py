@@ -27,7 +27,9 @@ def verb_modules(verb: str | None = None) -> list[ModuleType]:
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("cmd_"))
     wanted = "cmd_" + verb.replace("-", "_") if verb else None
     if wanted in names:
-        names = [wanted]
+        module = importlib.import_module(f"{__name__}.{wanted}")
+        if verb == module.NAME:  # not a near miss such as export_results: that gets the whole list
+            return [module]
     return [importlib.import_module(f"{__name__}.{name}") for name in names]
 
 

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     app = qt_application()
     _window, answers = open_practice(args.bank)  # a bad bank: BankError before any window is shown
-    print(f"Practice answers are saved in {answers.path}")
+    print(f"Practice answers will be saved in {answers.path}")
     try:
         return app.exec()
     finally:

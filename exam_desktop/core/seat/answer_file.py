@@ -184,9 +184,11 @@ class AnswerStore:
             ) from exc
         if _empty_file(path):  # SQLite would take it for a new database and start an empty exam
             raise _corrupt(path, "the file is empty: 0 bytes")
+        new = not path.exists()
         try:
             db = Database(sqlite3.connect(str(path), check_same_thread=not any_thread), execute_plugins=False)
         except sqlite3.Error as exc:
+            _remove_if_new(new, path)
             raise StorageWriteError(f"The answer file {path} cannot be opened ({exc}).", path) from exc
         try:
             db.execute("PRAGMA busy_timeout=250")  # ride out a reader's checkpoint, no longer
@@ -205,6 +207,7 @@ class AnswerStore:
                 raise _open_failure(exc, path) from exc
         except BaseException:
             db.close()
+            _remove_if_new(new, path)
             raise
         return cls(db, path, wall=wall, monotonic=monotonic)
 
@@ -512,6 +515,16 @@ def _read_only(path: Path) -> bool:
     except OSError:
         pass
     return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _remove_if_new(new: bool, path: Path) -> None:
+    """A file this open created and could not finish making is removed (it holds nothing): left,
+    it would be an empty file that the next launch must call damaged."""
+    if not new:
+        return
+    for made in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            made.unlink(missing_ok=True)
 
 
 def _check_integrity(db: Database, path: Path) -> None:
