@@ -11,13 +11,14 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEventLoop, QMetaObject, Qt, QTimer
+from PySide6.QtCore import QDeadlineTimer, QEventLoop, QTimer
 
 from exam_desktop.core.page.code_style import highlight_css
 from exam_desktop.gui.bridge import Bridge, attach_bridge
 from exam_desktop.gui.webview import LockedWebView
 
 LAST_SCRIPT = "/shell.js"  # the shell's last <script>: the page has asked for all its files
+POLL_MS = 5  # how often loading is checked
 T = TypeVar("T")
 
 
@@ -40,18 +41,7 @@ class ExamPage:
         `timeout_ms` has passed); an exception `work` raised is raised here.
         """
         outcome: dict[str, Any] = {}
-        waiting = {"work", "scripts"}  # what the loading still waits for
-        lock = threading.Lock()
-        loop = QEventLoop()
-
-        def done(what: str) -> None:
-            # Called on either thread; the loop is stopped by a queued call, so this thread runs
-            # no Python until then: Chromium's own work on it never waits for the interpreter,
-            # which the worker holds while it runs.
-            with lock:
-                waiting.discard(what)
-                if not waiting:
-                    QMetaObject.invokeMethod(loop, "quit", Qt.ConnectionType.QueuedConnection)
+        finished = threading.Event()
 
         def run() -> None:
             try:
@@ -59,23 +49,21 @@ class ExamPage:
             except BaseException as exc:  # handed to the caller's thread
                 outcome["error"] = exc
             finally:
-                done("work")
+                finished.set()
 
-        def served(path: str) -> None:
-            if path == LAST_SCRIPT:
-                done("scripts")
-
-        handler = self.view.scheme_handler
-        handler.file_served.connect(served)
-        if LAST_SCRIPT in handler.served:
-            done("scripts")
-        deadline = QTimer(loop, singleShot=True, interval=timeout_ms)  # the page stopped asking
-        deadline.timeout.connect(lambda: done("scripts"))
-        deadline.start()
         threading.Thread(target=run, name="exam-page-load", daemon=True).start()
+        loop = QEventLoop()
+        deadline = QDeadlineTimer(timeout_ms)
+        served = self.view.scheme_handler.served
+
+        def check() -> None:
+            if finished.is_set() and (LAST_SCRIPT in served or deadline.hasExpired()):
+                loop.quit()
+            else:
+                QTimer.singleShot(POLL_MS, check)
+
+        QTimer.singleShot(0, check)
         loop.exec()
-        deadline.stop()
-        handler.file_served.disconnect(served)
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]

@@ -83,9 +83,9 @@ def shot(qtbot, kiosk: KioskWindow, name: str, web: bool = False) -> None:
 # -------------------------------------------------------------------------------- a safe end
 
 
-def test_the_start_code_is_checked_while_the_screen_says_so_and_the_seat_answers(qtbot, open_seat, tmp_path):
-    """Its key derivation takes about half a second on purpose (the real cost here): it runs on a
-    worker thread, the screen says the code is being checked, and the window goes on answering."""
+def checking_the_start_code(qtbot, open_seat, tmp_path):
+    """A seat whose package has the real key-derivation cost, its right start code typed and being
+    checked (the page shows the status: the window answers meanwhile)."""
     built = build(tmp_path / "real-cost", kdf=ScryptParams())
     kiosk = open_seat(built)
     identify(qtbot, kiosk)
@@ -93,7 +93,15 @@ def test_the_start_code_is_checked_while_the_screen_says_so_and_the_seat_answers
     type_into(kiosk, "start-code", built.start_code)
     checked = start_code_watch(kiosk)
     press(qtbot, kiosk, "start", wait=False)
-    until(qtbot, lambda: text(kiosk, "status") == "Checking the start code…")  # the page asked, answered
+    until(qtbot, lambda: text(kiosk, "status") != "")
+    return kiosk, built, checked
+
+
+def test_the_start_code_is_checked_while_the_screen_says_so_and_the_seat_answers(qtbot, open_seat, tmp_path):
+    """Its key derivation takes about half a second on purpose (the real cost here): it runs on a
+    worker thread, the screen says the code is being checked, and the window goes on answering."""
+    kiosk, _built, checked = checking_the_start_code(qtbot, open_seat, tmp_path)
+    assert text(kiosk, "status") == "Checking the start code…"
     assert text(kiosk, "error") == ""
     assert checked == [], "the key is still being derived"
     assert not button(kiosk, "start")["enabled"]
@@ -105,14 +113,7 @@ def test_the_start_code_is_checked_while_the_screen_says_so_and_the_seat_answers
 
 
 def test_a_start_code_checked_after_the_room_started_the_seat_changes_nothing(qtbot, open_seat, tmp_path):
-    built = build(tmp_path / "real-cost", kdf=ScryptParams())
-    kiosk = open_seat(built)
-    identify(qtbot, kiosk)
-    on_view(qtbot, kiosk, "waiting")
-    type_into(kiosk, "start-code", built.start_code)
-    checked = start_code_watch(kiosk)
-    press(qtbot, kiosk, "start", wait=False)
-    until(qtbot, lambda: text(kiosk, "status") != "")
+    kiosk, built, checked = checking_the_start_code(qtbot, open_seat, tmp_path)
     kiosk.start_with_code(built.start_code)  # the room's start command, while the typed one is checked
     assert kiosk.current == "instructions"
     code_checked(qtbot, kiosk, checked)

@@ -159,11 +159,14 @@ class PracticeAnswers(AnswerFileSaving):
         except Exception:  # made again where it is first needed, which raises the reason
             self._opened = None
 
-    @property
-    def store(self) -> AnswerStore:
+    def _wait_for_opening(self) -> None:
         if self._opening is not None:
             self._opening.join()
             self._opening = None
+
+    @property
+    def store(self) -> AnswerStore:
+        self._wait_for_opening()
         if self._opened is None:
             from exam_desktop.core.seat.answer_file import AnswerStore
 
@@ -184,9 +187,7 @@ class PracticeAnswers(AnswerFileSaving):
 
     def close(self) -> None:
         """Close the file if it was made (closing never makes one)."""
-        if self._opening is not None:
-            self._opening.join()
-            self._opening = None
+        self._wait_for_opening()
         if self._opened is not None:
             self._opened.close()
 
